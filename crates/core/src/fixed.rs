@@ -136,9 +136,7 @@ impl Fixed {
 
     /// An integer value.
     pub fn from_int(v: i64) -> Result<Self, FixedError> {
-        v.checked_mul(SCALE)
-            .map(Fixed)
-            .ok_or(FixedError::Overflow)
+        v.checked_mul(SCALE).map(Fixed).ok_or(FixedError::Overflow)
     }
 
     /// A literal `mantissa × 10^-decimals` for constants, e.g. `lit(25, 2)` = 0.25.
@@ -187,10 +185,16 @@ impl Fixed {
     }
 
     pub fn checked_add(self, o: Self) -> Result<Self, FixedError> {
-        self.0.checked_add(o.0).map(Fixed).ok_or(FixedError::Overflow)
+        self.0
+            .checked_add(o.0)
+            .map(Fixed)
+            .ok_or(FixedError::Overflow)
     }
     pub fn checked_sub(self, o: Self) -> Result<Self, FixedError> {
-        self.0.checked_sub(o.0).map(Fixed).ok_or(FixedError::Overflow)
+        self.0
+            .checked_sub(o.0)
+            .map(Fixed)
+            .ok_or(FixedError::Overflow)
     }
 
     /// `self × o`, rounded to `decimals` places with `mode` (one rounding of the exact product).
@@ -260,7 +264,8 @@ fn parse_decimal(s: &str, rounding: Option<Rounding>) -> Result<Fixed, FixedErro
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(syntax());
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
     {
         return Err(syntax());
     }
@@ -294,7 +299,11 @@ fn parse_decimal(s: &str, rounding: Option<Rounding>) -> Result<Fixed, FixedErro
         // A sticky bit for digits past the 30th keeps ties exact however long the tail.
         let beyond = i128::from(rest[digits..].bytes().any(|b| b != b'0'));
         let den = pow10(digits as u32) * 2;
-        div_round(signed * ((magnitude * pow10(digits as u32) + tail) * 2 + beyond), den, mode)
+        div_round(
+            signed * ((magnitude * pow10(digits as u32) + tail) * 2 + beyond),
+            den,
+            mode,
+        )
     } else {
         signed * magnitude
     };
@@ -440,26 +449,71 @@ mod tests {
         for (name, input) in cases {
             assert!(input.parse::<Fixed>().is_err(), "case {name} should fail");
         }
-        assert!(matches!("0.0000000001".parse::<Fixed>(), Err(FixedError::TooPrecise(_))));
+        assert!(matches!(
+            "0.0000000001".parse::<Fixed>(),
+            Err(FixedError::TooPrecise(_))
+        ));
     }
 
     #[test]
     fn rounding_modes_table() {
         // (name, value, decimals, mode, expected)
         let cases = [
-            ("half-even tie down", "0.00125", 4, Rounding::HalfEven, "0.0012"),
-            ("half-even tie to even", "0.1002500", 4, Rounding::HalfEven, "0.1002"),
-            ("half-even tie up to even", "0.1003500", 4, Rounding::HalfEven, "0.1004"),
-            ("half-even above tie", "20.5000001", 0, Rounding::HalfEven, "21"),
+            (
+                "half-even tie down",
+                "0.00125",
+                4,
+                Rounding::HalfEven,
+                "0.0012",
+            ),
+            (
+                "half-even tie to even",
+                "0.1002500",
+                4,
+                Rounding::HalfEven,
+                "0.1002",
+            ),
+            (
+                "half-even tie up to even",
+                "0.1003500",
+                4,
+                Rounding::HalfEven,
+                "0.1004",
+            ),
+            (
+                "half-even above tie",
+                "20.5000001",
+                0,
+                Rounding::HalfEven,
+                "21",
+            ),
             ("half-even integer tie", "20.5", 0, Rounding::HalfEven, "20"),
-            ("half-even integer tie odd", "21.5", 0, Rounding::HalfEven, "22"),
+            (
+                "half-even integer tie odd",
+                "21.5",
+                0,
+                Rounding::HalfEven,
+                "22",
+            ),
             ("half away tie", "20.5", 0, Rounding::HalfAwayFromZero, "21"),
-            ("half away negative tie", "-20.5", 0, Rounding::HalfAwayFromZero, "-21"),
+            (
+                "half away negative tie",
+                "-20.5",
+                0,
+                Rounding::HalfAwayFromZero,
+                "-21",
+            ),
             ("floor positive", "1.99", 0, Rounding::Floor, "1"),
             ("floor negative", "-1.01", 0, Rounding::Floor, "-2"),
             ("ceil positive", "1.01", 0, Rounding::Ceil, "2"),
             ("ceil negative", "-1.99", 0, Rounding::Ceil, "-1"),
-            ("toward zero negative", "-1.99", 0, Rounding::TowardZero, "-1"),
+            (
+                "toward zero negative",
+                "-1.99",
+                0,
+                Rounding::TowardZero,
+                "-1",
+            ),
             ("exact stays", "0.0998", 6, Rounding::Ceil, "0.0998"),
         ];
         for (name, v, dp, mode, want) in cases {
@@ -469,46 +523,92 @@ mod tests {
 
     #[test]
     fn round_to_step() {
-        assert_eq!(f("0.1237").round_to(f("0.005"), Rounding::HalfEven).unwrap(), f("0.125"));
-        assert_eq!(f("0.1237").round_to(f("0.005"), Rounding::Floor).unwrap(), f("0.12"));
+        assert_eq!(
+            f("0.1237")
+                .round_to(f("0.005"), Rounding::HalfEven)
+                .unwrap(),
+            f("0.125")
+        );
+        assert_eq!(
+            f("0.1237").round_to(f("0.005"), Rounding::Floor).unwrap(),
+            f("0.12")
+        );
         assert!(f("1").round_to(Fixed::ZERO, Rounding::Floor).is_err());
     }
 
     #[test]
     fn mul_and_div_round_exactly_once() {
         // 0.1 × (1 − 0.002) = 0.0998 exactly.
-        assert_eq!(f("0.1").mul_round(f("0.998"), 6, Rounding::HalfEven).unwrap(), f("0.0998"));
+        assert_eq!(
+            f("0.1")
+                .mul_round(f("0.998"), 6, Rounding::HalfEven)
+                .unwrap(),
+            f("0.0998")
+        );
         // 2 / 0.0998 = 20.0400801… → 20 at 0 dp.
-        assert_eq!(f("2").div_round(f("0.0998"), 0, Rounding::HalfEven).unwrap(), f("20"));
+        assert_eq!(
+            f("2")
+                .div_round(f("0.0998"), 0, Rounding::HalfEven)
+                .unwrap(),
+            f("20")
+        );
         // A product just above a tie must not be rounded down by an intermediate step:
         // 0.000000001 × 0.5 = 5e-10, a tie at 9 dp → even (0); × 0.500000001 → above → 1e-9.
         assert_eq!(
-            f("0.000000001").mul_round(f("0.5"), 9, Rounding::HalfEven).unwrap(),
+            f("0.000000001")
+                .mul_round(f("0.5"), 9, Rounding::HalfEven)
+                .unwrap(),
             Fixed::ZERO
         );
         assert_eq!(
-            f("0.000000001").mul_round(f("0.500000001"), 9, Rounding::HalfEven).unwrap(),
+            f("0.000000001")
+                .mul_round(f("0.500000001"), 9, Rounding::HalfEven)
+                .unwrap(),
             f("0.000000001")
         );
-        assert_eq!(f("1").div_round(Fixed::ZERO, 2, Rounding::Floor), Err(FixedError::DivisionByZero));
-        assert_eq!(Fixed::MAX.mul_round(f("2"), 9, Rounding::Floor), Err(FixedError::Overflow));
+        assert_eq!(
+            f("1").div_round(Fixed::ZERO, 2, Rounding::Floor),
+            Err(FixedError::DivisionByZero)
+        );
+        assert_eq!(
+            Fixed::MAX.mul_round(f("2"), 9, Rounding::Floor),
+            Err(FixedError::Overflow)
+        );
     }
 
     #[test]
     fn from_f64_uses_shortest_decimal() {
         assert_eq!(Fixed::from_f64(0.2, Rounding::HalfEven).unwrap(), f("0.2"));
-        assert_eq!(Fixed::from_f64(0.1 + 0.2, Rounding::HalfEven).unwrap(), f("0.3"));
-        assert_eq!(Fixed::from_f64(1e-5, Rounding::HalfEven).unwrap(), f("0.00001"));
-        assert_eq!(Fixed::from_f64(1.0000000005, Rounding::HalfEven).unwrap(), f("1"));
-        assert_eq!(Fixed::from_f64(1.0000000015, Rounding::HalfEven).unwrap(), f("1.000000002"));
-        assert_eq!(Fixed::from_f64(-1.0000000015, Rounding::Floor).unwrap(), f("-1.000000002"));
+        assert_eq!(
+            Fixed::from_f64(0.1 + 0.2, Rounding::HalfEven).unwrap(),
+            f("0.3")
+        );
+        assert_eq!(
+            Fixed::from_f64(1e-5, Rounding::HalfEven).unwrap(),
+            f("0.00001")
+        );
+        assert_eq!(
+            Fixed::from_f64(1.0000000005, Rounding::HalfEven).unwrap(),
+            f("1")
+        );
+        assert_eq!(
+            Fixed::from_f64(1.0000000015, Rounding::HalfEven).unwrap(),
+            f("1.000000002")
+        );
+        assert_eq!(
+            Fixed::from_f64(-1.0000000015, Rounding::Floor).unwrap(),
+            f("-1.000000002")
+        );
         assert!(Fixed::from_f64(f64::NAN, Rounding::HalfEven).is_err());
     }
 
     #[test]
     fn serde_is_a_string_and_accepts_numbers() {
         assert_eq!(serde_json::to_string(&f("0.0998")).unwrap(), "\"0.0998\"");
-        assert_eq!(serde_json::from_str::<Fixed>("\"0.0998\"").unwrap(), f("0.0998"));
+        assert_eq!(
+            serde_json::from_str::<Fixed>("\"0.0998\"").unwrap(),
+            f("0.0998")
+        );
         assert_eq!(serde_json::from_str::<Fixed>("0.2").unwrap(), f("0.2"));
         assert_eq!(serde_json::from_str::<Fixed>("13").unwrap(), f("13"));
         assert!(serde_json::from_str::<Fixed>("\"abc\"").is_err());

@@ -168,15 +168,21 @@ mod tests {
     fn rounding_and_minimums() {
         let i = doge();
         assert_eq!(
-            i.round_price("0.1007985".parse().unwrap(), Rounding::HalfEven).unwrap(),
+            i.round_price("0.1007985".parse().unwrap(), Rounding::HalfEven)
+                .unwrap(),
             "0.100798".parse().unwrap()
         );
         assert_eq!(
-            i.round_qty("20.5".parse().unwrap(), Rounding::HalfEven).unwrap(),
+            i.round_qty("20.5".parse().unwrap(), Rounding::HalfEven)
+                .unwrap(),
             "20".parse().unwrap()
         );
-        assert!(i.meets_minimums("0.1".parse().unwrap(), "13".parse().unwrap()).unwrap());
-        assert!(!i.meets_minimums("0.1".parse().unwrap(), "12".parse().unwrap()).unwrap());
+        assert!(i
+            .meets_minimums("0.1".parse().unwrap(), "13".parse().unwrap())
+            .unwrap());
+        assert!(!i
+            .meets_minimums("0.1".parse().unwrap(), "12".parse().unwrap())
+            .unwrap());
     }
 
     #[test]

@@ -172,8 +172,10 @@ impl Ratio {
     }
 
     /// `self × o` at 9 decimals (half-even).
-    pub fn mul(self, o: Ratio) -> Result<Ratio, FixedError> {
-        self.0.mul_round(o.0, SCALE_DIGITS, Rounding::HalfEven).map(Ratio)
+    pub fn times(self, o: Ratio) -> Result<Ratio, FixedError> {
+        self.0
+            .mul_round(o.0, SCALE_DIGITS, Rounding::HalfEven)
+            .map(Ratio)
     }
 }
 
@@ -194,7 +196,9 @@ impl Quote {
     /// `self × pct / 100` (e.g. a fee at a percentage rate), rounded to 9 decimals.
     pub fn pct_of(self, pct: Ratio, mode: Rounding) -> Result<Quote, FixedError> {
         let frac = pct.percent()?;
-        self.0.mul_round(frac.fixed(), SCALE_DIGITS, mode).map(Quote)
+        self.0
+            .mul_round(frac.fixed(), SCALE_DIGITS, mode)
+            .map(Quote)
     }
 }
 
@@ -217,12 +221,28 @@ mod tests {
 
     #[test]
     fn notional_is_exact() {
-        assert_eq!(p("0.100798").notional(q("20"), Rounding::HalfEven).unwrap(), u("2.01596"));
+        assert_eq!(
+            p("0.100798").notional(q("20"), Rounding::HalfEven).unwrap(),
+            u("2.01596")
+        );
         // 1.23456789 × 1.1 = 1.358024679 exactly at 9 dp.
-        assert_eq!(p("1.23456789").notional(q("1.1"), Rounding::HalfEven).unwrap(), u("1.358024679"));
+        assert_eq!(
+            p("1.23456789")
+                .notional(q("1.1"), Rounding::HalfEven)
+                .unwrap(),
+            u("1.358024679")
+        );
         // Beyond 9 dp: rounded once, by the named mode.
-        assert_eq!(p("0.000000003").notional(q("0.5"), Rounding::Floor).unwrap(), u("0.000000001"));
-        assert_eq!(p("0.000000003").notional(q("0.5"), Rounding::Ceil).unwrap(), u("0.000000002"));
+        assert_eq!(
+            p("0.000000003")
+                .notional(q("0.5"), Rounding::Floor)
+                .unwrap(),
+            u("0.000000001")
+        );
+        assert_eq!(
+            p("0.000000003").notional(q("0.5"), Rounding::Ceil).unwrap(),
+            u("0.000000002")
+        );
     }
 
     #[test]
@@ -237,23 +257,38 @@ mod tests {
     #[test]
     fn qty_for_rounds_to_lot() {
         // The origin's worked example: $2 at 0.0998 → round(20.04) = 20.
-        assert_eq!(u("2").qty_for(p("0.0998"), 0, Rounding::HalfEven).unwrap(), q("20"));
-        assert_eq!(u("2").qty_for(p("0.1002"), 0, Rounding::HalfEven).unwrap(), q("20"));
-        assert_eq!(u("10").qty_for(p("3"), 3, Rounding::TowardZero).unwrap(), q("3.333"));
+        assert_eq!(
+            u("2").qty_for(p("0.0998"), 0, Rounding::HalfEven).unwrap(),
+            q("20")
+        );
+        assert_eq!(
+            u("2").qty_for(p("0.1002"), 0, Rounding::HalfEven).unwrap(),
+            q("20")
+        );
+        assert_eq!(
+            u("10").qty_for(p("3"), 3, Rounding::TowardZero).unwrap(),
+            q("3.333")
+        );
     }
 
     #[test]
     fn fee_as_pct_of_notional() {
         // 0.25 % of 1.996 = 0.00499
-        assert_eq!(u("1.996").pct_of(r("0.25"), Rounding::HalfEven).unwrap(), u("0.00499"));
+        assert_eq!(
+            u("1.996").pct_of(r("0.25"), Rounding::HalfEven).unwrap(),
+            u("0.00499")
+        );
     }
 
     #[test]
     fn percent_and_scale() {
         assert_eq!(r("0.2").percent().unwrap(), r("0.002"));
         let down = Ratio::ONE - r("0.003");
-        assert_eq!(p("0.1").scale(down, 6, Rounding::HalfEven).unwrap(), p("0.0997"));
-        assert_eq!(r("0.5").mul(r("3")).unwrap(), r("1.5"));
+        assert_eq!(
+            p("0.1").scale(down, 6, Rounding::HalfEven).unwrap(),
+            p("0.0997")
+        );
+        assert_eq!(r("0.5").times(r("3")).unwrap(), r("1.5"));
     }
 
     #[test]

@@ -13,9 +13,7 @@ pub const MS_PER_SEC: i64 = 1_000;
 pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// A point in time: milliseconds since 1970-01-01T00:00:00Z.
-#[derive(
-    Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(i64);
 
@@ -37,7 +35,11 @@ impl Timestamp {
     }
     /// `self + secs` seconds, saturating at the end of time (a "never" deadline).
     pub const fn plus_secs(self, secs: u64) -> Timestamp {
-        let secs = if secs > i64::MAX as u64 { i64::MAX } else { secs as i64 };
+        let secs = if secs > i64::MAX as u64 {
+            i64::MAX
+        } else {
+            secs as i64
+        };
         let ms = secs.saturating_mul(MS_PER_SEC);
         Timestamp(self.0.saturating_add(ms))
     }
@@ -47,7 +49,11 @@ impl Timestamp {
     }
     /// True when at least `secs` seconds separate `earlier` and `self`.
     pub const fn elapsed_at_least(self, earlier: Timestamp, secs: u64) -> bool {
-        let secs = if secs > i64::MAX as u64 { i64::MAX } else { secs as i64 };
+        let secs = if secs > i64::MAX as u64 {
+            i64::MAX
+        } else {
+            secs as i64
+        };
         self.millis_since(earlier) >= secs.saturating_mul(MS_PER_SEC)
     }
     /// The UTC calendar day, as days since the epoch (floor division, so pre-1970 works).

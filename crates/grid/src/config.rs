@@ -117,31 +117,82 @@ impl Default for EngineConfig {
 
 /// One line of documentation per key, in declaration order (used by `config defaults`).
 pub const ENGINE_CONFIG_DOCS: &[(&str, &str)] = &[
-    ("entry_pct", "entry distance from market, percent (0.2 = 0.2 %)"),
-    ("entry_pct_a", "A (sell) entry distance, percent; unset = entry_pct"),
-    ("entry_pct_b", "B (buy) entry distance, percent; unset = entry_pct"),
-    ("profit_pct", "exit profit target, percent, when no runtime target is set"),
-    ("refresh_pct", "entries further than this from market (percent) are refreshed"),
+    (
+        "entry_pct",
+        "entry distance from market, percent (0.2 = 0.2 %)",
+    ),
+    (
+        "entry_pct_a",
+        "A (sell) entry distance, percent; unset = entry_pct",
+    ),
+    (
+        "entry_pct_b",
+        "B (buy) entry distance, percent; unset = entry_pct",
+    ),
+    (
+        "profit_pct",
+        "exit profit target, percent, when no runtime target is set",
+    ),
+    (
+        "refresh_pct",
+        "entries further than this from market (percent) are refreshed",
+    ),
     ("order_size_usd", "default order size in quote currency"),
     ("price_decimals", "instrument price decimals (0-9)"),
     ("volume_decimals", "instrument volume decimals (0-9)"),
     ("min_volume", "instrument minimum order volume, base units"),
-    ("min_cost_usd", "instrument minimum order notional, quote (0 = none)"),
+    (
+        "min_cost_usd",
+        "instrument minimum order notional, quote (0 = none)",
+    ),
     ("maker_fee_pct", "maker fee, percent"),
-    ("stale_price_max_age_sec", "a price older than this many seconds is stale"),
-    ("s1_orphan_after_sec", "S1: orphan the exit after this many seconds (non-sticky slots)"),
-    ("s2_orphan_after_sec", "S2: orphan the farther exit after this many seconds (non-sticky)"),
-    ("loss_backoff_start", "losing streak at which entry distance starts widening"),
-    ("loss_cooldown_start", "losing streak that pauses the trade for loss_cooldown_sec"),
+    (
+        "stale_price_max_age_sec",
+        "a price older than this many seconds is stale",
+    ),
+    (
+        "s1_orphan_after_sec",
+        "S1: orphan the exit after this many seconds (non-sticky slots)",
+    ),
+    (
+        "s2_orphan_after_sec",
+        "S2: orphan the farther exit after this many seconds (non-sticky)",
+    ),
+    (
+        "loss_backoff_start",
+        "losing streak at which entry distance starts widening",
+    ),
+    (
+        "loss_cooldown_start",
+        "losing streak that pauses the trade for loss_cooldown_sec",
+    ),
     ("loss_cooldown_sec", "loss cooldown, seconds"),
-    ("reentry_base_cooldown_sec", "delay before a trade re-enters after a close or orphan, s"),
+    (
+        "reentry_base_cooldown_sec",
+        "delay before a trade re-enters after a close or orphan, s",
+    ),
     ("backoff_factor", "entry widening per loss past the start"),
-    ("backoff_max_multiplier", "cap of the entry widening multiplier"),
-    ("max_consecutive_refreshes", "same-direction refreshes before the anti-chase pause"),
+    (
+        "backoff_max_multiplier",
+        "cap of the entry widening multiplier",
+    ),
+    (
+        "max_consecutive_refreshes",
+        "same-direction refreshes before the anti-chase pause",
+    ),
     ("refresh_cooldown_sec", "anti-chase pause, seconds"),
-    ("max_recovery_slots", "orphaned exits kept per slot; more evict the farthest"),
-    ("sticky_mode_enabled", "new slots are sticky: exits wait for their fill, no timer orphaning"),
-    ("max_completed_cycles", "completed cycles kept in slot state (journal keeps all)"),
+    (
+        "max_recovery_slots",
+        "orphaned exits kept per slot; more evict the farthest",
+    ),
+    (
+        "sticky_mode_enabled",
+        "new slots are sticky: exits wait for their fill, no timer orphaning",
+    ),
+    (
+        "max_completed_cycles",
+        "completed cycles kept in slot state (journal keeps all)",
+    ),
 ];
 
 impl EngineConfig {
@@ -170,8 +221,15 @@ impl EngineConfig {
         };
         let hundred = Ratio::HUNDRED;
         let pct_ok = |p: Ratio| p.is_positive() && p < hundred;
-        check(pct_ok(self.entry_pct), "entry_pct", "must be > 0 and < 100 (percent)");
-        for (key, v) in [("entry_pct_a", self.entry_pct_a), ("entry_pct_b", self.entry_pct_b)] {
+        check(
+            pct_ok(self.entry_pct),
+            "entry_pct",
+            "must be > 0 and < 100 (percent)",
+        );
+        for (key, v) in [
+            ("entry_pct_a", self.entry_pct_a),
+            ("entry_pct_b", self.entry_pct_b),
+        ] {
             if let Some(p) = v {
                 check(
                     !p.is_negative() && p < hundred,
@@ -180,21 +238,57 @@ impl EngineConfig {
                 );
             }
         }
-        check(pct_ok(self.profit_pct), "profit_pct", "must be > 0 and < 100 (percent)");
-        check(self.refresh_pct.is_positive(), "refresh_pct", "must be > 0 (percent)");
-        check(self.order_size_usd.is_positive(), "order_size_usd", "must be > 0");
-        check(self.price_decimals <= 9, "price_decimals", "must be between 0 and 9");
-        check(self.volume_decimals <= 9, "volume_decimals", "must be between 0 and 9");
+        check(
+            pct_ok(self.profit_pct),
+            "profit_pct",
+            "must be > 0 and < 100 (percent)",
+        );
+        check(
+            self.refresh_pct.is_positive(),
+            "refresh_pct",
+            "must be > 0 (percent)",
+        );
+        check(
+            self.order_size_usd.is_positive(),
+            "order_size_usd",
+            "must be > 0",
+        );
+        check(
+            self.price_decimals <= 9,
+            "price_decimals",
+            "must be between 0 and 9",
+        );
+        check(
+            self.volume_decimals <= 9,
+            "volume_decimals",
+            "must be between 0 and 9",
+        );
         check(!self.min_volume.is_negative(), "min_volume", "must be >= 0");
-        check(!self.min_cost_usd.is_negative(), "min_cost_usd", "must be >= 0");
+        check(
+            !self.min_cost_usd.is_negative(),
+            "min_cost_usd",
+            "must be >= 0",
+        );
         check(
             !self.maker_fee_pct.is_negative() && self.maker_fee_pct < hundred,
             "maker_fee_pct",
             "must be >= 0 and < 100 (percent)",
         );
-        check(self.loss_backoff_start >= 1, "loss_backoff_start", "must be >= 1");
-        check(self.loss_cooldown_start >= 1, "loss_cooldown_start", "must be >= 1");
-        check(!self.backoff_factor.is_negative(), "backoff_factor", "must be >= 0");
+        check(
+            self.loss_backoff_start >= 1,
+            "loss_backoff_start",
+            "must be >= 1",
+        );
+        check(
+            self.loss_cooldown_start >= 1,
+            "loss_cooldown_start",
+            "must be >= 1",
+        );
+        check(
+            !self.backoff_factor.is_negative(),
+            "backoff_factor",
+            "must be >= 0",
+        );
         check(
             self.backoff_max_multiplier >= Ratio::ONE,
             "backoff_max_multiplier",
@@ -205,7 +299,11 @@ impl EngineConfig {
             "max_consecutive_refreshes",
             "must be >= 1",
         );
-        check(self.max_recovery_slots >= 1, "max_recovery_slots", "must be >= 1");
+        check(
+            self.max_recovery_slots >= 1,
+            "max_recovery_slots",
+            "must be >= 1",
+        );
         check(
             self.max_completed_cycles <= 100_000,
             "max_completed_cycles",
@@ -238,13 +336,38 @@ mod tests {
 
     #[test]
     fn validation_names_each_bad_key() {
-        let cases: [(&str, fn(&mut EngineConfig), &str); 6] = [
-            ("zero entry", |c| c.entry_pct = Ratio::ZERO, "grid.entry_pct"),
-            ("huge profit", |c| c.profit_pct = "100".parse().unwrap(), "grid.profit_pct"),
-            ("ten decimals", |c| c.price_decimals = 10, "grid.price_decimals"),
-            ("no recovery", |c| c.max_recovery_slots = 0, "grid.max_recovery_slots"),
-            ("negative side pct", |c| c.entry_pct_b = Some("-1".parse().unwrap()), "grid.entry_pct_b"),
-            ("multiplier below one", |c| c.backoff_max_multiplier = "0.5".parse().unwrap(), "grid.backoff_max_multiplier"),
+        type Mutate = fn(&mut EngineConfig);
+        let cases: [(&str, Mutate, &str); 6] = [
+            (
+                "zero entry",
+                |c| c.entry_pct = Ratio::ZERO,
+                "grid.entry_pct",
+            ),
+            (
+                "huge profit",
+                |c| c.profit_pct = "100".parse().unwrap(),
+                "grid.profit_pct",
+            ),
+            (
+                "ten decimals",
+                |c| c.price_decimals = 10,
+                "grid.price_decimals",
+            ),
+            (
+                "no recovery",
+                |c| c.max_recovery_slots = 0,
+                "grid.max_recovery_slots",
+            ),
+            (
+                "negative side pct",
+                |c| c.entry_pct_b = Some("-1".parse().unwrap()),
+                "grid.entry_pct_b",
+            ),
+            (
+                "multiplier below one",
+                |c| c.backoff_max_multiplier = "0.5".parse().unwrap(),
+                "grid.backoff_max_multiplier",
+            ),
         ];
         for (name, mutate, key) in cases {
             let mut cfg = EngineConfig::default();
@@ -257,10 +380,15 @@ mod tests {
 
     #[test]
     fn per_trade_entry_pct() {
-        let mut cfg = EngineConfig::default();
-        cfg.entry_pct_a = Some("0.3".parse().unwrap());
-        cfg.entry_pct_b = Some(Ratio::ZERO);
-        assert_eq!(cfg.entry_pct_for(flywheel_core::TradeId::A), "0.3".parse().unwrap());
+        let cfg = EngineConfig {
+            entry_pct_a: Some("0.3".parse().unwrap()),
+            entry_pct_b: Some(Ratio::ZERO),
+            ..EngineConfig::default()
+        };
+        assert_eq!(
+            cfg.entry_pct_for(flywheel_core::TradeId::A),
+            "0.3".parse().unwrap()
+        );
         assert_eq!(cfg.entry_pct_for(flywheel_core::TradeId::B), cfg.entry_pct);
     }
 }
