@@ -21,6 +21,8 @@ mod orphan;
 pub mod pricing;
 mod reducer;
 pub mod state;
+#[cfg(test)]
+mod test_support;
 
 pub use bootstrap::{add_entry, bootstrap_orders, EntryError};
 pub use config::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};

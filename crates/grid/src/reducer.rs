@@ -51,6 +51,12 @@ pub enum TransitionError {
         order: Qty,
         fill: Qty,
     },
+    #[error("fill for order {local_id} at {fill} is through its limit {limit}")]
+    ThroughLimit {
+        local_id: LocalId,
+        limit: Price,
+        fill: Price,
+    },
     #[error("partial fill of {fill} of {order} for exit {local_id}: exits are reported in full")]
     PartialExitFill {
         local_id: LocalId,
@@ -168,6 +174,18 @@ fn validate_fill(state: &PairState, f: &Fill) -> Result<(), TransitionError> {
             });
         }
     }
+    // A limit order fills at its price or better, never through it.
+    let through = match order.side {
+        Side::Buy => f.price > order.price,
+        Side::Sell => f.price < order.price,
+    };
+    if through {
+        return Err(TransitionError::ThroughLimit {
+            local_id,
+            limit: order.price,
+            fill: f.price,
+        });
+    }
     if f.volume > order.volume {
         return Err(TransitionError::Overfill {
             local_id,
@@ -201,6 +219,13 @@ fn validate_recovery_fill(state: &PairState, f: &RecoveryFill) -> Result<(), Tra
     }
     if rec.side != f.side {
         return mismatch("side differs");
+    }
+    let through = match rec.side {
+        Side::Buy => f.price > rec.price,
+        Side::Sell => f.price < rec.price,
+    };
+    if through {
+        return mismatch("price is through the recovery's limit");
     }
     if f.volume != rec.volume {
         return mismatch("volume differs (recoveries are reported filled in full)");
@@ -510,3 +535,11 @@ fn on_fill(
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "reducer_tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "fill_tests.rs"]
+mod fill_tests;
