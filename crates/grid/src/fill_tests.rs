@@ -548,3 +548,20 @@ fn bootstrap_sides_table() {
         Err(EntryError::NotEmpty)
     );
 }
+
+#[test]
+fn pair_state_round_trips_through_json() {
+    let cfg = EngineConfig { reentry_base_cooldown_sec: 0, ..EngineConfig::default() };
+    let c = ctx(&cfg, true);
+    let mut s = with_recovery(&cfg);
+    close_b_at(&mut s, &c, "0.099", 1500); // a losing cycle: history, loss day, streak
+    assert!(s.bind_txid(id_of(&s, Role::Entry, TradeId::B), "TX-1"));
+    s.b.last_refresh_direction = Some(crate::Direction::Up);
+    s.b.refresh_cooldown_until = Some(t(99));
+    s.s2_entered_at = None;
+    let json = serde_json::to_string(&s).expect("serialize");
+    let back: PairState = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, s);
+    // Money is written as exact decimal strings.
+    assert!(json.contains("\"market_price\":\"0.1\""), "{json}");
+}
