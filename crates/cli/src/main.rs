@@ -1,1 +1,58 @@
-fn main() {}
+//! `flywheel`: the command-line entry point of Flywheel.
+//!
+//! This file only parses the command line and maps results to exit codes: 0 on success,
+//! 1 on an error (printed as `flywheel: error: …`), 2 when clap rejects the command line or
+//! `config check` finds an invalid configuration. The commands live in [`commands`]; the
+//! configuration file and its overrides in [`config_file`], [`overrides`] and [`render`].
+
+mod commands;
+mod config_file;
+mod overrides;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Flywheel: maker-only grid and market-making bots for crypto spot markets.
+///
+/// Flywheel runs one strategy engine, unchanged, in a backtest over recorded market data,
+/// in paper trading and live, placing maker-only orders priced with exact decimal money.
+/// This version has the `config` commands; `backtest`, `compare` and `run` come later.
+#[derive(Debug, Parser)]
+#[command(name = "flywheel", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the default configuration or check a configuration file.
+    Config(commands::config::ConfigArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Config(args) => commands::config::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("flywheel: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

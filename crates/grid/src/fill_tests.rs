@@ -551,7 +551,10 @@ fn bootstrap_sides_table() {
 
 #[test]
 fn pair_state_round_trips_through_json() {
-    let cfg = EngineConfig { reentry_base_cooldown_sec: 0, ..EngineConfig::default() };
+    let cfg = EngineConfig {
+        reentry_base_cooldown_sec: 0,
+        ..EngineConfig::default()
+    };
     let c = ctx(&cfg, true);
     let mut s = with_recovery(&cfg);
     close_b_at(&mut s, &c, "0.099", 1500); // a losing cycle: history, loss day, streak

@@ -1,0 +1,3 @@
+//! The `flywheel` subcommands, one module each.
+
+pub mod config;

@@ -1,0 +1,546 @@
+//! The Flywheel configuration file: [`FlywheelConfig`] and the loader every command shares.
+//!
+//! [`load_config_with`] is one pipeline:
+//! 1. read the TOML text (a path, `-` for standard input, or none for all defaults);
+//! 2. parse it into a table that remembers where each key and value is (syntax errors are
+//!    reported as `FILE:LINE:COL: message`);
+//! 3. apply the [`Override`]s in order (`FLYWHEEL_SECTION__KEY` variables today, `--set`
+//!    options later). Each is first deserialized on its own, so an unknown key or a value of
+//!    the wrong type is reported under the override's own name;
+//! 4. deserialize into [`FlywheelConfig`]: unknown sections and keys and wrong types are
+//!    reported as `FILE:LINE:COL: section.key: message` (serde stops at the first one);
+//! 5. validate every section and report *all* out-of-range values, each at the place that
+//!    set it: `FILE:LINE:COL: grid.key: message`, `OVERRIDE: grid.key: message`, or
+//!    `FILE: grid.key: message` for a default.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path;
+
+use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
+use serde::{Deserialize, Serialize};
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+use crate::overrides::Override;
+
+/// The path that means "read standard input".
+pub const STDIN_PATH: &str = "-";
+
+/// The span given to values that do not come from the file (overrides): it points past the
+/// end of any text, so it is never rendered as a file position.
+pub const NO_SPAN: Range<usize> = usize::MAX..usize::MAX;
+
+/// The whole configuration file. Each field is one `[section]`; more sections (`rebalance`,
+/// `leak`, `maker`, `hedger`, `venue`) join as their crates arrive.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlywheelConfig {
+    /// `[grid]`: the slot pair engine.
+    pub grid: EngineConfig,
+}
+
+/// One section as `config defaults` prints it.
+#[derive(Clone, Debug)]
+pub struct SectionDoc {
+    /// Section name, e.g. `grid`.
+    pub name: &'static str,
+    /// One-line description, printed as a comment above the section.
+    pub title: &'static str,
+    /// `(key, one-line doc)` for every key, in the order to print them.
+    pub keys: &'static [(&'static str, &'static str)],
+    /// The section's values; keys that are unset (`None`) are absent.
+    pub values: toml::Table,
+    /// Example values for the keys absent from `values`, shown commented out.
+    pub examples: toml::Table,
+}
+
+impl FlywheelConfig {
+    /// Every out-of-range value of every section, each named by its dotted key.
+    pub fn validate(&self) -> Vec<ConfigIssue> {
+        self.grid.validate("grid")
+    }
+
+    /// Every section with its key docs, in file order (for `config defaults`).
+    pub fn section_docs(&self) -> Result<Vec<SectionDoc>, toml::ser::Error> {
+        // The per-trade entry distances fall back to `entry_pct`: that is the example.
+        let mut grid_example = self.grid.clone();
+        grid_example.entry_pct_a.get_or_insert(self.grid.entry_pct);
+        grid_example.entry_pct_b.get_or_insert(self.grid.entry_pct);
+        Ok(vec![SectionDoc {
+            name: "grid",
+            title: "The slot pair engine. Percentages are in percent (0.2 = 0.2 %), \
+                    durations in seconds.",
+            keys: ENGINE_CONFIG_DOCS,
+            values: toml::Table::try_from(&self.grid)?,
+            examples: toml::Table::try_from(&grid_example)?,
+        }])
+    }
+}
+
+/// One thing wrong with a configuration.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: `FILE:LINE:COL`, `FILE`, or an override's origin (`FLYWHEEL_GRID__ENTRY_PCT`).
+    pub place: String,
+    /// Dotted key (`grid.entry_pct`), when known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.key {
+            Some(key) => write!(f, "{}: {}: {}", self.place, key, self.message),
+            None => write!(f, "{}: {}", self.place, self.message),
+        }
+    }
+}
+
+/// Why a configuration could not be loaded.
+#[derive(Debug)]
+pub enum ConfigError {
+    /// The file could not be read.
+    Read {
+        name: String,
+        source: std::io::Error,
+    },
+    /// The configuration is invalid: every problem found, in order.
+    Invalid(Vec<Problem>),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // The I/O error itself is the `source()`, shown by `{:#}`.
+            ConfigError::Read { name, .. } => write!(f, "cannot read {name}"),
+            ConfigError::Invalid(problems) => {
+                write!(f, "invalid configuration")?;
+                for problem in problems {
+                    write!(f, "\n  {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Read { source, .. } => Some(source),
+            ConfigError::Invalid(_) => None,
+        }
+    }
+}
+
+/// How a configuration source is named in messages: the path, `<stdin>` for `-`, or
+/// `<defaults>` when there is no file.
+pub fn source_name(path: Option<&Path>) -> String {
+    match path {
+        None => "<defaults>".to_string(),
+        Some(p) if p == Path::new(STDIN_PATH) => "<stdin>".to_string(),
+        Some(p) => p.display().to_string(),
+    }
+}
+
+/// Load the configuration from `path` (`-` = standard input, `None` = defaults only) with the
+/// `FLYWHEEL_SECTION__KEY` overrides found in `env` (other variables are ignored).
+pub fn load_config(
+    path: Option<&Path>,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<FlywheelConfig, ConfigError> {
+    let overrides = Override::from_env(env).map_err(ConfigError::Invalid)?;
+    load_config_with(path, &overrides)
+}
+
+/// Load the configuration from `path` and apply `overrides` in order (a later one wins).
+pub fn load_config_with(
+    path: Option<&Path>,
+    overrides: &[Override],
+) -> Result<FlywheelConfig, ConfigError> {
+    let name = source_name(path);
+    let text = match path {
+        None => String::new(),
+        Some(p) => read_source(p).map_err(|source| ConfigError::Read {
+            name: name.clone(),
+            source,
+        })?,
+    };
+    parse_config(&name, &text, overrides).map_err(ConfigError::Invalid)
+}
+
+fn read_source(path: &Path) -> std::io::Result<String> {
+    if path == Path::new(STDIN_PATH) {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// Steps 2–5 of the pipeline on the text of the source called `name`.
+pub fn parse_config(
+    name: &str,
+    text: &str,
+    overrides: &[Override],
+) -> Result<FlywheelConfig, Vec<Problem>> {
+    let source = Source { name, text };
+    let mut root = DeTable::parse(text).map_err(|e| vec![source.syntax_problem(&e)])?;
+
+    let mut problems = Vec::new();
+    // Dotted key → origin of the override that set it last.
+    let mut overridden: BTreeMap<String, &str> = BTreeMap::new();
+    for o in overrides {
+        match check_alone(o).and_then(|()| o.apply(root.get_mut())) {
+            Ok(()) => {
+                overridden.insert(o.key(), &o.origin);
+            }
+            Err(message) => problems.push(Problem {
+                place: o.origin.clone(),
+                key: Some(o.key()),
+                message,
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+
+    let config =
+        FlywheelConfig::deserialize(toml::de::Deserializer::from(root.clone())).map_err(|e| {
+            let key = e.span().and_then(|span| key_at(root.get_ref(), span.start));
+            vec![source.problem(e.span(), key, e.message())]
+        })?;
+
+    let problems: Vec<Problem> = config
+        .validate()
+        .into_iter()
+        .map(|issue| match overridden.get(&issue.key) {
+            Some(origin) => Problem {
+                place: (*origin).to_string(),
+                key: Some(issue.key),
+                message: issue.message,
+            },
+            None => {
+                let span = value_span(root.get_ref(), &issue.key);
+                source.problem(span, Some(issue.key), &issue.message)
+            }
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Deserialize the configuration made of this override alone, so that an unknown key or a
+/// wrong type is blamed on the override and not on the file.
+fn check_alone(o: &Override) -> Result<(), String> {
+    let document = Spanned::new(NO_SPAN, o.to_table()?);
+    FlywheelConfig::deserialize(toml::de::Deserializer::from(document))
+        .map(drop)
+        .map_err(|e| e.message().to_string())
+}
+
+/// A named source text, for positions in messages.
+#[derive(Clone, Copy, Debug)]
+struct Source<'a> {
+    name: &'a str,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// A TOML syntax error; a duplicate key is named, since toml's message does not.
+    fn syntax_problem(&self, e: &toml::de::Error) -> Problem {
+        let quoted = e.span().and_then(|span| self.text.get(span));
+        match quoted {
+            Some(key) if e.message() == "duplicate key" && !key.is_empty() => {
+                self.problem(e.span(), None, &format!("duplicate key `{key}`"))
+            }
+            _ => self.problem(e.span(), None, e.message()),
+        }
+    }
+
+    fn problem(&self, span: Option<Range<usize>>, key: Option<String>, message: &str) -> Problem {
+        let place = match span.and_then(|s| line_col(self.text, s.start)) {
+            Some((line, col)) => format!("{}:{line}:{col}", self.name),
+            None => self.name.to_string(),
+        };
+        Problem {
+            place,
+            key,
+            message: message.to_string(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset`; `None` outside the text.
+pub fn line_col(text: &str, offset: usize) -> Option<(usize, usize)> {
+    let before = text.get(..offset)?;
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    Some((line, col))
+}
+
+/// The dotted key whose key or value covers byte `pos`, the innermost one.
+fn key_at(table: &DeTable<'_>, pos: usize) -> Option<String> {
+    fn walk(table: &DeTable<'_>, pos: usize, path: &mut Vec<String>) -> bool {
+        for (key, value) in table.iter() {
+            path.push(key.get_ref().to_string());
+            if let DeValue::Table(inner) = value.get_ref() {
+                if walk(inner, pos, path) {
+                    return true;
+                }
+            }
+            if key.span().contains(&pos) || value.span().contains(&pos) {
+                return true;
+            }
+            path.pop();
+        }
+        false
+    }
+    let mut path = Vec::new();
+    walk(table, pos, &mut path).then(|| path.join("."))
+}
+
+/// The span of the value at dotted `key`, if the file sets it.
+fn value_span(table: &DeTable<'_>, key: &str) -> Option<Range<usize>> {
+    let mut table = table;
+    let mut segments = key.split('.').peekable();
+    while let Some(segment) = segments.next() {
+        let value = table.get(segment)?;
+        if segments.peek().is_none() {
+            return Some(value.span());
+        }
+        match value.get_ref() {
+            DeValue::Table(inner) => table = inner,
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Insert `value` at `path` in `root`, creating tables on the way.
+pub fn insert_at<'a>(
+    root: &mut DeTable<'a>,
+    path: &'a [String],
+    value: DeValue<'a>,
+) -> Result<(), String> {
+    let Some((last, parents)) = path.split_last() else {
+        return Err("empty key".to_string());
+    };
+    let mut table = root;
+    for (depth, segment) in parents.iter().enumerate() {
+        let entry = table
+            .entry(Spanned::new(NO_SPAN, Cow::Borrowed(segment.as_str())))
+            .or_insert_with(|| Spanned::new(NO_SPAN, DeValue::Table(DeTable::new())));
+        table = match entry.get_mut() {
+            DeValue::Table(inner) => inner,
+            other => {
+                return Err(format!(
+                    "cannot set a key under `{}`: it is a {}, not a table",
+                    path[..=depth].join("."),
+                    other.type_str()
+                ))
+            }
+        };
+    }
+    table.insert(
+        Spanned::new(NO_SPAN, Cow::Borrowed(last.as_str())),
+        Spanned::new(NO_SPAN, value),
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str, overrides: &[Override]) -> Vec<String> {
+        match parse_config("cfg.toml", text, overrides) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    fn env(name: &str, value: &str) -> Override {
+        match Override::from_env([(name.to_string(), value.to_string())]) {
+            Ok(mut list) if list.len() == 1 => list.remove(0),
+            other => panic!("bad test override {name}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn line_col_table() {
+        let text = "a = 1\nbé = 2\n";
+        let cases = [
+            ("start", 0, Some((1, 1))),
+            ("second line", 6, Some((2, 1))),
+            ("after a two-byte char", 9, Some((2, 3))),
+            ("end", text.len(), Some((3, 1))),
+            ("inside a char", 8, None),
+            ("past the end", usize::MAX, None),
+        ];
+        for (name, offset, want) in cases {
+            assert_eq!(line_col(text, offset), want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn problems_table() {
+        let cases: [(&str, &str, Vec<Override>, Vec<&str>); 10] = [
+            ("empty file", "", vec![], vec![]),
+            ("valid value", "[grid]\nentry_pct = 0.3\n", vec![], vec![]),
+            (
+                "syntax error",
+                "[grid]\nentry_pct = = 1\n",
+                vec![],
+                vec!["cfg.toml:2:13: "],
+            ),
+            (
+                "duplicate key",
+                "[grid]\nentry_pct = 1\nentry_pct = 2\n",
+                vec![],
+                vec!["cfg.toml:3:1: duplicate key `entry_pct`"],
+            ),
+            (
+                "unknown key",
+                "[grid]\nentry_pc = 1\n",
+                vec![],
+                vec!["cfg.toml:2:1: grid.entry_pc: unknown field `entry_pc`"],
+            ),
+            (
+                "unknown section",
+                "[gird]\nentry_pct = 1\n",
+                vec![],
+                vec!["cfg.toml:1:2: gird: unknown field `gird`"],
+            ),
+            (
+                "wrong type",
+                "[grid]\nprice_decimals = \"six\"\n",
+                vec![],
+                vec!["cfg.toml:2:18: grid.price_decimals: invalid type"],
+            ),
+            (
+                "every out-of-range value",
+                "[grid]\nentry_pct = 0\nprofit_pct = 100\n",
+                vec![],
+                vec![
+                    "cfg.toml:2:13: grid.entry_pct: must be > 0",
+                    "cfg.toml:3:14: grid.profit_pct: must be > 0",
+                ],
+            ),
+            (
+                "override replaces a file value",
+                "[grid]\nentry_pct = 0\n",
+                vec![env("FLYWHEEL_GRID__ENTRY_PCT", "0.3")],
+                vec![],
+            ),
+            (
+                "out-of-range override is named",
+                "[grid]\nentry_pct = 0.3\n",
+                vec![env("FLYWHEEL_GRID__ENTRY_PCT", "0")],
+                vec!["FLYWHEEL_GRID__ENTRY_PCT: grid.entry_pct: must be > 0"],
+            ),
+        ];
+        for (name, text, overrides, want) in cases {
+            let got = problems(text, &overrides);
+            assert_eq!(got.len(), want.len(), "case {name}: {got:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert!(g.starts_with(w), "case {name}: got {g:?}, want {w:?}…");
+            }
+        }
+    }
+
+    #[test]
+    fn bad_overrides_are_named() {
+        let cases = [
+            (
+                "unknown key",
+                "FLYWHEEL_GRID__NOPE",
+                "1",
+                "unknown field `nope`",
+            ),
+            (
+                "unknown section",
+                "FLYWHEEL_NOPE__ENTRY_PCT",
+                "1",
+                "unknown field `nope`",
+            ),
+            (
+                "wrong type",
+                "FLYWHEEL_GRID__PRICE_DECIMALS",
+                "six",
+                "invalid type",
+            ),
+            (
+                "too many decimals",
+                "FLYWHEEL_GRID__ENTRY_PCT",
+                "0.0000000001",
+                "more than 9",
+            ),
+        ];
+        for (name, var, value, want) in cases {
+            let got = problems("[grid]\n", &[env(var, value)]);
+            assert_eq!(got.len(), 1, "case {name}: {got:?}");
+            assert!(
+                got[0].starts_with(&format!("{var}: ")),
+                "case {name}: {got:?}"
+            );
+            assert!(got[0].contains(want), "case {name}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn override_under_a_non_table_is_an_error() {
+        let got = problems("grid = 5\n", &[env("FLYWHEEL_GRID__ENTRY_PCT", "0.3")]);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(got[0].starts_with("FLYWHEEL_GRID__ENTRY_PCT: grid.entry_pct: cannot set"));
+    }
+
+    #[test]
+    fn overrides_apply_in_order_and_without_a_file() {
+        let overrides = [
+            env("FLYWHEEL_GRID__ENTRY_PCT", "0.5"),
+            env("FLYWHEEL_GRID__STICKY_MODE_ENABLED", "false"),
+            env("FLYWHEEL_GRID__ENTRY_PCT_A", "\"0.25\""),
+        ];
+        let cfg = parse_config("<defaults>", "", &overrides).expect("valid");
+        assert_eq!(cfg.grid.entry_pct, "0.5".parse().expect("decimal"));
+        assert_eq!(cfg.grid.entry_pct_a, Some("0.25".parse().expect("decimal")));
+        assert!(!cfg.grid.sticky_mode_enabled);
+    }
+
+    #[test]
+    fn every_section_is_documented() {
+        let cfg = FlywheelConfig::default();
+        let table = toml::Table::try_from(&cfg).expect("serializes");
+        let sections = cfg.section_docs().expect("serializes");
+        let mut documented: Vec<&str> = sections.iter().map(|s| s.name).collect();
+        let mut present: Vec<&str> = table.keys().map(String::as_str).collect();
+        documented.sort_unstable();
+        present.sort_unstable();
+        assert_eq!(
+            present, documented,
+            "sections missing from `config defaults`"
+        );
+        for section in &sections {
+            let mut keys: Vec<&str> = section.examples.keys().map(String::as_str).collect();
+            let mut docs: Vec<&str> = section.keys.iter().map(|(k, _)| *k).collect();
+            keys.sort_unstable();
+            docs.sort_unstable();
+            assert_eq!(
+                keys, docs,
+                "section {}: keys without a doc line",
+                section.name
+            );
+        }
+    }
+}
