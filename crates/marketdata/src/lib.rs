@@ -1,0 +1,4 @@
+//! Streaming readers for recorded market data.
+pub mod event;
+
+pub use event::{Bar, MarketEvent, Trade};
