@@ -81,6 +81,28 @@ pub struct EngineConfig {
     pub sticky_mode_enabled: bool,
     /// Completed cycles kept in slot state (full history is in the journal).
     pub max_completed_cycles: u32,
+
+    // Runtime keys (read by the engine, not by the reducer).
+    /// Number of slots the runtime runs.
+    pub slots: u32,
+    /// Loop timer period, seconds.
+    pub loop_interval_sec: u64,
+    /// Entry placements allowed per loop (bootstrap and repair are exempt).
+    pub max_entry_adds_per_loop: u32,
+    /// The exchange's open-order cap for the pair (Kraken: 225).
+    pub open_orders_limit: u32,
+    /// Share of the open-order cap the bot allows itself.
+    pub open_order_safety_ratio: Ratio,
+    /// Size B entries from the quote actually free, split over the buy-ready slots.
+    pub quote_first_allocation: bool,
+    /// Quote kept back from the B-side allocation.
+    pub allocation_safety_buffer_usd: Quote,
+    /// Raise entries below `min_volume × market × 1.01` to that size.
+    pub entry_floor_enabled: bool,
+    /// Pause new entries when the UTC day's realized loss reaches this (0 = off).
+    pub daily_loss_limit: Quote,
+    /// Non-sticky slots orphan stuck exits into recovery orders.
+    pub recovery_orders_enabled: bool,
 }
 
 impl Default for EngineConfig {
@@ -111,6 +133,16 @@ impl Default for EngineConfig {
             max_recovery_slots: 2,
             sticky_mode_enabled: true,
             max_completed_cycles: 100,
+            slots: 10,
+            loop_interval_sec: 30,
+            max_entry_adds_per_loop: 2,
+            open_orders_limit: 225,
+            open_order_safety_ratio: Ratio::lit(75, 2),
+            quote_first_allocation: true,
+            allocation_safety_buffer_usd: Quote::lit(10, 2),
+            entry_floor_enabled: true,
+            daily_loss_limit: Quote::ZERO,
+            recovery_orders_enabled: true,
         }
     }
 }
@@ -192,6 +224,40 @@ pub const ENGINE_CONFIG_DOCS: &[(&str, &str)] = &[
     (
         "max_completed_cycles",
         "completed cycles kept in slot state (journal keeps all)",
+    ),
+    ("slots", "number of slots the runtime runs"),
+    ("loop_interval_sec", "loop timer period, seconds"),
+    (
+        "max_entry_adds_per_loop",
+        "entry placements per loop (bootstrap and repair exempt)",
+    ),
+    (
+        "open_orders_limit",
+        "the exchange's open-order cap for the pair (Kraken: 225)",
+    ),
+    (
+        "open_order_safety_ratio",
+        "share of the open-order cap the bot allows itself (0.1-1)",
+    ),
+    (
+        "quote_first_allocation",
+        "size B entries from free quote split over buy-ready slots",
+    ),
+    (
+        "allocation_safety_buffer_usd",
+        "quote kept back from the B-side allocation",
+    ),
+    (
+        "entry_floor_enabled",
+        "raise entries below min_volume x market x 1.01 to that size",
+    ),
+    (
+        "daily_loss_limit",
+        "pause new entries when the UTC day's loss reaches this (0 = off)",
+    ),
+    (
+        "recovery_orders_enabled",
+        "non-sticky slots orphan stuck exits into recovery orders",
     ),
 ];
 
@@ -303,6 +369,42 @@ impl EngineConfig {
             self.max_recovery_slots >= 1,
             "max_recovery_slots",
             "must be >= 1",
+        );
+        check(
+            (1..=1000).contains(&self.slots),
+            "slots",
+            "must be between 1 and 1000",
+        );
+        check(
+            self.loop_interval_sec >= 5,
+            "loop_interval_sec",
+            "must be >= 5",
+        );
+        check(
+            self.max_entry_adds_per_loop >= 1,
+            "max_entry_adds_per_loop",
+            "must be >= 1",
+        );
+        check(
+            self.open_orders_limit >= 1,
+            "open_orders_limit",
+            "must be >= 1",
+        );
+        check(
+            self.open_order_safety_ratio >= Ratio::lit(1, 1)
+                && self.open_order_safety_ratio <= Ratio::ONE,
+            "open_order_safety_ratio",
+            "must be between 0.1 and 1",
+        );
+        check(
+            !self.allocation_safety_buffer_usd.is_negative(),
+            "allocation_safety_buffer_usd",
+            "must be >= 0",
+        );
+        check(
+            !self.daily_loss_limit.is_negative(),
+            "daily_loss_limit",
+            "must be >= 0",
         );
         check(
             self.max_completed_cycles <= 100_000,

@@ -84,6 +84,7 @@ pub(crate) fn place_entry(
         entry_fee: Quote::ZERO,
         entry_filled_at: None,
         regime_at_entry: None,
+        partially_filled: false,
     });
     actions.push(Action::PlaceOrder(PlaceOrder {
         local_id,

@@ -255,6 +255,7 @@ fn refresh_candidate_exists(
     let now = state.now.max(ts);
     state.orders.iter().any(|o| {
         o.role == Role::Entry
+            && !o.partially_filled
             && drift_exceeds(o.price, price, ctx.cfg.refresh_pct)
             && state
                 .trade(o.trade_id)
@@ -350,7 +351,10 @@ fn refresh_stale_entry(
     let (now, market) = (state.now, state.market_price);
     for idx in 0..state.orders.len() {
         let o = &state.orders[idx];
-        if o.role != Role::Entry || !drift_exceeds(o.price, market, cfg.refresh_pct) {
+        if o.role != Role::Entry
+            || o.partially_filled
+            || !drift_exceeds(o.price, market, cfg.refresh_pct)
+        {
             continue;
         }
         let (trade, side, order_price) = (o.trade_id, o.side, o.price);
@@ -498,6 +502,7 @@ fn on_fill(
                 entry_fee: f.fee,
                 entry_filled_at: Some(f.timestamp),
                 regime_at_entry: order.regime_at_entry,
+                partially_filled: false,
             });
             actions.push(Action::PlaceOrder(PlaceOrder {
                 local_id,

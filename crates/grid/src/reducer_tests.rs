@@ -343,3 +343,48 @@ fn recovery_cap_evicts_farthest_and_releases_without_booking() {
     assert_eq!(s.a.consecutive_losses, losses_before);
     assert_eq!(s.recovery_orders.len(), 1);
 }
+
+#[test]
+fn partially_filled_entry_is_never_refreshed() {
+    let cfg = EngineConfig::default();
+    let mut s = s1a(&cfg);
+    assert!(s.mark_partially_filled(1));
+    assert!(step(&mut s, &tick("0.0985", 10), &ctx(&cfg, true)).is_empty());
+    assert!(s.find_order(1).is_some());
+}
+
+#[test]
+fn unbound_exit_is_repriced_at_the_current_market_never_below_target() {
+    let cfg = EngineConfig::default();
+    let mut s = s0(&cfg);
+    let ev = fill_at_limit(&s, 1, t(1)); // B bought at 0.0998: sell exit #3 at 0.100798
+    step(&mut s, &ev, &ctx(&cfg, true));
+    // (name, market, new exit price)
+    let cases = [
+        ("market ran past the exit", "0.1020", "0.102204"),
+        (
+            "market back below: profit target holds",
+            "0.0990",
+            "0.100798",
+        ),
+    ];
+    for (name, market, want) in cases {
+        s.market_price = p(market);
+        assert_eq!(
+            s.reprice_unbound_exit(3, &cfg).unwrap(),
+            Some(p(want)),
+            "case {name}"
+        );
+    }
+    assert!(s.bind_txid(3, "TX"));
+    assert_eq!(
+        s.reprice_unbound_exit(3, &cfg).unwrap(),
+        None,
+        "bound exits are not touched"
+    );
+    assert_eq!(
+        s.reprice_unbound_exit(2, &cfg).unwrap(),
+        None,
+        "entries are not exits"
+    );
+}

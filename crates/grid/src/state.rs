@@ -92,6 +92,10 @@ pub struct OrderState {
     /// Exits only: when the entry filled.
     pub entry_filled_at: Option<Timestamp>,
     pub regime_at_entry: Option<Regime>,
+    /// The venue has executed part of this order. A partially filled entry is never
+    /// refreshed: the runtime completes it (or cancels the rest) and reports one fill.
+    #[serde(default)]
+    pub partially_filled: bool,
 }
 
 /// An orphaned exit: still resting on the exchange, no longer managed by the slot.
@@ -327,6 +331,40 @@ impl PairState {
         }
     }
 
+    /// Note that the venue executed part of an active order (see
+    /// [`OrderState::partially_filled`]). Returns false for an unknown id.
+    pub fn mark_partially_filled(&mut self, local_id: LocalId) -> bool {
+        match self.orders.iter_mut().find(|o| o.local_id == local_id) {
+            Some(o) => {
+                o.partially_filled = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Re-price an exit that has not reached the venue yet (its placement failed, e.g. a
+    /// post-only exit that would have crossed after a fast move) with the exit formula at the
+    /// current market. The result is never worse than the profit target from the entry fill.
+    /// Returns the new price, or `None` if the order is not an unbound exit.
+    pub fn reprice_unbound_exit(
+        &mut self,
+        local_id: LocalId,
+        cfg: &crate::EngineConfig,
+    ) -> Result<Option<Price>, flywheel_core::FixedError> {
+        let profit_pct = self.effective_profit_pct(cfg);
+        let market = self.market_price;
+        let Some(o) = self
+            .orders
+            .iter_mut()
+            .find(|o| o.local_id == local_id && o.role == Role::Exit && o.txid.is_none())
+        else {
+            return Ok(None);
+        };
+        o.price = crate::pricing::exit_price(o.entry_price, market, o.side, profit_pct, cfg)?;
+        Ok(Some(o.price))
+    }
+
     /// Record the exchange id of a recovery order.
     pub fn bind_recovery_txid(&mut self, recovery_id: RecoveryId, txid: &str) -> bool {
         match self
@@ -362,6 +400,7 @@ mod tests {
             entry_fee: Quote::ZERO,
             entry_filled_at: None,
             regime_at_entry: None,
+            partially_filled: false,
         }
     }
 
