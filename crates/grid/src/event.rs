@@ -91,6 +91,12 @@ pub enum PlaceReason {
     #[serde(rename = "orphan_B")]
     OrphanB,
     AutoRepair,
+    /// Bootstrap with too little quote: one sell entry of twice the minimum.
+    ReseedUsd,
+    /// Bootstrap with too little base: one buy entry of twice the minimum.
+    ReseedDoge,
+    FallbackShortOnly,
+    FallbackLongOnly,
 }
 
 impl PlaceReason {

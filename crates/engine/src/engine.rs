@@ -1,0 +1,555 @@
+//! The runtime: N grid slots driven against a [`Venue`], identical in backtest, paper and
+//! live (only the venue and the source of time differ).
+//!
+//! Inputs: [`Engine::on_market`] (a new mark price), [`Engine::drain_venue`] (executions),
+//! and [`Engine::run_loop`] every `loop_interval_sec` of engine time. The loop runs these
+//! steps, always in this order:
+//!
+//! 1. **sync**: read balances and the open-order count; compute capacity (band, entry cap)
+//!    and the B-side allocation from the quote actually free;
+//! 2. **daily loss lock** (UTC day);
+//! 3. **ticks**: for each slot in id order, `PriceTick(mark)` then `TimerTick(now)`;
+//! 4. **exit retry**: every exit that is not resting yet is re-priced at the current market
+//!    (never below its profit target) and placed again — a filled position is never dropped;
+//! 5. **bootstrap** empty slots and **auto-repair** one-sided ones;
+//! 6. **scheduler drain** of entries deferred by the per-loop entry cap;
+//! 7. **scoreboard** (idle USD), one-sided slot-time, samples for the report.
+//!
+//! Executions are applied as they arrive (not once per loop), so exits go out at once.
+//! After every applied event the slot's one-sided flags are normalised and its invariants
+//! checked; a breach halts new entries (exits and fills continue), it never panics.
+
+use std::collections::BTreeMap;
+
+use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp, TradeId};
+use flywheel_grid::{
+    check_invariants, EngineConfig, Event, OrderRef, OrderSizes, PairState, Phase, Role,
+    SlotContext, Violation,
+};
+use flywheel_venue::{Balances, Venue};
+use serde::Serialize;
+
+use crate::capacity::{capacity, Capacity};
+use crate::journal::{JournalRecord, JournalSink, Source};
+use crate::scoreboard::{scoreboard, Scoreboard};
+use crate::sizing::{allocate_b, order_size_usd, BAllocation};
+use crate::stats::{FillMark, Sample, Series, Stats};
+
+/// One slot: a pair engine state and its sticky flag.
+#[derive(Clone, Debug, Serialize)]
+pub struct Slot {
+    pub id: u32,
+    pub state: PairState,
+    pub sticky: bool,
+}
+
+/// Whether new entries may be placed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", content = "reason", rename_all = "snake_case")]
+pub enum RunMode {
+    Running,
+    /// No new entries; resumes by itself when the cause clears (daily loss lock).
+    Paused(String),
+    /// No new entries until an operator intervenes (invariant breach).
+    Halted(String),
+}
+
+/// A venue order the engine is following, by txid.
+#[derive(Clone, Debug)]
+pub(crate) struct Track {
+    pub slot: usize,
+    pub target: OrderRef,
+    pub side: Side,
+    pub cum_qty: Qty,
+    pub cum_notional: Quote,
+    pub cum_fee: Quote,
+    pub last_ts: Timestamp,
+    pub cancel_requested: bool,
+}
+
+/// The grid runtime.
+#[derive(Debug)]
+pub struct Engine<V: Venue, J: JournalSink> {
+    pub(crate) cfg: EngineConfig,
+    pub(crate) venue: V,
+    pub(crate) journal: J,
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) mode: RunMode,
+    pub(crate) mark: Price,
+    pub(crate) now: Timestamp,
+    pub(crate) tracks: BTreeMap<String, Track>,
+    pub(crate) loop_free_quote: Quote,
+    pub(crate) loop_free_base: Qty,
+    pub(crate) entry_adds_used: u32,
+    pub(crate) capacity: Capacity,
+    pub(crate) b_alloc: BAllocation,
+    pub(crate) scoreboard: Scoreboard,
+    pub(crate) loss_lock_day: Option<i64>,
+    pub(crate) stats: Stats,
+    pub(crate) loops: u64,
+    pub(crate) last_loop_at: Option<Timestamp>,
+    pub(crate) start_balances: Balances,
+    pub(crate) samples: Series<Sample>,
+    pub(crate) fills: Series<FillMark>,
+    venue_buf: Vec<flywheel_venue::VenueEvent>,
+}
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// An engine with `cfg.slots` empty slots (sticky as configured).
+    pub fn new(cfg: EngineConfig, venue: V, journal: J) -> Self {
+        let slots = (0..cfg.slots)
+            .map(|id| Slot {
+                id,
+                state: PairState::new(Price::ZERO, Timestamp::EPOCH),
+                sticky: cfg.sticky_mode_enabled,
+            })
+            .collect();
+        let start_balances = venue.balances();
+        let capacity = capacity(&cfg, 0);
+        Engine {
+            cfg,
+            venue,
+            journal,
+            slots,
+            mode: RunMode::Running,
+            mark: Price::ZERO,
+            now: Timestamp::EPOCH,
+            tracks: BTreeMap::new(),
+            loop_free_quote: Quote::ZERO,
+            loop_free_base: Qty::ZERO,
+            entry_adds_used: 0,
+            capacity,
+            b_alloc: BAllocation::default(),
+            scoreboard: Scoreboard::default(),
+            loss_lock_day: None,
+            stats: Stats::default(),
+            loops: 0,
+            last_loop_at: None,
+            start_balances,
+            samples: Series::default(),
+            fills: Series::default(),
+            venue_buf: Vec::new(),
+        }
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+    pub fn mode(&self) -> &RunMode {
+        &self.mode
+    }
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+    pub fn scoreboard(&self) -> &Scoreboard {
+        &self.scoreboard
+    }
+    pub fn venue(&self) -> &V {
+        &self.venue
+    }
+    /// Mutable access for the driver that feeds a simulated venue its market data.
+    pub fn venue_mut(&mut self) -> &mut V {
+        &mut self.venue
+    }
+    pub fn journal_mut(&mut self) -> &mut J {
+        &mut self.journal
+    }
+    pub fn into_parts(self) -> (V, J) {
+        (self.venue, self.journal)
+    }
+    pub fn start_balances(&self) -> Balances {
+        self.start_balances
+    }
+    pub fn samples(&self) -> &[Sample] {
+        &self.samples.points
+    }
+    pub fn fill_marks(&self) -> &[FillMark] {
+        &self.fills.points
+    }
+    pub fn loops(&self) -> u64 {
+        self.loops
+    }
+    pub fn mark(&self) -> Price {
+        self.mark
+    }
+
+    /// A new market price at `ts`.
+    pub fn on_market(&mut self, price: Price, ts: Timestamp) {
+        if price.is_positive() {
+            self.mark = price;
+        }
+        self.now = self.now.max(ts);
+    }
+
+    /// Apply every execution the venue reported so far.
+    pub fn drain_venue(&mut self) {
+        let mut buf = std::mem::take(&mut self.venue_buf);
+        loop {
+            buf.clear();
+            self.venue.poll_events(&mut buf);
+            if buf.is_empty() {
+                break;
+            }
+            for ev in buf.drain(..) {
+                self.on_venue_event(ev);
+            }
+        }
+        self.venue_buf = buf;
+    }
+
+    /// One loop at engine time `now` (see the module docs for the steps).
+    pub fn run_loop(&mut self, now: Timestamp) {
+        self.now = self.now.max(now);
+        let now = self.now;
+        self.loops += 1;
+        self.sync();
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::LoopStart {
+                ts: now,
+                n: self.loops,
+                capacity: self.capacity,
+            });
+        }
+        self.update_daily_loss_lock();
+        if self.mark.is_positive() {
+            for idx in 0..self.slots.len() {
+                self.slots[idx].state.profit_pct_runtime = self.cfg.profit_pct;
+                let tick = Event::PriceTick {
+                    price: self.mark,
+                    timestamp: now,
+                };
+                self.apply_to_slot(idx, &tick, Source::Reducer);
+                self.apply_to_slot(idx, &Event::TimerTick { timestamp: now }, Source::Reducer);
+            }
+            self.retry_exits();
+            if self.mode == RunMode::Running {
+                for idx in 0..self.slots.len() {
+                    self.ensure_bootstrapped(idx);
+                    self.auto_repair(idx);
+                }
+                self.drain_deferred_entries();
+            }
+        }
+        self.drain_venue();
+        self.finish_loop();
+    }
+
+    /// Step 1: balances, capacity, B allocation.
+    fn sync(&mut self) {
+        let bal = self.venue.balances();
+        self.loop_free_quote = bal.free_quote();
+        self.loop_free_base = bal.free_base();
+        let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
+        self.capacity = capacity(&self.cfg, open);
+        self.entry_adds_used = 0;
+        let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
+        self.b_alloc = allocate_b(
+            self.loop_free_quote,
+            self.cfg.allocation_safety_buffer_usd,
+            u32::try_from(buy_ready).unwrap_or(u32::MAX),
+        );
+    }
+
+    /// The sizes the reducer uses for this slot's next orders.
+    pub(crate) fn sizes_for(&self, idx: usize) -> OrderSizes {
+        let profit = self.slots[idx].state.total_profit;
+        OrderSizes {
+            a: order_size_usd(
+                &self.cfg,
+                Some(TradeId::A),
+                profit,
+                &self.b_alloc,
+                self.mark,
+            ),
+            b: order_size_usd(
+                &self.cfg,
+                Some(TradeId::B),
+                profit,
+                &self.b_alloc,
+                self.mark,
+            ),
+        }
+    }
+
+    /// Apply one reducer event to a slot, execute its actions, normalise and validate.
+    pub(crate) fn apply_to_slot(&mut self, idx: usize, ev: &Event, source: Source) {
+        let sizes = self.sizes_for(idx);
+        let slot = &mut self.slots[idx];
+        let ctx = SlotContext {
+            cfg: &self.cfg,
+            sticky: slot.sticky,
+            sizes,
+        };
+        let from = slot.state.phase();
+        let result = slot.state.apply(ev, &ctx);
+        let slot_id = slot.id;
+        match result {
+            Ok(actions) => {
+                let quiet = actions.is_empty()
+                    && matches!(ev, Event::PriceTick { .. } | Event::TimerTick { .. });
+                if self.journal.enabled() && !quiet {
+                    let to = self.slots[idx].state.phase();
+                    self.journal.record(&JournalRecord::SlotEvent {
+                        ts: self.now,
+                        slot: slot_id,
+                        event: ev,
+                        from,
+                        to,
+                    });
+                }
+                if !actions.is_empty() {
+                    self.execute(idx, actions, source);
+                    self.normalize_mode(idx);
+                }
+                self.validate(idx);
+            }
+            Err(e) => {
+                self.stats.fill_rejects += 1;
+                if self.journal.enabled() {
+                    let msg = e.to_string();
+                    self.journal.record(&JournalRecord::FillRejected {
+                        ts: self.now,
+                        slot: slot_id,
+                        error: &msg,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Make the one-sided flags match what the slot holds (spec §2.9), counting pending
+    /// entries as entries.
+    pub(crate) fn normalize_mode(&mut self, idx: usize) {
+        let s = &mut self.slots[idx].state;
+        let mut buy_entries = usize::from(s.b.pending_entry.is_some());
+        let mut sell_entries = usize::from(s.a.pending_entry.is_some());
+        let (mut buy_exits, mut sell_exits) = (0usize, 0usize);
+        for o in &s.orders {
+            match (o.role, o.side) {
+                (Role::Entry, Side::Buy) => buy_entries += 1,
+                (Role::Entry, Side::Sell) => sell_entries += 1,
+                (Role::Exit, Side::Buy) => buy_exits += 1,
+                (Role::Exit, Side::Sell) => sell_exits += 1,
+            }
+        }
+        let entries = buy_entries + sell_entries;
+        let exits = buy_exits + sell_exits;
+        let (long_only, short_only) = match (exits, entries) {
+            (0, 0) => (false, false),
+            (1, 0) => (sell_exits == 1, buy_exits == 1),
+            (2, _) => (false, false),
+            (1, 1)
+                if (buy_exits == 1 && buy_entries == 1)
+                    || (sell_exits == 1 && sell_entries == 1) =>
+            {
+                (false, false)
+            }
+            (0, _) if buy_entries >= 1 && sell_entries >= 1 => (false, false),
+            (0, _) if buy_entries >= 1 => (true, false),
+            (0, _) => (false, true),
+            _ => (s.long_only, s.short_only),
+        };
+        if (long_only, short_only) != (s.long_only, s.short_only) {
+            s.long_only = long_only;
+            s.short_only = short_only;
+            s.mode_source = if !long_only && !short_only {
+                flywheel_grid::ModeSource::None
+            } else if s.mode_source == flywheel_grid::ModeSource::Regime {
+                flywheel_grid::ModeSource::Regime
+            } else {
+                flywheel_grid::ModeSource::Balance
+            };
+            let slot = self.slots[idx].id;
+            if self.journal.enabled() {
+                self.journal.record(&JournalRecord::ModeChange {
+                    ts: self.now,
+                    slot,
+                    long_only,
+                    short_only,
+                    why: "normalize",
+                });
+            }
+        }
+    }
+
+    /// Check invariants; the only tolerated findings are the S0 shape messages of a slot
+    /// that holds no exit and at most one entry (waiting for bootstrap or for size).
+    pub(crate) fn validate(&mut self, idx: usize) {
+        let s = &self.slots[idx].state;
+        let violations = check_invariants(s);
+        if violations.is_empty() {
+            return;
+        }
+        let entries = s.orders.iter().filter(|o| o.role == Role::Entry).count()
+            + usize::from(s.a.pending_entry.is_some())
+            + usize::from(s.b.pending_entry.is_some());
+        let s0_only = violations.iter().all(|v| {
+            matches!(
+                v,
+                Violation::S0Shape | Violation::S0LongOnlyShape | Violation::S0ShortOnlyShape
+            )
+        });
+        if s.phase() == Phase::S0 && entries <= 1 && s0_only {
+            return;
+        }
+        self.stats.invariant_violations += 1;
+        let slot = self.slots[idx].id;
+        let reason = format!("slot {slot}: {}", violations[0]);
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::InvariantViolation {
+                ts: self.now,
+                slot,
+                violations: &violations,
+            });
+        }
+        self.halt(&reason);
+    }
+
+    pub(crate) fn halt(&mut self, reason: &str) {
+        if matches!(self.mode, RunMode::Halted(_)) {
+            return;
+        }
+        self.mode = RunMode::Halted(reason.to_string());
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Halt {
+                ts: self.now,
+                reason,
+            });
+        }
+    }
+
+    /// Daily loss lock on the UTC day: pause when today's realized loss reaches the limit,
+    /// resume at the next UTC day.
+    fn update_daily_loss_lock(&mut self) {
+        let today = self.now.utc_day();
+        if let Some(day) = self.loss_lock_day {
+            if day != today {
+                self.loss_lock_day = None;
+                if matches!(self.mode, RunMode::Paused(_)) {
+                    self.mode = RunMode::Running;
+                    if self.journal.enabled() {
+                        let reason = "UTC day rollover clears the daily loss lock";
+                        self.journal.record(&JournalRecord::Resume {
+                            ts: self.now,
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+        let limit = self.cfg.daily_loss_limit;
+        if !limit.is_positive() || self.loss_lock_day.is_some() {
+            return;
+        }
+        let loss: Quote = self
+            .slots
+            .iter()
+            .map(|s| s.state.realized_loss_on_day_of(self.now))
+            .sum();
+        if loss >= limit {
+            self.loss_lock_day = Some(today);
+            if self.mode == RunMode::Running {
+                let reason = format!("daily loss limit hit: {loss} >= {limit}");
+                self.mode = RunMode::Paused(reason.clone());
+                if self.journal.enabled() {
+                    self.journal.record(&JournalRecord::Pause {
+                        ts: self.now,
+                        reason: &reason,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Step 7: scoreboard, slot-time, samples.
+    fn finish_loop(&mut self) {
+        let bal = self.venue.balances();
+        let mut committed = Quote::ZERO;
+        for t in self.tracks.values() {
+            if t.side == Side::Buy {
+                let s = &self.slots[t.slot].state;
+                let (price, qty) = match t.target {
+                    OrderRef::Slot(id) => s
+                        .find_order(id)
+                        .map(|o| (o.price, o.volume))
+                        .unwrap_or_default(),
+                    OrderRef::Recovery(id) => s
+                        .find_recovery(id)
+                        .map(|r| (r.price, r.volume))
+                        .unwrap_or_default(),
+                };
+                committed += price
+                    .notional(qty - t.cum_qty, Rounding::HalfEven)
+                    .unwrap_or_default();
+            }
+        }
+        let next: Quote = self
+            .slots
+            .iter()
+            .map(|s| {
+                order_size_usd(
+                    &self.cfg,
+                    None,
+                    s.state.total_profit,
+                    &self.b_alloc,
+                    self.mark,
+                )
+            })
+            .sum();
+        self.scoreboard = scoreboard(bal.quote.total, committed, next);
+        let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
+        self.stats.idle_ratio_sum += idle_pct / 100.0;
+        self.stats.idle_ratio_samples += 1;
+        if let Some(prev) = self.last_loop_at {
+            let dt = self.now.millis_since(prev);
+            for s in &self.slots {
+                if s.state.short_only {
+                    self.stats.short_only_slot_ms += dt;
+                }
+                if s.state.long_only {
+                    self.stats.long_only_slot_ms += dt;
+                }
+            }
+        }
+        self.last_loop_at = Some(self.now);
+        let equity = bal.quote.total
+            + self
+                .mark
+                .notional(bal.base.total, Rounding::HalfEven)
+                .unwrap_or_default();
+        if equity > self.stats.equity_peak {
+            self.stats.equity_peak = equity;
+        }
+        self.stats.max_drawdown = self.stats.max_drawdown.max(self.stats.equity_peak - equity);
+        self.samples.push(Sample {
+            ts: self.now,
+            price: self.mark,
+            equity,
+            realized: self.stats.realized,
+            base: bal.base.total,
+            quote: bal.quote.total,
+            idle_pct,
+        });
+        if self.journal.enabled() {
+            let sb = self.scoreboard;
+            self.journal.record(&JournalRecord::LoopEnd {
+                ts: self.now,
+                scoreboard: &sb,
+            });
+        }
+    }
+}
+
+/// A slot that may place a buy entry now: not short-only, no resting buy entry, and in a
+/// phase whose B trade is flat (S0 or S1a).
+fn is_buy_ready(s: &PairState) -> bool {
+    !s.short_only
+        && matches!(s.phase(), Phase::S0 | Phase::S1a)
+        && !s
+            .orders
+            .iter()
+            .any(|o| o.role == Role::Entry && o.side == Side::Buy && o.txid.is_some())
+}

@@ -1,0 +1,216 @@
+//! Venue events → slot events.
+//!
+//! Executions are accumulated per order (quantity, notional, fee) and handed to the slot
+//! once, when the order is done: fully filled, or cancelled after a partial fill. A partial
+//! fill of an entry marks it (so the reducer never refreshes it away) and, once the filled
+//! part is large enough for an exit, cancels the rest so the exit can go out. An execution
+//! the slots cannot take is journalled as an untracked execution — counted, never dropped
+//! silently — and the balances still reconcile, because they are the venue's.
+
+use flywheel_core::{Quote, Rounding, Side};
+use flywheel_grid::{Event, Fill, OrderRef, RecoveryFill, Role};
+use flywheel_venue::{Venue, VenueEvent};
+
+use crate::engine::{Engine, Track};
+use crate::journal::{JournalRecord, JournalSink, Source};
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    pub(crate) fn on_venue_event(&mut self, ev: VenueEvent) {
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Venue {
+                ts: self.now,
+                event: &ev,
+            });
+        }
+        match ev {
+            VenueEvent::Fill {
+                txid,
+                side,
+                price,
+                qty,
+                fee,
+                ts,
+                leaves,
+                ..
+            } => {
+                let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
+                self.stats.fees_paid += fee;
+                match side {
+                    Side::Buy => {
+                        self.stats.base_bought += qty;
+                        self.stats.quote_spent += notional;
+                    }
+                    Side::Sell => {
+                        self.stats.base_sold += qty;
+                        self.stats.quote_received += notional;
+                    }
+                }
+                self.mark_fill(ts, price, side);
+                let Some(track) = self.tracks.get_mut(&txid) else {
+                    self.untracked(
+                        &txid,
+                        side,
+                        qty,
+                        notional,
+                        "fill for an order nobody follows",
+                    );
+                    return;
+                };
+                track.cum_qty += qty;
+                track.cum_notional += notional;
+                track.cum_fee += fee;
+                track.last_ts = ts;
+                if leaves.is_zero() {
+                    if let Some(track) = self.tracks.remove(&txid) {
+                        self.complete(&txid, track);
+                    }
+                    return;
+                }
+                // A partial fill. Entries: protect from refresh; cancel the rest once the
+                // filled part can carry an exit of its own.
+                let (idx, target, cum, requested) = (
+                    track.slot,
+                    track.target,
+                    track.cum_qty,
+                    track.cancel_requested,
+                );
+                if let OrderRef::Slot(id) = target {
+                    let state = &mut self.slots[idx].state;
+                    let is_entry = state.find_order(id).is_some_and(|o| o.role == Role::Entry);
+                    if is_entry {
+                        state.mark_partially_filled(id);
+                        if !requested && cum >= self.cfg.min_volume {
+                            if self.venue.cancel(&txid, self.now).is_ok() {
+                                self.stats.orders_cancelled += 1;
+                            }
+                            if let Some(t) = self.tracks.get_mut(&txid) {
+                                t.cancel_requested = true;
+                            }
+                        }
+                    }
+                }
+            }
+            VenueEvent::Done { txid, .. } => {
+                let Some(track) = self.tracks.remove(&txid) else {
+                    return;
+                };
+                if track.cum_qty.is_positive() {
+                    self.complete(&txid, track);
+                } else {
+                    self.gone_unfilled(&txid, &track);
+                }
+            }
+            VenueEvent::Rejected { txid, reason, .. } => {
+                self.stats.reject(reason.name());
+                if let Some(track) = self.tracks.remove(&txid) {
+                    self.gone_unfilled(&txid, &track);
+                }
+            }
+        }
+    }
+
+    fn untracked(
+        &mut self,
+        txid: &str,
+        side: Side,
+        qty: flywheel_core::Qty,
+        notional: Quote,
+        why: &str,
+    ) {
+        self.stats.untracked_executions += 1;
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::UntrackedExecution {
+                ts: self.now,
+                txid,
+                side,
+                qty,
+                notional,
+                why,
+            });
+        }
+    }
+
+    /// Hand a done order's executions to its slot as one fill.
+    fn complete(&mut self, txid: &str, t: Track) {
+        self.stats.orders_filled += 1;
+        let decimals = self.cfg.price_decimals;
+        let avg = t
+            .cum_notional
+            .fixed()
+            .div_round(t.cum_qty.fixed(), decimals, Rounding::HalfEven)
+            .map(flywheel_core::Price::new)
+            .unwrap_or_default();
+        let state = &self.slots[t.slot].state;
+        let event = match t.target {
+            OrderRef::Slot(id) if state.find_order(id).is_some() => Event::Fill(Fill {
+                order_local_id: id,
+                txid: Some(txid.to_string()),
+                side: t.side,
+                price: avg,
+                volume: t.cum_qty,
+                fee: t.cum_fee,
+                timestamp: t.last_ts,
+            }),
+            OrderRef::Recovery(id) if state.find_recovery(id).is_some() => {
+                Event::RecoveryFill(RecoveryFill {
+                    recovery_id: id,
+                    txid: Some(txid.to_string()),
+                    side: t.side,
+                    price: avg,
+                    volume: t.cum_qty,
+                    fee: t.cum_fee,
+                    timestamp: t.last_ts,
+                })
+            }
+            _ => {
+                self.untracked(
+                    txid,
+                    t.side,
+                    t.cum_qty,
+                    t.cum_notional,
+                    "order no longer held by its slot",
+                );
+                return;
+            }
+        };
+        let before = self.stats.fill_rejects;
+        self.apply_to_slot(t.slot, &event, Source::Reducer);
+        if self.stats.fill_rejects != before {
+            self.untracked(
+                txid,
+                t.side,
+                t.cum_qty,
+                t.cum_notional,
+                "slot rejected the fill",
+            );
+        }
+    }
+
+    /// The venue dropped an order without executing it (rejected late, or cancelled by
+    /// someone else). A slot order becomes unplaced again (exits are retried next loop,
+    /// entries are placed by the scheduler); a recovery is released.
+    fn gone_unfilled(&mut self, txid: &str, t: &Track) {
+        match t.target {
+            OrderRef::Slot(id) => {
+                let state = &mut self.slots[t.slot].state;
+                if let Some(o) = state
+                    .orders
+                    .iter_mut()
+                    .find(|o| o.local_id == id && o.txid.as_deref() == Some(txid))
+                {
+                    o.txid = None;
+                }
+            }
+            OrderRef::Recovery(id) => {
+                if self.slots[t.slot].state.find_recovery(id).is_some() {
+                    let ev = Event::RecoveryCancel {
+                        recovery_id: id,
+                        txid: Some(txid.to_string()),
+                        timestamp: self.now,
+                    };
+                    self.apply_to_slot(t.slot, &ev, Source::Reducer);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! The Flywheel runtime: N grid slots over a [`flywheel_venue::Venue`], the action pipeline,
+//! sizing, capacity, the idle-USD scoreboard, the journal, and the backtest driver.
+//! See `engine` for the loop and its fixed order of steps.
+
+pub mod backtest;
+pub mod capacity;
+mod engine;
+mod executions;
+pub mod journal;
+mod pipeline;
+mod repair;
+pub mod scoreboard;
+pub mod sizing;
+pub mod stats;
+pub mod summary;
+
+pub use backtest::{run_backtest, DataStats, SimulatedVenue};
+pub use engine::{Engine, RunMode, Slot};
+pub use journal::{JournalRecord, JournalSink, JsonLines, NoJournal};
+pub use summary::Summary;

@@ -1,0 +1,334 @@
+//! The action pipeline (spec §2.4, with §9 #3 fixed): what happens to each reducer action.
+//!
+//! Entries pass gates in this order: run mode → capacity band / open-order cap → per-loop
+//! entry cap (bootstrap and repair exempt; others are *deferred*: they stay unplaced in the
+//! slot and the scheduler places them later) → fund guard → the venue. An entry that cannot
+//! be funded or placed is removed and its slot becomes one-sided (`mode_source = balance`);
+//! auto-repair restores it. A post-only entry that would have crossed becomes the trade's
+//! pending entry again (retried on the next timer).
+//!
+//! Exits are always sent. An exit the venue refuses stays in the slot unplaced and is
+//! re-priced and retried every loop until it rests. After every placement the volume in
+//! slot state is compared with the volume sent (`volume_drift` counts any difference).
+
+use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, TradeId};
+use flywheel_grid::{Action, ModeSource, OrderRef, PlaceReason, Role};
+use flywheel_venue::{OrderKind, OrderRequest, Reject, Venue};
+
+use crate::capacity::CapacityBand;
+use crate::engine::{Engine, RunMode, Track};
+use crate::journal::{JournalRecord, JournalSink, Source};
+use crate::stats::FillMark;
+
+/// `userref` of a slot order; recoveries use `slot × 1e6 + 900 000 + recovery id`.
+pub(crate) fn client_id(slot: u32, target: OrderRef) -> u64 {
+    let base = u64::from(slot) * 1_000_000;
+    match target {
+        OrderRef::Slot(id) => base + id,
+        OrderRef::Recovery(id) => base + 900_000 + id,
+    }
+}
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    pub(crate) fn execute(&mut self, idx: usize, actions: Vec<Action>, source: Source) {
+        for action in actions {
+            if self.journal.enabled() {
+                let slot = self.slots[idx].id;
+                self.journal.record(&JournalRecord::SlotAction {
+                    ts: self.now,
+                    slot,
+                    action: &action,
+                });
+            }
+            match action {
+                Action::PlaceOrder(p) => match p.role {
+                    Role::Exit => self.place_exit(idx, p.local_id, source),
+                    Role::Entry => self.place_entry(idx, p.local_id, source),
+                },
+                Action::CancelOrder {
+                    txid: Some(txid), ..
+                } => self.cancel(idx, &txid),
+                Action::CancelOrder { txid: None, .. } => {}
+                Action::OrphanOrder { recovery_id, .. } => {
+                    // The exit keeps resting as a recovery: follow it under its new name.
+                    let txid = self.slots[idx]
+                        .state
+                        .find_recovery(recovery_id)
+                        .and_then(|r| r.txid.clone());
+                    if let Some(t) = txid.and_then(|t| self.tracks.get_mut(&t)) {
+                        t.target = OrderRef::Recovery(recovery_id);
+                    }
+                }
+                Action::BookCycle(b) => {
+                    self.stats.round_trips += 1;
+                    self.stats.realized += b.net_profit;
+                    if b.net_profit.is_positive() {
+                        self.stats.wins += 1;
+                    } else if b.net_profit.is_negative() {
+                        self.stats.losses += 1;
+                    }
+                }
+                Action::ReleaseRecovery { .. } => self.stats.released_positions += 1,
+            }
+        }
+    }
+
+    fn cancel(&mut self, idx: usize, txid: &str) {
+        match self.venue.cancel(txid, self.now) {
+            Ok(()) => {
+                self.stats.orders_cancelled += 1;
+                if let Some(t) = self.tracks.get_mut(txid) {
+                    t.cancel_requested = true;
+                }
+            }
+            Err(reason) => {
+                if self.journal.enabled() {
+                    let slot = self.slots[idx].id;
+                    self.journal.record(&JournalRecord::CancelFailed {
+                        ts: self.now,
+                        slot,
+                        txid,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Quote (buy, incl. maker fee) or base (sell) an order needs free.
+    fn funds_needed(&self, side: Side, price: flywheel_core::Price, qty: Qty) -> (Quote, Qty) {
+        match side {
+            Side::Buy => {
+                let notional = price
+                    .notional(qty, Rounding::Ceil)
+                    .unwrap_or(Quote::new(flywheel_core::Fixed::MAX));
+                let fee = self
+                    .venue
+                    .instrument()
+                    .fee(notional, Liquidity::Maker)
+                    .unwrap_or_default();
+                (notional + fee, Qty::ZERO)
+            }
+            Side::Sell => (Quote::ZERO, qty),
+        }
+    }
+
+    pub(crate) fn place_entry(&mut self, idx: usize, local_id: u64, source: Source) {
+        let Some(order) = self.slots[idx].state.find_order(local_id).cloned() else {
+            return;
+        };
+        if order.txid.is_some() {
+            return;
+        }
+        if self.mode != RunMode::Running {
+            self.drop_entry(idx, local_id, false, "paused");
+            return;
+        }
+        let internal = self.tracks.len() as u64;
+        if self.capacity.band == CapacityBand::Stop || internal >= u64::from(self.capacity.safe_cap)
+        {
+            self.stats.reject("capacity_gate");
+            self.drop_entry(idx, local_id, true, "capacity_gate");
+            return;
+        }
+        let exempt = matches!(source, Source::Bootstrap | Source::AutoRepair);
+        if !exempt && self.entry_adds_used >= self.capacity.entry_cap {
+            self.stats.entries_deferred += 1;
+            if self.journal.enabled() {
+                let slot = self.slots[idx].id;
+                self.journal.record(&JournalRecord::Deferred {
+                    ts: self.now,
+                    slot,
+                    local_id,
+                });
+            }
+            return;
+        }
+        let (need_quote, need_base) = self.funds_needed(order.side, order.price, order.volume);
+        if need_quote > self.loop_free_quote || need_base > self.loop_free_base {
+            self.stats.reject("fund_guard");
+            self.drop_entry(idx, local_id, true, "fund_guard");
+            return;
+        }
+        match self.send(idx, local_id, source) {
+            Ok(()) => {
+                self.loop_free_quote -= need_quote;
+                self.loop_free_base -= need_base;
+                if !exempt {
+                    self.entry_adds_used += 1;
+                }
+            }
+            Err(Reject::PostOnlyWouldTake) => self.drop_entry(idx, local_id, false, "post_only"),
+            Err(r) => self.drop_entry(idx, local_id, true, r.name()),
+        }
+    }
+
+    pub(crate) fn place_exit(&mut self, idx: usize, local_id: u64, source: Source) {
+        if let Err(r) = self.send(idx, local_id, source) {
+            // Kept unplaced in the slot: the next loop re-prices and retries it.
+            self.stats.exit_place_failures += 1;
+            let _ = r;
+        }
+    }
+
+    /// Send a slot order to the venue, bind its txid and start following it.
+    fn send(&mut self, idx: usize, local_id: u64, source: Source) -> Result<(), Reject> {
+        let slot_id = self.slots[idx].id;
+        let Some(order) = self.slots[idx].state.find_order(local_id).cloned() else {
+            return Ok(());
+        };
+        let req = OrderRequest {
+            client_id: client_id(slot_id, OrderRef::Slot(local_id)),
+            side: order.side,
+            price: order.price,
+            qty: order.volume,
+            kind: OrderKind::PostOnly,
+        };
+        match self.venue.place(&req, self.now) {
+            Ok(ack) => {
+                self.stats.orders_placed += 1;
+                let state = &mut self.slots[idx].state;
+                state.bind_txid(local_id, &ack.txid);
+                // One number: what the slot records is what the venue was sent.
+                if state.find_order(local_id).map(|o| o.volume) != Some(req.qty) {
+                    self.stats.volume_drift += 1;
+                }
+                if self.journal.enabled() {
+                    self.journal.record(&JournalRecord::Placed {
+                        ts: self.now,
+                        slot: slot_id,
+                        local_id,
+                        role: Some(order.role),
+                        txid: &ack.txid,
+                        side: order.side,
+                        price: order.price,
+                        qty: order.volume,
+                        source,
+                    });
+                }
+                self.tracks.insert(
+                    ack.txid,
+                    Track {
+                        slot: idx,
+                        target: OrderRef::Slot(local_id),
+                        side: order.side,
+                        cum_qty: Qty::ZERO,
+                        cum_notional: Quote::ZERO,
+                        cum_fee: Quote::ZERO,
+                        last_ts: self.now,
+                        cancel_requested: false,
+                    },
+                );
+                Ok(())
+            }
+            Err(reason) => {
+                self.stats.reject(reason.name());
+                if self.journal.enabled() {
+                    self.journal.record(&JournalRecord::PlaceRejected {
+                        ts: self.now,
+                        slot: slot_id,
+                        local_id,
+                        role: order.role,
+                        reason: reason.name(),
+                        source,
+                    });
+                }
+                Err(reason)
+            }
+        }
+    }
+
+    /// Remove an unplaced entry. `one_sided`: the slot gives up that side (spec §2.4);
+    /// otherwise the trade keeps a pending entry that the next timer retries.
+    pub(crate) fn drop_entry(&mut self, idx: usize, local_id: u64, one_sided: bool, why: &str) {
+        let slot_id = self.slots[idx].id;
+        let s = &mut self.slots[idx].state;
+        let Some(pos) = s.orders.iter().position(|o| o.local_id == local_id) else {
+            return;
+        };
+        let order = s.orders.remove(pos);
+        let trade = order.trade_id;
+        if one_sided {
+            match trade {
+                TradeId::A => {
+                    s.long_only = true;
+                    s.short_only = false;
+                }
+                TradeId::B => {
+                    s.short_only = true;
+                    s.long_only = false;
+                }
+            }
+            s.mode_source = ModeSource::Balance;
+            s.trade_mut(trade).pending_entry = None;
+            if self.journal.enabled() {
+                let (long_only, short_only) = (s.long_only, s.short_only);
+                self.journal.record(&JournalRecord::ModeChange {
+                    ts: self.now,
+                    slot: slot_id,
+                    long_only,
+                    short_only,
+                    why,
+                });
+            }
+        } else {
+            s.trade_mut(trade).pending_entry = Some(PlaceReason::RefreshEntry);
+        }
+    }
+
+    /// Step 4: place every exit that is not resting yet, re-priced at the current market.
+    pub(crate) fn retry_exits(&mut self) {
+        for idx in 0..self.slots.len() {
+            let unplaced: Vec<u64> = self.slots[idx]
+                .state
+                .orders
+                .iter()
+                .filter(|o| o.role == Role::Exit && o.txid.is_none())
+                .map(|o| o.local_id)
+                .collect();
+            for id in unplaced {
+                if self.slots[idx]
+                    .state
+                    .reprice_unbound_exit(id, &self.cfg)
+                    .is_ok()
+                {
+                    self.place_exit(idx, id, Source::ExitRetry);
+                }
+            }
+        }
+    }
+
+    /// Step 6: place entries deferred by the entry cap, oldest first (then slot, then id).
+    pub(crate) fn drain_deferred_entries(&mut self) {
+        let mut queue: Vec<(flywheel_core::Timestamp, usize, u64)> = Vec::new();
+        for (idx, slot) in self.slots.iter().enumerate() {
+            for o in &slot.state.orders {
+                if o.role == Role::Entry && o.txid.is_none() {
+                    queue.push((o.placed_at, idx, o.local_id));
+                }
+            }
+        }
+        queue.sort_unstable();
+        for (_, idx, id) in queue {
+            if self.entry_adds_used >= self.capacity.entry_cap {
+                break;
+            }
+            self.place_entry(idx, id, Source::SchedulerDrain);
+            self.normalize_mode(idx);
+            self.validate(idx);
+        }
+    }
+
+    pub(crate) fn mark_fill(
+        &mut self,
+        ts: flywheel_core::Timestamp,
+        price: flywheel_core::Price,
+        side: Side,
+    ) {
+        self.fills.push(FillMark {
+            ts,
+            price,
+            buy: side == Side::Buy,
+        });
+    }
+}

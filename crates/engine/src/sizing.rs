@@ -1,0 +1,176 @@
+//! The one sizing function: how much quote an order of a slot's trade should use
+//! (spec §2.8, with §9 #1 fixed).
+//!
+//! - **A** (sell entries) compounds per slot: `max(order_size, order_size + slot profit)`.
+//! - **B** (buy entries), quote-first: the quote that is actually free now (venue balance
+//!   minus what resting orders hold), less a safety buffer, split in whole cents over the
+//!   buy-ready slots. The cents left over are reported as `carry` but **not** added to the
+//!   next loop's pool: they are still part of the free balance the next loop reads, so
+//!   adding them again would count the same quote twice (the origin's defect: $10 free and
+//!   five idle loops gave a $37.44 order). Committed buys are excluded once — by the venue's
+//!   holds — and never subtracted again.
+//! - **Entry floor** (both sides, optional): a size below `min_volume × market × 1.01` is
+//!   raised to that, so a slot is not stuck waiting for an order it can never place.
+//!
+//! Everything here is pure and exact.
+
+use flywheel_core::{Price, Quote, Ratio, Rounding, TradeId};
+use flywheel_grid::EngineConfig;
+use serde::{Deserialize, Serialize};
+
+/// The B-side allocation for one loop.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BAllocation {
+    /// Quote per buy-ready slot (whole cents).
+    pub per_slot: Quote,
+    /// Cents that did not divide evenly (stay free; reported only).
+    pub carry: Quote,
+    /// Free quote considered.
+    pub available: Quote,
+    /// Slots that may place a buy entry.
+    pub buy_ready: u32,
+}
+
+/// Split `free_quote − buffer` over `buy_ready` slots in whole cents.
+pub fn allocate_b(free_quote: Quote, buffer: Quote, buy_ready: u32) -> BAllocation {
+    let deployable = (free_quote - buffer).max(Quote::ZERO);
+    if buy_ready == 0 || !deployable.is_positive() {
+        return BAllocation {
+            per_slot: Quote::ZERO,
+            carry: deployable,
+            available: free_quote,
+            buy_ready,
+        };
+    }
+    let n = Quote::from_int(i64::from(buy_ready)).unwrap_or(Quote::ZERO);
+    // per_slot = floor(deployable / n) to the cent: exact rational floor.
+    let per_slot = deployable
+        .fixed()
+        .div_round(n.fixed(), 2, Rounding::Floor)
+        .map(Quote::new)
+        .unwrap_or(Quote::ZERO);
+    let spent = per_slot.fixed().mul_round(n.fixed(), 9, Rounding::Floor);
+    let carry = spent
+        .map(|s| deployable - Quote::new(s))
+        .unwrap_or(deployable);
+    BAllocation {
+        per_slot,
+        carry,
+        available: free_quote,
+        buy_ready,
+    }
+}
+
+/// The smallest order the entry floor allows at `market`: `min_volume × market × 1.01`.
+pub fn entry_floor(cfg: &EngineConfig, market: Price) -> Quote {
+    market
+        .notional(cfg.min_volume, Rounding::Ceil)
+        .and_then(|n| {
+            n.fixed()
+                .mul_round(Ratio::lit(101, 2).fixed(), 9, Rounding::Ceil)
+        })
+        .map(Quote::new)
+        .unwrap_or(Quote::ZERO)
+}
+
+/// The size in quote of the next order of `trade` for a slot with `slot_profit` realized.
+/// `trade = None` is the generic estimate (the A formula), used by the scoreboard.
+pub fn order_size_usd(
+    cfg: &EngineConfig,
+    trade: Option<TradeId>,
+    slot_profit: Quote,
+    b: &BAllocation,
+    market: Price,
+) -> Quote {
+    let base = match trade {
+        Some(TradeId::B) if cfg.quote_first_allocation => b.per_slot,
+        Some(TradeId::B) => {
+            // Legacy path: an even share of free quote, at least the configured size.
+            let n = Quote::from_int(i64::from(cfg.slots.max(1))).unwrap_or(Quote::ZERO);
+            let share = b
+                .available
+                .fixed()
+                .div_round(n.fixed(), 2, Rounding::Floor)
+                .map(Quote::new)
+                .unwrap_or(Quote::ZERO);
+            share.max(cfg.order_size_usd)
+        }
+        _ => cfg.order_size_usd.max(cfg.order_size_usd + slot_profit),
+    };
+    if cfg.entry_floor_enabled && market.is_positive() {
+        base.max(entry_floor(cfg, market))
+    } else {
+        base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Quote {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn b_allocation_table() {
+        // (name, free, buffer, buy-ready, per slot, carry)
+        let cases = [
+            ("even split", "10.10", "0.10", 4, "2.5", "0"),
+            (
+                "whole cents, rest carried",
+                "10.10",
+                "0.10",
+                3,
+                "3.33",
+                "0.01",
+            ),
+            ("nobody buy-ready", "10", "0.10", 0, "0", "9.9"),
+            ("nothing free", "0.05", "0.10", 3, "0", "0"),
+        ];
+        for (name, free, buf, n, per, carry) in cases {
+            let a = allocate_b(u(free), u(buf), n);
+            assert_eq!((a.per_slot, a.carry), (u(per), u(carry)), "case {name}");
+        }
+    }
+
+    #[test]
+    fn carry_never_compounds_across_loops() {
+        // The origin's defect: $10 free, 5 loops with nobody buy-ready, then one slot.
+        // Here every loop reads the same free balance: the slot gets $9.90, not $37.44.
+        let mut last = BAllocation::default();
+        for _ in 0..5 {
+            last = allocate_b(u("10"), u("0.10"), 0);
+        }
+        assert_eq!(last.carry, u("9.9"));
+        assert_eq!(allocate_b(u("10"), u("0.10"), 1).per_slot, u("9.9"));
+    }
+
+    #[test]
+    fn sizes_per_trade() {
+        let cfg = EngineConfig::default();
+        let market: Price = "0.1".parse().unwrap();
+        let b = allocate_b(u("30.10"), u("0.10"), 10);
+        // Floor: 13 × 0.1 × 1.01 = 1.313.
+        assert_eq!(entry_floor(&cfg, market), u("1.313"));
+        let cases = [
+            ("A compounds profit", Some(TradeId::A), "0.5", "2.5"),
+            ("A never below base", Some(TradeId::A), "-1", "2"),
+            ("B quote-first share", Some(TradeId::B), "0", "3"),
+            ("estimate uses A formula", None, "0.25", "2.25"),
+        ];
+        for (name, trade, profit, want) in cases {
+            assert_eq!(
+                order_size_usd(&cfg, trade, u(profit), &b, market),
+                u(want),
+                "case {name}"
+            );
+        }
+        let starved = allocate_b(u("1"), u("0.10"), 10);
+        assert_eq!(
+            order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &starved, market),
+            u("1.313"),
+            "the floor lifts a starved B entry"
+        );
+    }
+}

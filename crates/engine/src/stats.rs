@@ -1,0 +1,128 @@
+//! Run counters and the sampled time series the summary and report are built from.
+//!
+//! The series keep at most [`Series::CAP`] points: when full, every second point is dropped
+//! and the sampling stride doubles, so memory stays flat however long the run.
+
+use std::collections::BTreeMap;
+
+use flywheel_core::{Price, Qty, Quote, Timestamp};
+use serde::Serialize;
+
+/// Counters of one run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Stats {
+    pub orders_placed: u64,
+    pub orders_filled: u64,
+    pub orders_cancelled: u64,
+    pub rejected: BTreeMap<String, u64>,
+    pub entries_deferred: u64,
+    pub exit_place_failures: u64,
+    pub invariant_violations: u64,
+    pub volume_drift: u64,
+    pub fill_rejects: u64,
+    pub untracked_executions: u64,
+    pub round_trips: u64,
+    pub wins: u64,
+    pub losses: u64,
+    pub realized: Quote,
+    pub released_positions: u64,
+    /// Σ of all execution fees (venue side).
+    pub fees_paid: Quote,
+    pub base_bought: Qty,
+    pub base_sold: Qty,
+    pub quote_spent: Quote,
+    pub quote_received: Quote,
+    pub short_only_slot_ms: i64,
+    pub long_only_slot_ms: i64,
+    /// Highest mark-to-market equity seen at a loop.
+    pub equity_peak: Quote,
+    /// Largest fall from a previous peak of mark-to-market equity, sampled every loop.
+    pub max_drawdown: Quote,
+    pub idle_ratio_sum: f64,
+    pub idle_ratio_samples: u64,
+}
+
+impl Stats {
+    pub fn reject(&mut self, name: &str) {
+        *self.rejected.entry(name.to_string()).or_insert(0) += 1;
+    }
+}
+
+/// One sample of the run's state.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Sample {
+    pub ts: Timestamp,
+    pub price: Price,
+    pub equity: Quote,
+    pub realized: Quote,
+    pub base: Qty,
+    pub quote: Quote,
+    /// Idle USD ratio, percent.
+    pub idle_pct: f64,
+}
+
+/// A fill marker for the report's price chart.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct FillMark {
+    pub ts: Timestamp,
+    pub price: Price,
+    pub buy: bool,
+}
+
+/// A bounded, decimating time series.
+#[derive(Clone, Debug, Serialize)]
+pub struct Series<T> {
+    pub points: Vec<T>,
+    stride: u64,
+    seen: u64,
+}
+
+impl<T> Default for Series<T> {
+    fn default() -> Self {
+        Series {
+            points: Vec::new(),
+            stride: 1,
+            seen: 0,
+        }
+    }
+}
+
+impl<T> Series<T> {
+    pub const CAP: usize = 2000;
+
+    pub fn push(&mut self, v: T) {
+        self.seen += 1;
+        if (self.seen - 1) % self.stride != 0 {
+            return;
+        }
+        if self.points.len() >= Self::CAP {
+            let mut i = 0;
+            self.points.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.stride *= 2;
+            if (self.seen - 1) % self.stride != 0 {
+                return;
+            }
+        }
+        self.points.push(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_stays_bounded_and_keeps_the_start() {
+        let mut s = Series::default();
+        for i in 0..100_000u64 {
+            s.push(i);
+        }
+        assert!(s.points.len() <= Series::<u64>::CAP);
+        assert!(s.points.len() > Series::<u64>::CAP / 4);
+        assert_eq!(s.points[0], 0);
+        assert!(s.points.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1,0 +1,214 @@
+//! The backtest summary: the JSON every run prints (field names are stable and documented
+//! in the README). Money is exact decimal strings; ratios are floats.
+
+use std::collections::BTreeMap;
+
+use flywheel_core::{Price, Qty, Quote, Rounding, Timestamp};
+use flywheel_grid::Role;
+use flywheel_venue::{Balances, Venue};
+use serde::Serialize;
+
+use crate::backtest::DataStats;
+use crate::engine::{Engine, RunMode};
+use crate::journal::JournalSink;
+use crate::scoreboard::Scoreboard;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DataSummary {
+    pub files: Vec<String>,
+    pub events: u64,
+    pub first_ts: Option<Timestamp>,
+    pub last_ts: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunSummary {
+    pub wall_s: f64,
+    pub events_per_s: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PnlSummary {
+    /// Σ net profit of booked round trips (fees of both legs included).
+    pub realized_usd: Quote,
+    /// Σ fees paid on every execution.
+    pub fees_usd: Quote,
+    pub round_trips: u64,
+    pub wins: u64,
+    pub losses: u64,
+    /// Largest peak-to-trough fall of mark-to-market equity, sampled every loop.
+    pub max_drawdown_usd: Quote,
+    /// Mark-to-market equity (quote + base × last price) at start and end.
+    pub equity_start_usd: Quote,
+    pub equity_end_usd: Quote,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BalanceSide {
+    pub base: Qty,
+    pub quote: Quote,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct BalancesSummary {
+    pub start: BalanceSide,
+    pub end: BalanceSide,
+    /// start + Σ executions − Σ fees == end, exactly, for both assets.
+    pub reconciled: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OrdersSummary {
+    pub placed: u64,
+    pub filled: u64,
+    pub cancelled: u64,
+    pub deferred: u64,
+    pub rejected: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IntegritySummary {
+    pub invariant_violations: u64,
+    pub volume_drift: u64,
+    pub halted: bool,
+    pub halt_reason: Option<String>,
+    /// Executions no slot could take (journalled; must be 0).
+    pub untracked_executions: u64,
+    /// Fills the reducer refused (must be 0).
+    pub fill_rejects: u64,
+    /// Exit placements the venue refused (each retried until it rested).
+    pub exit_place_failures: u64,
+    /// Exits still not resting at the end (a dropped exit would show here).
+    pub exits_unplaced_at_end: u64,
+    /// Recovery positions released unrealized by the recovery cap.
+    pub released_positions: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IdleSummary {
+    pub mean_ratio: f64,
+    pub final_ratio: f64,
+    pub final_scoreboard: Scoreboard,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SlotsSummary {
+    pub count: usize,
+    pub short_only_slot_seconds: i64,
+    pub long_only_slot_seconds: i64,
+    pub open_orders_end: usize,
+    pub recoveries_end: usize,
+}
+
+/// The whole summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub strategy: &'static str,
+    pub data: DataSummary,
+    pub run: RunSummary,
+    pub pnl: PnlSummary,
+    pub balances: BalancesSummary,
+    pub orders: OrdersSummary,
+    pub integrity: IntegritySummary,
+    pub idle_usd: IdleSummary,
+    pub slots: SlotsSummary,
+    pub last_price: Price,
+    pub loops: u64,
+}
+
+fn side(b: &Balances) -> BalanceSide {
+    BalanceSide {
+        base: b.base.total,
+        quote: b.quote.total,
+    }
+}
+
+impl Summary {
+    pub fn build<V: Venue, J: JournalSink>(
+        engine: &Engine<V, J>,
+        files: Vec<String>,
+        data: &DataStats,
+        first_price: Price,
+    ) -> Summary {
+        let st = engine.stats();
+        let start = engine.start_balances();
+        let end = engine.venue().balances();
+        let reconciled = start.base.total + st.base_bought - st.base_sold == end.base.total
+            && start.quote.total + st.quote_received - st.quote_spent - st.fees_paid
+                == end.quote.total;
+        let mark = engine.mark();
+        let equity = |b: &Balances, p: Price| {
+            b.quote.total
+                + p.notional(b.base.total, Rounding::HalfEven)
+                    .unwrap_or_default()
+        };
+        let (halted, halt_reason) = match engine.mode() {
+            RunMode::Halted(r) => (true, Some(r.clone())),
+            _ => (false, None),
+        };
+        let slots = engine.slots();
+        let exits_unplaced = slots
+            .iter()
+            .flat_map(|s| s.state.orders.iter())
+            .filter(|o| o.role == Role::Exit && o.txid.is_none())
+            .count() as u64;
+        let samples = st.idle_ratio_samples.max(1) as f64;
+        Summary {
+            strategy: "grid",
+            data: DataSummary {
+                files,
+                events: data.events,
+                first_ts: data.first_ts,
+                last_ts: data.last_ts,
+            },
+            run: RunSummary::default(),
+            pnl: PnlSummary {
+                realized_usd: st.realized,
+                fees_usd: st.fees_paid,
+                round_trips: st.round_trips,
+                wins: st.wins,
+                losses: st.losses,
+                max_drawdown_usd: st.max_drawdown,
+                equity_start_usd: equity(&start, first_price),
+                equity_end_usd: equity(&end, mark),
+            },
+            balances: BalancesSummary {
+                start: side(&start),
+                end: side(&end),
+                reconciled,
+            },
+            orders: OrdersSummary {
+                placed: st.orders_placed,
+                filled: st.orders_filled,
+                cancelled: st.orders_cancelled,
+                deferred: st.entries_deferred,
+                rejected: st.rejected.clone(),
+            },
+            integrity: IntegritySummary {
+                invariant_violations: st.invariant_violations,
+                volume_drift: st.volume_drift,
+                halted,
+                halt_reason,
+                untracked_executions: st.untracked_executions,
+                fill_rejects: st.fill_rejects,
+                exit_place_failures: st.exit_place_failures,
+                exits_unplaced_at_end: exits_unplaced,
+                released_positions: st.released_positions,
+            },
+            idle_usd: IdleSummary {
+                mean_ratio: st.idle_ratio_sum / samples,
+                final_ratio: engine.scoreboard().idle_usd_pct.to_f64() / 100.0,
+                final_scoreboard: *engine.scoreboard(),
+            },
+            slots: SlotsSummary {
+                count: slots.len(),
+                short_only_slot_seconds: st.short_only_slot_ms / 1000,
+                long_only_slot_seconds: st.long_only_slot_ms / 1000,
+                open_orders_end: slots.iter().map(|s| s.state.orders.len()).sum(),
+                recoveries_end: slots.iter().map(|s| s.state.recovery_orders.len()).sum(),
+            },
+            last_price: mark,
+            loops: engine.loops(),
+        }
+    }
+}
