@@ -82,8 +82,11 @@ pub fn transition(
     event: &Event,
     ctx: &SlotContext<'_>,
 ) -> Result<(PairState, Vec<Action>), TransitionError> {
+    validate(state, event)?;
+    // One copy: the work happens on it directly (not through `apply`, which would copy
+    // again to protect its caller's state).
     let mut next = state.clone();
-    let actions = next.apply(event, ctx)?;
+    let actions = apply_validated(&mut next, event, ctx)?;
     Ok((next, actions))
 }
 
