@@ -106,6 +106,18 @@ impl PairState {
                 return Ok(Vec::new());
             }
         }
+        if let Event::TimerTick { timestamp } = event {
+            let idle = self.a.pending_entry.is_none()
+                && self.b.pending_entry.is_none()
+                && (ctx.sticky || self.phase() == Phase::S0);
+            if idle {
+                // Hot path: no deferred entry to place and no orphan timer can run.
+                self.now = self.now.max(*timestamp);
+                roll_loss_day(self, self.now);
+                self.s2_entered_at = None;
+                return Ok(Vec::new());
+            }
+        }
         let mut next = self.clone();
         let actions = apply_validated(&mut next, event, ctx)?;
         *self = next;
