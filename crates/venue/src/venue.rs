@@ -39,7 +39,9 @@ pub struct OrderRequest {
 }
 
 /// Why a venue refused an order or a cancel (Kraken's `EOrder:*` outcomes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Error)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Error,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Reject {
     #[error("EOrder:Insufficient funds")]

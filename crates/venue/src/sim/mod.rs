@@ -1,0 +1,545 @@
+//! The simulated exchange: a deterministic, exact model of one Kraken spot market for one
+//! account, driven by recorded or live market events. Backtest and paper trading use it as
+//! their [`Venue`].
+//!
+//! # Model
+//!
+//! **Time.** Nothing reads a clock. `place`/`cancel` take the engine's `now`; market events
+//! carry their own time. Every entry point first brings in-flight orders up to its time
+//! ([`SimExchange::advance_to`]), so the processing order is the time order: an order placed
+//! at `t` with latency `L` reaches the book at `t + L`, before any market event (or candle
+//! point) at or after `t + L`, and after those before it. Callers feed events in time order.
+//!
+//! **Placement** ([`Venue::place`]) validates in this order, answering Kraken's errors:
+//! price positive and a multiple of the tick (`TickSizeCheckFailed`), volume positive and a
+//! multiple of the lot (`InvalidVolume`), volume ≥ `min_volume` (`OrderMinimumNotMet`),
+//! notional (half-even) ≥ `min_cost` (`CostMinimumNotMet`), open orders (resting or in
+//! flight) below `max_open_orders` (`OrdersLimitExceeded`, IOC orders included), free funds
+//! (`InsufficientFunds`: a buy needs its [`buy_hold`] in free quote, a sell its volume in free
+//! base), and for a post-only order with zero latency the crossing check
+//! (`PostOnlyWouldTake`). Amounts too large for the fixed-point range count as unaffordable.
+//! Accepted orders get ids `SIM-000001`, `SIM-000002`, … in acceptance order (rejected
+//! orders use none).
+//!
+//! **Post-only crossing.** The reference is the last trade price, or the current candle
+//! point (after a candle: its close). A buy at or above it, or at or above one of our own
+//! resting asks (sell: at or below the reference or an own bid), would take and is refused:
+//! synchronously with zero latency, else as [`VenueEvent::Rejected`] stamped with its arrival
+//! time, its hold released. Before any market data there is no reference and only the
+//! own-book check applies. Because of that check our own bids stay strictly below our asks,
+//! so a print never crosses both sides.
+//!
+//! **Trades** ([`MarketEvent::Trade`]) fill resting orders at their own limit price, as
+//! maker. [`FillRule::Strict`] (default): a buy fills when the print is strictly below its
+//! price, a sell strictly above; [`FillRule::Touch`]: at or through. With `partial_fills`
+//! (default) a print fills at most its own quantity: it is consumed across the crossed orders
+//! in price priority (highest buy / lowest sell first), then time priority (older first),
+//! each taking `min(leaves, rest of the print)`. Without it every crossed order fills
+//! entirely. The aggressor side of the print is not used.
+//!
+//! **Candles** ([`MarketEvent::Bar`]) are replayed as the intrabar path of
+//! `grid-origin.md` §6.1 ([`intrabar_path`]): open → nearer extreme → other extreme → close
+//! at `t0 + k·q`, `q = (close_time − open_time)/4`, consecutive duplicates collapsed. At each
+//! point the touch rule applies (a buy fills when the point is at or below its price) and
+//! every crossed order fills **entirely** at its own price — bar volume does not cap fills —
+//! in price then time priority.
+//!
+//! **IOC orders** execute inside `place`, ignoring latency, against the reference price only
+//! (never against our own resting orders, and without moving the reference): a buy limited
+//! at or above the reference fills its whole volume at the reference (a sell: at or below),
+//! paying the taker fee; otherwise, or with no reference yet, it expires with a
+//! `Done { Expired }` event. An IOC order is never open after `place` returns.
+//!
+//! **Money** is exact; see [`ledger`] for the hold, fee and release rules. Fees are charged in
+//! quote for both sides. After every mutation debug builds verify [`SimExchange::check_ledger`].
+//!
+//! **Determinism.** All state is in ordered containers and all inputs are explicit, so the
+//! same calls produce the same events, byte for byte.
+
+mod book;
+pub mod config;
+pub mod ledger;
+#[cfg(test)]
+mod match_tests;
+pub mod matching;
+#[cfg(test)]
+mod place_tests;
+#[cfg(test)]
+mod test_support;
+
+use flywheel_core::{
+    FixedError, Instrument, InstrumentError, Liquidity, Price, Qty, Quote, Ratio, Rounding, Side,
+    Timestamp,
+};
+use flywheel_marketdata::MarketEvent;
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::venue::{
+    Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue, VenueEvent,
+};
+use book::{Book, Order};
+pub use config::{FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
+pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
+pub use matching::{intrabar_path, IntrabarPath};
+
+/// Prefix of the simulated exchange's order ids.
+pub const TXID_PREFIX: &str = "SIM-";
+
+/// Why the simulated exchange cannot be built or cannot go on.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Instrument(#[from] InstrumentError),
+    #[error("instrument {symbol}: fee rates must be below 100 %")]
+    FeeRate { symbol: String },
+    #[error("start balances: {0}")]
+    Start(&'static str),
+    #[error("order {txid}: arithmetic out of range while filling: {source}")]
+    Arithmetic { txid: String, source: FixedError },
+    #[error("order book out of step: order #{seq} is indexed but missing")]
+    Book { seq: u64 },
+}
+
+/// An open order, as [`SimExchange::open_orders`] shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OpenOrder {
+    pub txid: String,
+    pub client_id: u64,
+    pub side: Side,
+    pub price: Price,
+    pub qty: Qty,
+    pub filled: Qty,
+    /// When the order reaches (or reached) the book.
+    pub active_at: Timestamp,
+    /// On the book; false while in flight.
+    pub resting: bool,
+}
+
+/// The simulated exchange (see the module docs for the model).
+#[derive(Clone, Debug)]
+pub struct SimExchange {
+    instrument: Instrument,
+    cfg: SimConfig,
+    book: Book,
+    ledger: ledger::Ledger,
+    last_price: Option<Price>,
+    last_seq: u64,
+    events: Vec<VenueEvent>,
+}
+
+impl SimExchange {
+    /// A simulated account in `instrument`'s market holding `start` (nothing held).
+    pub fn new(instrument: Instrument, cfg: SimConfig, start: Balances) -> Result<Self, SimError> {
+        instrument.validate()?;
+        if instrument.maker_fee_pct >= Ratio::HUNDRED || instrument.taker_fee_pct >= Ratio::HUNDRED
+        {
+            return Err(SimError::FeeRate {
+                symbol: instrument.symbol.clone(),
+            });
+        }
+        if !start.base.held.is_zero() || !start.quote.held.is_zero() {
+            return Err(SimError::Start("held must be zero"));
+        }
+        if start.base.total.is_negative() || start.quote.total.is_negative() {
+            return Err(SimError::Start("totals must not be negative"));
+        }
+        Ok(SimExchange {
+            instrument,
+            cfg,
+            book: Book::default(),
+            ledger: ledger::Ledger::new(start),
+            last_price: None,
+            last_seq: 0,
+            events: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+
+    /// The post-only / IOC reference: the last trade price or candle point, if any.
+    pub fn last_price(&self) -> Option<Price> {
+        self.last_price
+    }
+
+    /// Fees paid since the start (quote).
+    pub fn fees_paid(&self) -> Nano {
+        Nano(self.ledger.fees_paid())
+    }
+
+    /// Open orders (resting and in flight), oldest first.
+    pub fn open_orders(&self) -> Vec<OpenOrder> {
+        self.book
+            .orders()
+            .map(|(_, o)| OpenOrder {
+                txid: o.txid.clone(),
+                client_id: o.client_id,
+                side: o.side,
+                price: o.price,
+                qty: o.qty,
+                filled: o.filled,
+                active_at: o.active_at,
+                resting: o.resting,
+            })
+            .collect()
+    }
+
+    /// Verify the ledger: totals equal start + executions − fees exactly, held equals the sum
+    /// of the open orders' holds, each order's hold matches its unfilled part, `0 ≤ held ≤
+    /// total`, and no order has executed its whole volume while still open.
+    pub fn check_ledger(&self) -> Result<(), LedgerError> {
+        let (mut held_quote, mut held_base) = (0i128, 0i128);
+        let fee = self.instrument.maker_fee_pct;
+        for (_, o) in self.book.orders() {
+            let bad = |problem| LedgerError::Order {
+                txid: o.txid.clone(),
+                problem,
+            };
+            if o.filled.is_negative() || o.filled >= o.qty {
+                return Err(bad("executed volume outside 0..volume while open"));
+            }
+            let hold_ok = match o.side {
+                Side::Buy => {
+                    let want = buy_hold(o.price, o.qty, fee)
+                        .and_then(|all| Ok(all - buy_hold(o.price, o.filled, fee)?));
+                    want == Ok(o.held_quote) && o.held_base.is_zero()
+                }
+                Side::Sell => o.held_base == o.leaves() && o.held_quote.is_zero(),
+            };
+            if !hold_ok {
+                return Err(bad("hold does not match the unfilled part"));
+            }
+            held_quote += i128::from(o.held_quote.raw());
+            held_base += i128::from(o.held_base.raw());
+        }
+        self.ledger.check(held_quote, held_base)
+    }
+
+    fn debug_check(&self) {
+        debug_assert_eq!(self.check_ledger(), Ok(()));
+    }
+
+    /// Bring in-flight orders that arrive at or before `t` to the book (or reject them, if
+    /// post-only and crossing), in arrival order.
+    pub fn advance_to(&mut self, t: Timestamp) {
+        while let Some(seq) = self.book.next_due(t) {
+            let Some(o) = self.book.get(seq) else {
+                continue;
+            };
+            let opposite = self.book.best_price(o.side.opposite());
+            if !matching::post_only_would_take(o.side, o.price, self.last_price, opposite) {
+                self.book.rest(seq);
+                continue;
+            }
+            if let Some(o) = self.book.remove(seq) {
+                self.ledger.release_quote(o.held_quote);
+                self.ledger.release_base(o.held_base);
+                self.events.push(VenueEvent::Rejected {
+                    txid: o.txid,
+                    client_id: o.client_id,
+                    reason: Reject::PostOnlyWouldTake,
+                    ts: o.active_at,
+                });
+                self.debug_check();
+            }
+        }
+    }
+
+    /// Advance the simulated market by one event: bring in-flight orders in, update the
+    /// reference price and fill the resting orders the event crosses. Events are queued for
+    /// [`Venue::poll_events`]. An error (an amount out of the fixed-point range) leaves every
+    /// earlier fill booked and the ledger consistent; the run should stop.
+    pub fn on_market(&mut self, ev: &MarketEvent) -> Result<(), SimError> {
+        match ev {
+            MarketEvent::Trade(t) => {
+                self.advance_to(t.ts);
+                self.last_price = Some(t.price);
+                let cap = self.cfg.partial_fills.then_some(t.qty);
+                let rule = self.cfg.fill_rule;
+                self.match_side(Side::Buy, t.price, rule, cap, t.ts)?;
+                self.match_side(Side::Sell, t.price, rule, cap, t.ts)
+            }
+            MarketEvent::Bar(b) => {
+                for &(ts, point) in intrabar_path(b).points() {
+                    self.advance_to(ts);
+                    self.last_price = Some(point);
+                    self.match_side(Side::Buy, point, FillRule::Touch, None, ts)?;
+                    self.match_side(Side::Sell, point, FillRule::Touch, None, ts)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Fill `side`'s resting orders crossed by a print at `market`, best first, sharing
+    /// `cap` (None: no volume limit, every crossed order fills entirely).
+    fn match_side(
+        &mut self,
+        side: Side,
+        market: Price,
+        rule: FillRule,
+        mut cap: Option<Qty>,
+        ts: Timestamp,
+    ) -> Result<(), SimError> {
+        // Fast path: the best own price does not cross.
+        match self.book.best_price(side) {
+            Some(best) if matching::crosses(rule, side, best, market) => {}
+            _ => return Ok(()),
+        }
+        while let Some((price, seq)) = self.book.best(side) {
+            if !matching::crosses(rule, side, price, market) {
+                break;
+            }
+            let leaves = self
+                .book
+                .get(seq)
+                .map(Order::leaves)
+                .ok_or(SimError::Book { seq })?;
+            let qty = match cap {
+                Some(rest) => leaves.min(rest),
+                None => leaves,
+            };
+            if !qty.is_positive() {
+                break;
+            }
+            self.fill_resting(seq, qty, ts)?;
+            if let Some(rest) = cap.as_mut() {
+                *rest -= qty;
+            }
+        }
+        Ok(())
+    }
+
+    /// Execute `qty` (≤ leaves) of resting order `seq` at its own price, as maker.
+    fn fill_resting(&mut self, seq: u64, qty: Qty, ts: Timestamp) -> Result<(), SimError> {
+        let fee_pct = self.instrument.maker_fee_pct;
+        let o = self.book.get_mut(seq).ok_or(SimError::Book { seq })?;
+        let arith = |source| SimError::Arithmetic {
+            txid: o.txid.clone(),
+            source,
+        };
+        let amounts = fill_amounts(&self.instrument, o.price, o.filled, qty, Liquidity::Maker)
+            .map_err(arith)?;
+        let filled = o.filled.checked_add(qty).map_err(arith)?;
+        let leaves = o.qty - filled;
+        match o.side {
+            Side::Buy => {
+                let release = if leaves.is_zero() {
+                    o.held_quote
+                } else {
+                    let before = buy_hold(o.price, o.filled, fee_pct).map_err(arith)?;
+                    let after = buy_hold(o.price, filled, fee_pct).map_err(arith)?;
+                    (after - before).min(o.held_quote)
+                };
+                self.ledger.buy_fill(qty, amounts, release).map_err(arith)?;
+                o.held_quote -= release;
+            }
+            Side::Sell => {
+                self.ledger.sell_fill(qty, amounts, qty).map_err(arith)?;
+                o.held_base -= qty;
+            }
+        }
+        o.filled = filled;
+        self.events.push(VenueEvent::Fill {
+            txid: o.txid.clone(),
+            client_id: o.client_id,
+            side: o.side,
+            price: o.price,
+            qty,
+            fee: amounts.fee,
+            liquidity: Liquidity::Maker,
+            ts,
+            leaves,
+        });
+        if leaves.is_zero() {
+            self.book.remove(seq);
+        }
+        self.debug_check();
+        Ok(())
+    }
+
+    /// Checks 1–5 of placement (tick, lot, minimum volume, minimum cost, open-order cap).
+    fn validate(&self, req: &OrderRequest) -> Result<(), Reject> {
+        let inst = &self.instrument;
+        if !req.price.is_positive() || req.price.raw() % inst.tick.raw() != 0 {
+            return Err(Reject::TickSizeCheckFailed);
+        }
+        if !req.qty.is_positive() || req.qty.raw() % inst.lot.raw() != 0 {
+            return Err(Reject::InvalidVolume);
+        }
+        if req.qty < inst.min_volume {
+            return Err(Reject::OrderMinimumNotMet);
+        }
+        // A notional beyond the fixed-point range certainly meets the minimum.
+        if let Ok(notional) = req.price.notional(req.qty, Rounding::HalfEven) {
+            if notional < inst.min_cost {
+                return Err(Reject::CostMinimumNotMet);
+            }
+        }
+        if self.book.len() >= self.cfg.max_open_orders {
+            return Err(Reject::OrdersLimitExceeded);
+        }
+        Ok(())
+    }
+
+    fn next_txid(&mut self) -> String {
+        self.last_seq += 1;
+        format!("{TXID_PREFIX}{:06}", self.last_seq)
+    }
+
+    fn place_post_only(
+        &mut self,
+        req: &OrderRequest,
+        now: Timestamp,
+        hold: Quote,
+    ) -> Result<OrderAck, Reject> {
+        let latency = i64::try_from(self.cfg.latency_ms).unwrap_or(i64::MAX);
+        if latency == 0 {
+            let opposite = self.book.best_price(req.side.opposite());
+            if matching::post_only_would_take(req.side, req.price, self.last_price, opposite) {
+                return Err(Reject::PostOnlyWouldTake);
+            }
+        }
+        let txid = self.next_txid();
+        let held_base = match req.side {
+            Side::Buy => Qty::ZERO,
+            Side::Sell => req.qty,
+        };
+        self.ledger.hold_quote(hold);
+        self.ledger.hold_base(held_base);
+        let order = Order {
+            txid: txid.clone(),
+            client_id: req.client_id,
+            side: req.side,
+            price: req.price,
+            qty: req.qty,
+            filled: Qty::ZERO,
+            held_quote: hold,
+            held_base,
+            active_at: Timestamp::from_millis(now.millis().saturating_add(latency)),
+            resting: latency == 0,
+        };
+        self.book.insert(self.last_seq, order);
+        self.debug_check();
+        Ok(OrderAck { txid })
+    }
+
+    fn execute_ioc(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
+        let event = match matching::ioc_fill_price(req.side, req.price, self.last_price) {
+            Some(price) => {
+                let amounts = fill_amounts(
+                    &self.instrument,
+                    price,
+                    Qty::ZERO,
+                    req.qty,
+                    Liquidity::Taker,
+                )
+                .map_err(|_| Reject::InsufficientFunds)?;
+                // Nothing was reserved, so nothing is released.
+                match req.side {
+                    Side::Buy => self.ledger.buy_fill(req.qty, amounts, Quote::ZERO),
+                    Side::Sell => self.ledger.sell_fill(req.qty, amounts, Qty::ZERO),
+                }
+                .map_err(|_| Reject::InsufficientFunds)?;
+                Some((price, amounts.fee))
+            }
+            None => None,
+        };
+        let txid = self.next_txid();
+        self.events.push(match event {
+            Some((price, fee)) => VenueEvent::Fill {
+                txid: txid.clone(),
+                client_id: req.client_id,
+                side: req.side,
+                price,
+                qty: req.qty,
+                fee,
+                liquidity: Liquidity::Taker,
+                ts: now,
+                leaves: Qty::ZERO,
+            },
+            None => VenueEvent::Done {
+                txid: txid.clone(),
+                client_id: req.client_id,
+                reason: DoneReason::Expired,
+                filled: Qty::ZERO,
+                ts: now,
+            },
+        });
+        self.debug_check();
+        Ok(OrderAck { txid })
+    }
+
+    /// The open order a txid names, by sequence number (the txid must match exactly).
+    fn seq_of(&self, txid: &str) -> Option<u64> {
+        let seq: u64 = txid.strip_prefix(TXID_PREFIX)?.parse().ok()?;
+        self.book.get(seq).filter(|o| o.txid == txid).map(|_| seq)
+    }
+}
+
+impl Venue for SimExchange {
+    fn instrument(&self) -> &Instrument {
+        &self.instrument
+    }
+
+    fn place(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
+        self.advance_to(now);
+        self.validate(req)?;
+        let fee_pct = match req.kind {
+            OrderKind::PostOnly => self.instrument.maker_fee_pct,
+            OrderKind::Ioc => self.instrument.taker_fee_pct,
+        };
+        let balances = self.ledger.balances();
+        let hold = match req.side {
+            Side::Buy => {
+                let hold =
+                    buy_hold(req.price, req.qty, fee_pct).map_err(|_| Reject::InsufficientFunds)?;
+                if hold > balances.free_quote() {
+                    return Err(Reject::InsufficientFunds);
+                }
+                hold
+            }
+            Side::Sell => {
+                if req.qty > balances.free_base() {
+                    return Err(Reject::InsufficientFunds);
+                }
+                Quote::ZERO
+            }
+        };
+        match req.kind {
+            OrderKind::PostOnly => self.place_post_only(req, now, hold),
+            OrderKind::Ioc => self.execute_ioc(req, now),
+        }
+    }
+
+    fn cancel(&mut self, txid: &str, now: Timestamp) -> Result<(), Reject> {
+        self.advance_to(now);
+        let seq = self.seq_of(txid).ok_or(Reject::UnknownOrder)?;
+        let o = self.book.remove(seq).ok_or(Reject::UnknownOrder)?;
+        self.ledger.release_quote(o.held_quote);
+        self.ledger.release_base(o.held_base);
+        self.events.push(VenueEvent::Done {
+            txid: o.txid,
+            client_id: o.client_id,
+            reason: DoneReason::Cancelled,
+            filled: o.filled,
+            ts: now,
+        });
+        self.debug_check();
+        Ok(())
+    }
+
+    fn balances(&self) -> Balances {
+        self.ledger.balances()
+    }
+
+    fn open_order_count(&self) -> usize {
+        self.book.len()
+    }
+
+    fn poll_events(&mut self, out: &mut Vec<VenueEvent>) {
+        out.append(&mut self.events);
+    }
+}

@@ -1,0 +1,141 @@
+//! Helpers for the simulated exchange's unit tests.
+
+pub(super) use super::*;
+pub(super) use crate::venue::AssetBalance;
+pub(super) use flywheel_marketdata::{Bar, Trade};
+
+pub(super) fn p(s: &str) -> Price {
+    s.parse().unwrap()
+}
+pub(super) fn q(s: &str) -> Qty {
+    s.parse().unwrap()
+}
+pub(super) fn u(s: &str) -> Quote {
+    s.parse().unwrap()
+}
+pub(super) fn t(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+/// Tick 0.01, lot 0.01, min volume 1, min cost 5, maker 0.25 %, taker 0.4 %.
+pub(super) fn inst() -> Instrument {
+    let mut i = Instrument::with_decimals("TEST/USD", 2, 2).unwrap();
+    i.min_volume = q("1");
+    i.min_cost = u("5");
+    i.maker_fee_pct = "0.25".parse().unwrap();
+    i.taker_fee_pct = "0.4".parse().unwrap();
+    i
+}
+
+pub(super) fn balances(base: &str, quote: &str) -> Balances {
+    Balances {
+        base: AssetBalance {
+            total: q(base),
+            held: Qty::ZERO,
+        },
+        quote: AssetBalance {
+            total: u(quote),
+            held: Quote::ZERO,
+        },
+    }
+}
+
+pub(super) fn sim_with(cfg: SimConfig) -> SimExchange {
+    SimExchange::new(inst(), cfg, balances("100", "1000")).unwrap()
+}
+
+pub(super) fn sim() -> SimExchange {
+    sim_with(SimConfig::default())
+}
+
+pub(super) fn req(side: Side, price: &str, qty: &str, kind: OrderKind) -> OrderRequest {
+    OrderRequest {
+        client_id: 7,
+        side,
+        price: p(price),
+        qty: q(qty),
+        kind,
+    }
+}
+pub(super) fn buy(price: &str, qty: &str) -> OrderRequest {
+    req(Side::Buy, price, qty, OrderKind::PostOnly)
+}
+pub(super) fn sell(price: &str, qty: &str) -> OrderRequest {
+    req(Side::Sell, price, qty, OrderKind::PostOnly)
+}
+
+pub(super) fn trade(ms: i64, price: &str, qty: &str) -> MarketEvent {
+    MarketEvent::Trade(Trade {
+        ts: t(ms),
+        price: p(price),
+        qty: q(qty),
+        taker_side: None,
+    })
+}
+
+/// A bar from `open_ms` to `open_ms + 60 s` (q = 15 s).
+pub(super) fn bar(open_ms: i64, o: &str, h: &str, l: &str, c: &str) -> MarketEvent {
+    MarketEvent::Bar(Bar {
+        open_time: t(open_ms),
+        close_time: t(open_ms + 60_000),
+        open: p(o),
+        high: p(h),
+        low: p(l),
+        close: p(c),
+        volume: Some(q("0.01")),
+    })
+}
+
+pub(super) fn drain(s: &mut SimExchange) -> Vec<VenueEvent> {
+    let mut out = Vec::new();
+    s.poll_events(&mut out);
+    out
+}
+
+pub(super) fn place(s: &mut SimExchange, r: &OrderRequest, ms: i64) -> String {
+    s.place(r, t(ms)).unwrap().txid
+}
+
+pub(super) fn market(s: &mut SimExchange, ev: &MarketEvent) {
+    s.on_market(ev).unwrap();
+    assert_eq!(s.check_ledger(), Ok(()));
+}
+
+pub(super) fn fill(
+    txid: &str,
+    side: Side,
+    price: &str,
+    qty: &str,
+    fee: &str,
+    ms: i64,
+    leaves: &str,
+) -> VenueEvent {
+    VenueEvent::Fill {
+        txid: txid.to_string(),
+        client_id: 7,
+        side,
+        price: p(price),
+        qty: q(qty),
+        fee: u(fee),
+        liquidity: Liquidity::Maker,
+        ts: t(ms),
+        leaves: q(leaves),
+    }
+}
+
+/// (txid, qty, leaves) of each fill, in order.
+pub(super) fn fills(events: &[VenueEvent]) -> Vec<(String, Qty, Qty)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            VenueEvent::Fill {
+                txid, qty, leaves, ..
+            } => Some((txid.clone(), *qty, *leaves)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) fn f(txid: &str, qty: &str, leaves: &str) -> (String, Qty, Qty) {
+    (txid.to_string(), q(qty), q(leaves))
+}
