@@ -16,7 +16,26 @@ use crate::journal::JournalSink;
 
 /// A venue that consumes market data itself (the simulated exchange).
 pub trait SimulatedVenue: Venue {
-    fn on_market(&mut self, ev: &MarketEvent);
+    type Error: std::fmt::Display;
+    fn on_market(&mut self, ev: &MarketEvent) -> Result<(), Self::Error>;
+}
+
+impl SimulatedVenue for flywheel_venue::SimExchange {
+    type Error = flywheel_venue::SimError;
+    fn on_market(&mut self, ev: &MarketEvent) -> Result<(), Self::Error> {
+        flywheel_venue::SimExchange::on_market(self, ev)
+    }
+}
+
+/// Why a backtest stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum BacktestError<E: std::fmt::Display> {
+    /// The market data could not be read (the error names the file and line).
+    #[error("{0}")]
+    Data(E),
+    /// The simulated venue failed (a broken ledger invariant): the run cannot be trusted.
+    #[error("simulated venue: {0}")]
+    Venue(String),
 }
 
 /// What the driver saw of the data.
@@ -36,15 +55,16 @@ pub fn event_price(ev: &MarketEvent) -> Price {
 }
 
 /// Run the engine over `events`. `progress` is called every 65 536 events with the count.
-/// A data error stops the run and is returned as is (the caller names the file and line).
+/// A data error stops the run and is returned as is (it names the file and line).
 pub fn run_backtest<V, J, E, I>(
     engine: &mut Engine<V, J>,
     events: I,
     mut progress: impl FnMut(u64),
-) -> Result<DataStats, E>
+) -> Result<DataStats, BacktestError<E>>
 where
     V: SimulatedVenue,
     J: JournalSink,
+    E: std::fmt::Display,
     I: IntoIterator<Item = Result<MarketEvent, E>>,
 {
     let interval = i64::try_from(engine.config().loop_interval_sec)
@@ -53,7 +73,7 @@ where
     let mut stats = DataStats::default();
     let mut next_loop: Option<Timestamp> = None;
     for ev in events {
-        let ev = ev?;
+        let ev = ev.map_err(BacktestError::Data)?;
         let t = ev.time();
         if let Some(mut due) = next_loop {
             while due < t {
@@ -62,7 +82,10 @@ where
             }
             next_loop = Some(due);
         }
-        engine.venue_mut().on_market(&ev);
+        engine
+            .venue_mut()
+            .on_market(&ev)
+            .map_err(|e| BacktestError::Venue(e.to_string()))?;
         engine.on_market(event_price(&ev), t);
         engine.drain_venue();
         if next_loop.is_none() {

@@ -4,17 +4,20 @@
 
 pub mod backtest;
 pub mod capacity;
+pub mod config;
+pub mod demo;
 mod engine;
 mod executions;
 pub mod journal;
 mod pipeline;
 mod repair;
+pub mod report;
 pub mod scoreboard;
 pub mod sizing;
 pub mod stats;
 pub mod summary;
 
-pub use backtest::{run_backtest, DataStats, SimulatedVenue};
+pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
 pub use engine::{Engine, RunMode, Slot};
 pub use journal::{JournalRecord, JournalSink, JsonLines, NoJournal};
 pub use summary::Summary;
