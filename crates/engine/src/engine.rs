@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::capacity::{capacity, Capacity};
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::scoreboard::{scoreboard, Scoreboard};
-use crate::sizing::{allocate_b, order_size_usd, BAllocation};
+use crate::sizing::{allocate_b, order_size_usd, LoopSizing};
 use crate::stats::{FillMark, Sample, Series, Stats};
 
 /// One slot: a pair engine state and its sticky flag.
@@ -82,7 +82,7 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) loop_free_base: Qty,
     pub(crate) entry_adds_used: u32,
     pub(crate) capacity: Capacity,
-    pub(crate) b_alloc: BAllocation,
+    pub(crate) sizing: LoopSizing,
     pub(crate) scoreboard: Scoreboard,
     pub(crate) loss_lock_day: Option<i64>,
     pub(crate) stats: Stats,
@@ -119,7 +119,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             loop_free_base: Qty::ZERO,
             entry_adds_used: 0,
             capacity,
-            b_alloc: BAllocation::default(),
+            sizing: LoopSizing::default(),
             scoreboard: Scoreboard::default(),
             loss_lock_day: None,
             stats: Stats::default(),
@@ -246,31 +246,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
         let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
-        self.b_alloc = allocate_b(
+        let b = allocate_b(
             self.loop_free_quote,
             self.cfg.allocation_safety_buffer_usd,
             u32::try_from(buy_ready).unwrap_or(u32::MAX),
         );
+        self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
     }
 
     /// The sizes the reducer uses for this slot's next orders.
     pub(crate) fn sizes_for(&self, idx: usize) -> OrderSizes {
         let profit = self.slots[idx].state.total_profit;
         OrderSizes {
-            a: order_size_usd(
-                &self.cfg,
-                Some(TradeId::A),
-                profit,
-                &self.b_alloc,
-                self.mark,
-            ),
-            b: order_size_usd(
-                &self.cfg,
-                Some(TradeId::B),
-                profit,
-                &self.b_alloc,
-                self.mark,
-            ),
+            a: order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing),
+            b: order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing),
         }
     }
 
@@ -300,11 +289,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         to,
                     });
                 }
-                if !actions.is_empty() {
+                // A transition without actions only moved the clock and the mark (the
+                // reducer's hot paths): the slot's orders are as they were, already checked.
+                if !actions.is_empty() || !quiet {
                     self.execute(idx, actions, source);
                     self.normalize_mode(idx);
+                    self.validate(idx);
                 }
-                self.validate(idx);
             }
             Err(e) => {
                 self.stats.fill_rejects += 1;
@@ -489,15 +480,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let next: Quote = self
             .slots
             .iter()
-            .map(|s| {
-                order_size_usd(
-                    &self.cfg,
-                    None,
-                    s.state.total_profit,
-                    &self.b_alloc,
-                    self.mark,
-                )
-            })
+            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing))
             .sum();
         self.scoreboard = scoreboard(bal.quote.total, committed, next);
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();

@@ -73,15 +73,35 @@ pub fn entry_floor(cfg: &EngineConfig, market: Price) -> Quote {
         .unwrap_or(Quote::ZERO)
 }
 
+/// What sizing needs from the loop: the B allocation and the entry floor at the loop's mark.
+/// Computed once per loop, so sizing an order is a few comparisons.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoopSizing {
+    pub b: BAllocation,
+    /// `min_volume × market × 1.01`, or zero when the floor is disabled.
+    pub floor: Quote,
+}
+
+impl LoopSizing {
+    pub fn new(cfg: &EngineConfig, b: BAllocation, market: Price) -> Self {
+        let floor = if cfg.entry_floor_enabled && market.is_positive() {
+            entry_floor(cfg, market)
+        } else {
+            Quote::ZERO
+        };
+        LoopSizing { b, floor }
+    }
+}
+
 /// The size in quote of the next order of `trade` for a slot with `slot_profit` realized.
 /// `trade = None` is the generic estimate (the A formula), used by the scoreboard.
 pub fn order_size_usd(
     cfg: &EngineConfig,
     trade: Option<TradeId>,
     slot_profit: Quote,
-    b: &BAllocation,
-    market: Price,
+    sizing: &LoopSizing,
 ) -> Quote {
+    let b = &sizing.b;
     let base = match trade {
         Some(TradeId::B) if cfg.quote_first_allocation => b.per_slot,
         Some(TradeId::B) => {
@@ -97,11 +117,7 @@ pub fn order_size_usd(
         }
         _ => cfg.order_size_usd.max(cfg.order_size_usd + slot_profit),
     };
-    if cfg.entry_floor_enabled && market.is_positive() {
-        base.max(entry_floor(cfg, market))
-    } else {
-        base
-    }
+    base.max(sizing.floor)
 }
 
 #[cfg(test)]
@@ -150,7 +166,7 @@ mod tests {
     fn sizes_per_trade() {
         let cfg = EngineConfig::default();
         let market: Price = "0.1".parse().unwrap();
-        let b = allocate_b(u("30.10"), u("0.10"), 10);
+        let b = LoopSizing::new(&cfg, allocate_b(u("30.10"), u("0.10"), 10), market);
         // Floor: 13 × 0.1 × 1.01 = 1.313.
         assert_eq!(entry_floor(&cfg, market), u("1.313"));
         let cases = [
@@ -166,9 +182,9 @@ mod tests {
                 "case {name}"
             );
         }
-        let starved = allocate_b(u("1"), u("0.10"), 10);
+        let starved = LoopSizing::new(&cfg, allocate_b(u("1"), u("0.10"), 10), market);
         assert_eq!(
-            order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &starved, market),
+            order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &starved),
             u("1.313"),
             "the floor lifts a starved B entry"
         );

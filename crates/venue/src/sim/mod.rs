@@ -34,7 +34,8 @@
 //! price, a sell strictly above; [`FillRule::Touch`]: at or through. With `partial_fills`
 //! (default) a print fills at most its own quantity: it is consumed across the crossed orders
 //! in price priority (highest buy / lowest sell first), then time priority (older first),
-//! each taking `min(leaves, rest of the print)`. Without it every crossed order fills
+//! each taking `min(leaves, rest of the print rounded down to the lot)` — executions are
+//! whole lots, so a print smaller than a lot fills nothing. Without it every crossed order fills
 //! entirely. The aggressor side of the print is not used.
 //!
 //! **Candles** ([`MarketEvent::Bar`]) are replayed as the intrabar path of
@@ -297,8 +298,13 @@ impl SimExchange {
                 .get(seq)
                 .map(Order::leaves)
                 .ok_or(SimError::Book { seq })?;
+            // Executions are whole lots: what is left of the print, rounded down to the lot.
+            let lot = self.instrument.lot;
             let qty = match cap {
-                Some(rest) => leaves.min(rest),
+                Some(rest) => leaves.min(
+                    rest.round_to(lot, flywheel_core::Rounding::Floor)
+                        .unwrap_or(Qty::ZERO),
+                ),
                 None => leaves,
             };
             if !qty.is_positive() {
