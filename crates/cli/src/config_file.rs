@@ -20,6 +20,9 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
+use flywheel_engine::config::{
+    BacktestConfig, VenueConfig, BACKTEST_CONFIG_DOCS, VENUE_CONFIG_DOCS,
+};
 use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
@@ -39,8 +42,12 @@ pub const NO_SPAN: Range<usize> = usize::MAX..usize::MAX;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FlywheelConfig {
-    /// `[grid]`: the slot pair engine.
+    /// `[grid]`: the slot pair engine and its runtime.
     pub grid: EngineConfig,
+    /// `[venue]`: the exchange (simulated in backtests).
+    pub venue: VenueConfig,
+    /// `[backtest]`: the simulated account.
+    pub backtest: BacktestConfig,
 }
 
 /// One section as `config defaults` prints it.
@@ -61,7 +68,10 @@ pub struct SectionDoc {
 impl FlywheelConfig {
     /// Every out-of-range value of every section, each named by its dotted key.
     pub fn validate(&self) -> Vec<ConfigIssue> {
-        self.grid.validate("grid")
+        let mut issues = self.grid.validate("grid");
+        issues.extend(self.venue.validate("venue"));
+        issues.extend(self.backtest.validate("backtest"));
+        issues
     }
 
     /// Every section with its key docs, in file order (for `config defaults`).
@@ -70,14 +80,31 @@ impl FlywheelConfig {
         let mut grid_example = self.grid.clone();
         grid_example.entry_pct_a.get_or_insert(self.grid.entry_pct);
         grid_example.entry_pct_b.get_or_insert(self.grid.entry_pct);
-        Ok(vec![SectionDoc {
-            name: "grid",
-            title: "The slot pair engine. Percentages are in percent (0.2 = 0.2 %), \
+        Ok(vec![
+            SectionDoc {
+                name: "grid",
+                title: "The slot pair engine. Percentages are in percent (0.2 = 0.2 %), \
                     durations in seconds.",
-            keys: ENGINE_CONFIG_DOCS,
-            values: toml::Table::try_from(&self.grid)?,
-            examples: toml::Table::try_from(&grid_example)?,
-        }])
+                keys: ENGINE_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.grid)?,
+                examples: toml::Table::try_from(&grid_example)?,
+            },
+            SectionDoc {
+                name: "venue",
+                title: "The exchange. Backtests simulate it; precision, minimums and the maker \
+                    fee come from [grid].",
+                keys: VENUE_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.venue)?,
+                examples: toml::Table::try_from(&self.venue)?,
+            },
+            SectionDoc {
+                name: "backtest",
+                title: "The simulated account at the start of a backtest.",
+                keys: BACKTEST_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.backtest)?,
+                examples: toml::Table::try_from(&self.backtest)?,
+            },
+        ])
     }
 }
 

@@ -9,6 +9,7 @@ mod commands;
 mod config_file;
 mod overrides;
 mod render;
+mod table;
 
 use std::process::ExitCode;
 
@@ -16,9 +17,9 @@ use clap::{Parser, Subcommand};
 
 /// Flywheel: maker-only grid and market-making bots for crypto spot markets.
 ///
-/// Flywheel runs one strategy engine, unchanged, in a backtest over recorded market data,
-/// in paper trading and live, placing maker-only orders priced with exact decimal money.
-/// This version has the `config` commands; `backtest`, `compare` and `run` come later.
+/// Flywheel runs one strategy engine, unchanged, in a backtest over recorded market data
+/// (paper and live trading come later), placing maker-only orders priced with exact decimal
+/// money. Start with `flywheel demo`, then `flywheel backtest --data FILE`.
 #[derive(Debug, Parser)]
 #[command(name = "flywheel", version)]
 struct Cli {
@@ -28,6 +29,12 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Backtest the grid on a market data file and report.
+    Backtest(commands::backtest::BacktestArgs),
+    /// Backtest two configurations on the same data and show them side by side.
+    Compare(commands::backtest::CompareArgs),
+    /// Run the grid on a built-in synthetic market (no data needed) and write a report.
+    Demo(commands::backtest::DemoArgs),
     /// Print the default configuration or check a configuration file.
     Config(commands::config::ConfigArgs),
 }
@@ -35,6 +42,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Backtest(args) => commands::backtest::backtest(args).map(|()| ExitCode::SUCCESS),
+        Command::Compare(args) => commands::backtest::compare(args).map(|()| ExitCode::SUCCESS),
+        Command::Demo(args) => commands::backtest::demo(args).map(|()| ExitCode::SUCCESS),
         Command::Config(args) => commands::config::run(args),
     };
     match result {

@@ -189,7 +189,13 @@ mod tests {
     fn defaults_round_trip() {
         let defaults = FlywheelConfig::default();
         let text = render_defaults(&defaults).expect("renders");
-        assert!(!text.contains("= \""), "a value is quoted:\n{text}");
+        // Numbers are bare; only genuine strings (symbol, fill rule) are quoted.
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            if let Some((_, rest)) = line.split_once("= \"") {
+                let quoted = rest.split('"').next().unwrap_or("");
+                assert!(quoted.parse::<f64>().is_err(), "a number is quoted: {line}");
+            }
+        }
         let parsed = parse_config("defaults", &text, &[]).expect("valid");
         assert_eq!(parsed, defaults);
     }

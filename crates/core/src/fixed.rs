@@ -67,8 +67,13 @@ pub enum FixedError {
 pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
     debug_assert!(den != 0);
     let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
-    let q = num.div_euclid(den); // floor
-    let r = num.rem_euclid(den); // 0 <= r < den
+    // Most operands fit in 64 bits, where division is a single instruction; the 128-bit
+    // routine is a library call an order of magnitude slower.
+    let (q, r) = match (i64::try_from(num), i64::try_from(den)) {
+        (Ok(n), Ok(d)) => (n.div_euclid(d) as i128, n.rem_euclid(d) as i128),
+        _ => (num.div_euclid(den), num.rem_euclid(den)),
+    };
+    // q = floor(num / den), 0 <= r < den
     if r == 0 {
         return q;
     }
@@ -107,8 +112,18 @@ pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
     }
 }
 
+/// 10^d for d ≤ 38 (a table: `i128::pow` in hot paths shows up in profiles).
 fn pow10(d: u32) -> i128 {
-    10i128.pow(d)
+    const TABLE: [i128; 39] = {
+        let mut t = [1i128; 39];
+        let mut i = 1;
+        while i < 39 {
+            t[i] = t[i - 1] * 10;
+            i += 1;
+        }
+        t
+    };
+    TABLE[d as usize]
 }
 
 fn narrow(v: i128) -> Result<i64, FixedError> {
@@ -306,6 +321,123 @@ fn parse_decimal(s: &str, rounding: Option<Rounding>) -> Result<Fixed, FixedErro
         )
     } else {
         signed * magnitude
+    };
+    narrow(value).map(Fixed)
+}
+
+/// Lenient exact parse for data feeds: like [`str::parse`] but also accepts exponent notation
+/// (`1e-06`, `1.2E+3`, `5e2`) and more than nine decimals, which are rounded **once**, with
+/// `mode`, from the exact decimal value (no `f64` anywhere). Leading/trailing whitespace is
+/// ignored. A value beyond the `Fixed` range is [`FixedError::Overflow`]; anything that is not
+/// `[sign] digits [. digits] [(e|E) [sign] digits]` (at least one mantissa digit) is
+/// [`FixedError::Syntax`].
+pub fn parse_lenient(s: &str, mode: Rounding) -> Result<Fixed, FixedError> {
+    let syntax = || FixedError::Syntax(s.to_string());
+    let t = s.trim().as_bytes();
+    let (neg, body) = match t.first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    // Split off the exponent.
+    let (mant, exp) = match body.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let exp: i128 = match exp {
+        None => 0,
+        Some(e) => {
+            let (eneg, edigits) = match e.first() {
+                Some(b'-') => (true, &e[1..]),
+                Some(b'+') => (false, &e[1..]),
+                _ => (false, e),
+            };
+            if edigits.is_empty() || !edigits.iter().all(u8::is_ascii_digit) {
+                return Err(syntax());
+            }
+            // Saturate: any exponent beyond ±10^18 already means "overflow" or "rounds to 0".
+            let mut v: i128 = 0;
+            for &b in edigits {
+                v = (v * 10 + i128::from(b - b'0')).min(1_000_000_000_000_000_000);
+            }
+            if eneg {
+                -v
+            } else {
+                v
+            }
+        }
+    };
+    let (int_part, frac_part) = match mant.iter().position(|&b| b == b'.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, &mant[mant.len()..]),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return Err(syntax());
+    }
+    if !int_part.iter().all(u8::is_ascii_digit) || !frac_part.iter().all(u8::is_ascii_digit) {
+        return Err(syntax());
+    }
+    // The value is D × 10^(exp − frac_len) where D is the digit string int_part ‖ frac_part;
+    // in nano-units it is D × 10^k with k = exp − frac_len + 9.
+    let n = (int_part.len() + frac_part.len()) as i128;
+    let digit = |i: i128| -> i128 {
+        let i = i as usize;
+        let b = if i < int_part.len() {
+            int_part[i]
+        } else {
+            frac_part[i - int_part.len()]
+        };
+        i128::from(b - b'0')
+    };
+    // Magnitude bound while accumulating: |i64::MIN| nano-units.
+    let limit = i128::from(i64::MAX) + 1;
+    let sign: i128 = if neg { -1 } else { 1 };
+    let k = exp - frac_part.len() as i128 + i128::from(SCALE_DIGITS);
+    let value = if k >= 0 {
+        let mut acc: i128 = 0;
+        for i in 0..n {
+            acc = acc * 10 + digit(i);
+            if acc > limit {
+                return Err(FixedError::Overflow);
+            }
+        }
+        if acc != 0 {
+            if k > 19 {
+                return Err(FixedError::Overflow);
+            }
+            acc *= pow10(k as u32);
+            if acc > limit {
+                return Err(FixedError::Overflow);
+            }
+        }
+        sign * acc
+    } else {
+        // Round D / 10^m, m = −k: the last m digits of D (conceptually zero-padded on the
+        // left) are the part below one nano-unit.
+        let m = -k;
+        let split = n - m; // digits before the split are whole nano-units (may be ≤ 0)
+        let mut head: i128 = 0;
+        for i in 0..split.max(0) {
+            head = head * 10 + digit(i);
+            if head > limit {
+                return Err(FixedError::Overflow);
+            }
+        }
+        // The first `kept` digits of the tail exactly, the rest as a sticky bit; 18 digits
+        // keep `head × 10^18 × 2` inside i128, and the sticky bit keeps ties exact.
+        let kept = m.min(18);
+        let mut tail: i128 = 0;
+        for j in 0..kept {
+            let i = split + j;
+            tail = tail * 10 + if i >= 0 { digit(i) } else { 0 };
+        }
+        let beyond = ((split + kept).max(0)..n).any(|i| digit(i) != 0);
+        let den = pow10(kept as u32) * 2;
+        div_round(
+            sign * ((head * pow10(kept as u32) + tail) * 2 + i128::from(beyond)),
+            den,
+            mode,
+        )
     };
     narrow(value).map(Fixed)
 }
@@ -600,6 +732,193 @@ mod tests {
             f("-1.000000002")
         );
         assert!(Fixed::from_f64(f64::NAN, Rounding::HalfEven).is_err());
+    }
+
+    #[test]
+    fn parse_lenient_table() {
+        use Rounding::*;
+        // (name, input, mode, expected canonical value)
+        let cases = [
+            ("plain", "0.2412", HalfEven, "0.2412"),
+            ("integer", "20", HalfEven, "20"),
+            ("negative", "-1.5", HalfEven, "-1.5"),
+            ("whitespace", "  7.25 ", HalfEven, "7.25"),
+            ("exponent negative", "1e-06", HalfEven, "0.000001"),
+            ("exponent upper plus", "1.2E+3", HalfEven, "1200"),
+            ("exponent no sign", "5e2", HalfEven, "500"),
+            ("exponent fraction", "2.5e-1", HalfEven, "0.25"),
+            ("exponent leading point", ".5e1", HalfEven, "5"),
+            ("exponent trailing point", "7.e0", HalfEven, "7"),
+            ("exponent smallest unit", "1e-9", HalfEven, "0.000000001"),
+            ("exponent below unit half-even tie", "5e-10", HalfEven, "0"),
+            ("exponent below unit ceil", "1e-10", Ceil, "0.000000001"),
+            ("exponent far below unit floor", "1e-400", Floor, "0"),
+            (
+                "exponent far below unit ceil",
+                "1e-400",
+                Ceil,
+                "0.000000001",
+            ),
+            (
+                "negative far below unit floor",
+                "-1e-400",
+                Floor,
+                "-0.000000001",
+            ),
+            (
+                "zero with huge exponent",
+                "0e999999999999999999999",
+                HalfEven,
+                "0",
+            ),
+            (
+                "freqtrade float noise",
+                "2554077.1000000001",
+                HalfEven,
+                "2554077.1",
+            ),
+            (
+                "float noise below",
+                "6104598.0999999996",
+                HalfEven,
+                "6104598.1",
+            ),
+            (
+                "ten decimals truncated",
+                "0.1234567899",
+                TowardZero,
+                "0.123456789",
+            ),
+            ("tie to even down", "0.0000000025", HalfEven, "0.000000002"),
+            ("tie to even up", "0.0000000035", HalfEven, "0.000000004"),
+            ("tie away", "0.0000000025", HalfAwayFromZero, "0.000000003"),
+            (
+                "negative tie away",
+                "-0.0000000025",
+                HalfAwayFromZero,
+                "-0.000000003",
+            ),
+            (
+                "sticky digit past 18 breaks a tie",
+                "0.00000000250000000000000000001",
+                HalfEven,
+                "0.000000003",
+            ),
+            (
+                "long exact tail zeros",
+                "1.50000000000000000000000000",
+                Floor,
+                "1.5",
+            ),
+            (
+                "max value",
+                "9223372036.854775807",
+                HalfEven,
+                "9223372036.854775807",
+            ),
+            (
+                "max value in exponent form",
+                "9.223372036854775807e9",
+                HalfEven,
+                "9223372036.854775807",
+            ),
+            (
+                "min value",
+                "-9223372036.854775808",
+                HalfEven,
+                "-9223372036.854775808",
+            ),
+        ];
+        for (name, input, mode, want) in cases {
+            let got = parse_lenient(input, mode).unwrap_or_else(|e| panic!("case {name}: {e}"));
+            let want = if want.starts_with("-9223372036") {
+                Fixed::from_raw(i64::MIN)
+            } else {
+                f(want)
+            };
+            assert_eq!(got, want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn parse_lenient_errors_table() {
+        let cases = [
+            ("empty", "", FixedError::Syntax(String::new())),
+            ("just a point", ".", FixedError::Syntax(".".into())),
+            ("letters", "1a", FixedError::Syntax("1a".into())),
+            ("no exponent digits", "1e", FixedError::Syntax("1e".into())),
+            (
+                "exponent sign only",
+                "1e-",
+                FixedError::Syntax("1e-".into()),
+            ),
+            ("no mantissa", "e5", FixedError::Syntax("e5".into())),
+            ("two exponents", "1e2e3", FixedError::Syntax("1e2e3".into())),
+            (
+                "fractional exponent",
+                "1e2.5",
+                FixedError::Syntax("1e2.5".into()),
+            ),
+            ("two points", "1.2.3", FixedError::Syntax("1.2.3".into())),
+            ("inner space", "1 e5", FixedError::Syntax("1 e5".into())),
+            ("nan", "NaN", FixedError::Syntax("NaN".into())),
+            ("infinity", "inf", FixedError::Syntax("inf".into())),
+            ("too large", "99999999999", FixedError::Overflow),
+            ("too large by exponent", "1e10", FixedError::Overflow),
+            (
+                "huge exponent",
+                "1e999999999999999999999",
+                FixedError::Overflow,
+            ),
+            (
+                "just above max",
+                "9223372036.854775808",
+                FixedError::Overflow,
+            ),
+            (
+                "long integer",
+                "1234567890123456789012345678901234567890",
+                FixedError::Overflow,
+            ),
+        ];
+        for (name, input, want) in cases {
+            assert_eq!(
+                parse_lenient(input, Rounding::HalfEven),
+                Err(want),
+                "case {name}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn parse_lenient_agrees_with_exact_parse(raw in any::<i64>()) {
+            let x = Fixed::from_raw(raw);
+            prop_assert_eq!(parse_lenient(&x.to_string(), Rounding::Floor), Ok(x));
+        }
+
+        #[test]
+        fn parse_lenient_exponent_equals_shifted_decimal(
+            m in 0u64..1_000_000_000_000,
+            e in 0u32..26,
+            neg in any::<bool>(),
+            mode in prop_oneof![
+                Just(Rounding::HalfEven),
+                Just(Rounding::HalfAwayFromZero),
+                Just(Rounding::Floor),
+                Just(Rounding::Ceil),
+                Just(Rounding::TowardZero),
+            ],
+        ) {
+            // m × 10^-e written out as a plain decimal, rounded by the reference parser.
+            let digits = format!("{m:0>width$}", width = e as usize + 1);
+            let (int, frac) = digits.split_at(digits.len() - e as usize);
+            let sign = if neg { "-" } else { "" };
+            let plain = format!("{sign}{int}.{frac}");
+            let reference = parse_decimal(&plain, Some(mode));
+            prop_assert_eq!(parse_lenient(&format!("{sign}{m}e-{e}"), mode), reference.clone());
+            prop_assert_eq!(parse_lenient(&format!("{sign}{m}E-{e}"), mode), reference);
+        }
     }
 
     #[test]

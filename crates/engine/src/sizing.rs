@@ -177,7 +177,7 @@ mod tests {
         ];
         for (name, trade, profit, want) in cases {
             assert_eq!(
-                order_size_usd(&cfg, trade, u(profit), &b, market),
+                order_size_usd(&cfg, trade, u(profit), &b),
                 u(want),
                 "case {name}"
             );

@@ -1,4 +1,45 @@
 //! Streaming readers for recorded market data.
+//!
+//! [`open`] takes a path, detects gzip by its magic bytes (not the extension) and the format
+//! by the content, and returns a [`MarketDataReader`]: an iterator of
+//! `Result<`[`MarketEvent`]`, `[`DataError`]`>` in file order, with constant memory in the
+//! file length. Supported formats ([`Format`]):
+//!
+//! | format | content | events |
+//! |---|---|---|
+//! | `freqtrade-json` | `[[open_time_ms, open, high, low, close, volume], ...]` | bars |
+//! | `tardis-csv` | `exchange,symbol,timestamp(µs),local_timestamp,id,side,price,amount` | trades with taker side |
+//! | `kraken-csv` | `timestamp(s),price,volume`, with a `TS,PRICE,VOLUME` header or none | trades |
+//! | `ohlc-csv` | header `time,open,high,low,close[,volume]`; unix s / ms or ISO-8601 | bars |
+//!
+//! Numbers are parsed from their text into exact decimals (never `f64`); more than nine
+//! decimals (float noise in freqtrade volumes) are rounded once, half-even. Bars get
+//! `close_time = open_time + interval`, the interval detected from the first bars
+//! ([`MarketDataReader::bar_interval`]). Every error names the file and line (and, for JSON,
+//! the column) and displays as one line, e.g. `data.csv:57: price "abc" is not a decimal number`.
+//!
+//! ```no_run
+//! # fn main() -> Result<(), flywheel_marketdata::DataError> {
+//! let reader = flywheel_marketdata::open(std::path::Path::new("trades.csv.gz"))?;
+//! println!("{} ({})", reader.name(), reader.format());
+//! for event in reader {
+//!     let event = event?;
+//!     // feed the engine
+//!     # let _ = event;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+mod csvsrc;
+pub mod error;
 pub mod event;
+pub mod format;
+mod iso;
+mod json;
+mod number;
+pub mod reader;
 
+pub use error::{DataError, Location};
 pub use event::{Bar, MarketEvent, Trade};
+pub use format::{Format, UnknownFormat};
+pub use reader::{open, open_as, MarketDataReader, DEFAULT_BAR_INTERVAL_MS, INTERVAL_PROBE_BARS};

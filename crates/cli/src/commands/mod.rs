@@ -1,3 +1,4 @@
 //! The `flywheel` subcommands, one module each.
 
+pub mod backtest;
 pub mod config;

@@ -1,0 +1,94 @@
+//! Human-readable summary tables: one run, or two side by side with the differences marked.
+//!
+//! Both are built from the JSON form of the summary, flattened to dotted keys, so every
+//! field of the summary appears and a new field needs no code here.
+
+use flywheel_engine::Summary;
+use serde_json::Value;
+
+/// `(dotted key, value as text)` for every leaf of the summary, in field order.
+pub fn flatten(summary: &Summary) -> Vec<(String, String)> {
+    let value = serde_json::to_value(summary).unwrap_or(Value::Null);
+    let mut rows = Vec::new();
+    walk("", &value, &mut rows);
+    rows
+}
+
+fn walk(prefix: &str, v: &Value, rows: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                walk(&key, v, rows);
+            }
+        }
+        Value::Array(items) => {
+            let text: Vec<String> = items.iter().map(leaf).collect();
+            rows.push((prefix.to_string(), text.join(", ")));
+        }
+        other => rows.push((prefix.to_string(), leaf(other))),
+    }
+}
+
+fn leaf(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".to_string(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => format!("{f:.4}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// Print one run's summary.
+pub fn print_summary(summary: &Summary) {
+    let rows = flatten(summary);
+    let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    for (k, v) in rows {
+        println!("{k:<width$}  {v}");
+    }
+}
+
+/// Print two runs side by side; `*` marks rows that differ.
+pub fn print_comparison(a: &Summary, b: &Summary) {
+    let ra = flatten(a);
+    let rb = flatten(b);
+    let width = ra.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let vw = ra
+        .iter()
+        .map(|(_, v)| v.len())
+        .max()
+        .unwrap_or(1)
+        .clamp(1, 40);
+    println!("  {:<width$}  {:>vw$}  {:>vw$}", "field", "A", "B");
+    let mut keys: Vec<&String> = ra.iter().map(|(k, _)| k).collect();
+    for (k, _) in &rb {
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    for k in keys {
+        let va = ra
+            .iter()
+            .find(|(x, _)| x == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("-");
+        let vb = rb
+            .iter()
+            .find(|(x, _)| x == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("-");
+        let mark = if va != vb && !k.starts_with("run.") {
+            '*'
+        } else {
+            ' '
+        };
+        println!("{mark} {k:<width$}  {va:>vw$}  {vb:>vw$}");
+    }
+}

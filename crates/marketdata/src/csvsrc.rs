@@ -1,0 +1,363 @@
+//! CSV sources: Tardis trades, Kraken Time & Sales (and generic trades), generic OHLC.
+//!
+//! One `csv::Reader` over the (decompressed) stream and one reused `ByteRecord`: no
+//! allocation per row. Fields are parsed straight from bytes. The first record decides the
+//! layout (header names, or three numbers for a headerless Kraken file); columns are found
+//! by name, so their order does not matter.
+
+use std::io::Read;
+
+use csv::{ByteRecord, ReaderBuilder};
+use flywheel_core::{Price, Qty, Side, Timestamp};
+
+use crate::error::{one_line, quote, DataError, Location};
+use crate::event::{Bar, MarketEvent, Trade};
+use crate::format::Format;
+use crate::iso::parse_iso8601;
+use crate::number::{decimal_field, looks_numeric, time_field, TimeUnit};
+
+const BUF_SIZE: usize = 64 * 1024;
+
+const TIME_NAMES: &[&str] = &["time", "timestamp", "ts", "date", "datetime", "open_time"];
+const QTY_NAMES: &[&str] = &["volume", "amount", "qty", "quantity", "size", "vol"];
+
+/// Column layout of a CSV file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// Tardis trades: timestamp in microseconds.
+    Tardis {
+        ts: usize,
+        side: usize,
+        price: usize,
+        amount: usize,
+    },
+    /// Kraken Time & Sales or a generic trades CSV: unix time in seconds (or ms by magnitude).
+    Trades {
+        ts: usize,
+        price: usize,
+        qty: usize,
+        side: Option<usize>,
+    },
+    /// OHLC bars: time of the bar's open.
+    Ohlc {
+        ts: usize,
+        open: usize,
+        high: usize,
+        low: usize,
+        close: usize,
+        volume: Option<usize>,
+    },
+}
+
+pub(crate) struct CsvSource {
+    rdr: csv::Reader<Box<dyn Read + Send>>,
+    rec: ByteRecord,
+    layout: Layout,
+    /// Field count every row must have (from the header or the first row).
+    fields: usize,
+    has_header: bool,
+    /// The first record is data (headerless file) and has not been returned yet.
+    first_is_pending: bool,
+    line: u64,
+}
+
+const EXPECTED: &str = "expected a Tardis trades header \
+    (exchange,symbol,timestamp,local_timestamp,id,side,price,amount), \
+    a Kraken Time & Sales file (TS,PRICE,VOLUME, or headerless timestamp,price,volume), \
+    an OHLC header (time,open,high,low,close[,volume]) or a freqtrade JSON array";
+
+fn classify(rec: &ByteRecord, forced: Option<Format>) -> Result<(Layout, Format, bool), String> {
+    let names: Vec<String> = rec
+        .iter()
+        .map(|f| String::from_utf8_lossy(f.trim_ascii()).to_ascii_lowercase())
+        .collect();
+    let find = |aliases: &[&str]| names.iter().position(|n| aliases.contains(&n.as_str()));
+    let numeric = rec.iter().all(looks_numeric);
+    let header_line = || {
+        let mut s = String::new();
+        for (i, f) in rec.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&String::from_utf8_lossy(f));
+        }
+        quote(s.as_bytes())
+    };
+
+    let ohlc = || {
+        Some(Layout::Ohlc {
+            ts: find(TIME_NAMES)?,
+            open: find(&["open", "o"])?,
+            high: find(&["high", "h"])?,
+            low: find(&["low", "l"])?,
+            close: find(&["close", "c"])?,
+            volume: find(&["volume", "v", "vol"]),
+        })
+    };
+    let tardis = || {
+        Some(Layout::Tardis {
+            ts: find(&["timestamp"])?,
+            side: find(&["side"])?,
+            price: find(&["price"])?,
+            amount: find(&["amount"])?,
+        })
+    };
+    let trades = || {
+        Some(Layout::Trades {
+            ts: find(TIME_NAMES)?,
+            price: find(&["price"])?,
+            qty: find(QTY_NAMES)?,
+            side: find(&["side"]),
+        })
+    };
+    let positional = Layout::Trades {
+        ts: 0,
+        price: 1,
+        qty: 2,
+        side: None,
+    };
+    match forced {
+        None => {
+            if numeric {
+                if names.len() == 3 {
+                    return Ok((positional, Format::KrakenCsv, false));
+                }
+                return Err(format!(
+                    "headerless CSV with {} fields: without a header only the 3-field Kraken \
+                     Time & Sales layout (timestamp,price,volume) is supported; {EXPECTED}",
+                    names.len()
+                ));
+            }
+            if let Some(l) = ohlc() {
+                return Ok((l, Format::OhlcCsv, true));
+            }
+            if find(&["local_timestamp"]).is_some() {
+                if let Some(l) = tardis() {
+                    return Ok((l, Format::TardisCsv, true));
+                }
+            }
+            if let Some(l) = trades() {
+                return Ok((l, Format::KrakenCsv, true));
+            }
+            Err(format!(
+                "unrecognized CSV header {}: {EXPECTED}",
+                header_line()
+            ))
+        }
+        Some(Format::OhlcCsv) => ohlc().map(|l| (l, Format::OhlcCsv, true)).ok_or_else(|| {
+            format!(
+                "format ohlc-csv needs a header with time, open, high, low, close [, volume] \
+                 columns; the first line is {}",
+                header_line()
+            )
+        }),
+        Some(Format::TardisCsv) => {
+            tardis()
+                .map(|l| (l, Format::TardisCsv, true))
+                .ok_or_else(|| {
+                    format!(
+                        "format tardis-csv needs a header with timestamp, side, price and amount \
+                     columns; the first line is {}",
+                        header_line()
+                    )
+                })
+        }
+        Some(Format::KrakenCsv) => {
+            if numeric {
+                if names.len() >= 3 {
+                    return Ok((positional, Format::KrakenCsv, false));
+                }
+            } else if let Some(l) = trades() {
+                return Ok((l, Format::KrakenCsv, true));
+            } else if names.len() >= 3 {
+                return Ok((positional, Format::KrakenCsv, true));
+            }
+            Err(format!(
+                "format kraken-csv needs timestamp,price,volume rows; the first line is {}",
+                header_line()
+            ))
+        }
+        Some(Format::FreqtradeJson) => Err("not a CSV format".into()),
+    }
+}
+
+fn field(rec: &ByteRecord, i: usize) -> &[u8] {
+    rec.get(i).unwrap_or_default()
+}
+
+fn side_field(raw: &[u8]) -> Result<Option<Side>, String> {
+    let t = raw.trim_ascii();
+    if t.eq_ignore_ascii_case(b"buy") || t.eq_ignore_ascii_case(b"b") {
+        Ok(Some(Side::Buy))
+    } else if t.eq_ignore_ascii_case(b"sell") || t.eq_ignore_ascii_case(b"s") {
+        Ok(Some(Side::Sell))
+    } else if t.is_empty() || t.eq_ignore_ascii_case(b"unknown") {
+        Ok(None)
+    } else {
+        Err(format!("side {} is not buy or sell", quote(t)))
+    }
+}
+
+/// Bar time: a unix time (seconds or ms by magnitude) or an ISO-8601 date-time.
+fn bar_time(name: &str, raw: &[u8]) -> Result<i64, String> {
+    let t = raw.trim_ascii();
+    if !t.is_empty() && t.iter().all(|&b| b.is_ascii_digit() || b == b'.') {
+        time_field(name, t, TimeUnit::Auto)
+    } else {
+        parse_iso8601(t).map_err(|why| {
+            format!(
+                "{name} {} is neither a unix time nor an ISO-8601 date-time ({why})",
+                quote(t)
+            )
+        })
+    }
+}
+
+impl CsvSource {
+    /// Read the first record and decide the layout. `forced` must not be `FreqtradeJson`.
+    pub(crate) fn new(
+        src: Box<dyn Read + Send>,
+        file: &str,
+        forced: Option<Format>,
+    ) -> Result<(CsvSource, Format), DataError> {
+        let rdr = ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(BUF_SIZE)
+            .from_reader(src);
+        let mut s = CsvSource {
+            rdr,
+            rec: ByteRecord::new(),
+            layout: Layout::Trades {
+                ts: 0,
+                price: 1,
+                qty: 2,
+                side: None,
+            },
+            fields: 0,
+            has_header: false,
+            first_is_pending: false,
+            line: 0,
+        };
+        if !s.read(file)? {
+            return Err(DataError::format(file, "the file has no data rows"));
+        }
+        let (layout, format, has_header) = classify(&s.rec, forced)
+            .map_err(|why| DataError::row(file, Location::line(s.line), why))?;
+        s.layout = layout;
+        s.fields = s.rec.len();
+        s.has_header = has_header;
+        s.first_is_pending = !has_header;
+        Ok((s, format))
+    }
+
+    /// Read the next record into `self.rec`; false at the end.
+    fn read(&mut self, file: &str) -> Result<bool, DataError> {
+        match self.rdr.read_byte_record(&mut self.rec) {
+            Ok(more) => {
+                if more {
+                    self.line = self.rec.position().map_or(self.line + 1, |p| p.line());
+                }
+                Ok(more)
+            }
+            Err(e) => {
+                let at = Location::line(self.line + 1);
+                Err(match e.into_kind() {
+                    csv::ErrorKind::Io(source) => DataError::Read {
+                        file: file.to_string(),
+                        at,
+                        source,
+                    },
+                    other => DataError::row(file, at, one_line(&format!("{other:?}"))),
+                })
+            }
+        }
+    }
+
+    /// The next event and its line.
+    pub(crate) fn next_event(
+        &mut self,
+        file: &str,
+    ) -> Result<Option<(MarketEvent, Location)>, DataError> {
+        if self.first_is_pending {
+            self.first_is_pending = false;
+        } else if !self.read(file)? {
+            return Ok(None);
+        }
+        let at = Location::line(self.line);
+        let rec = &self.rec;
+        if rec.len() != self.fields {
+            let origin = if self.has_header {
+                "as in the header"
+            } else {
+                "as in the first line"
+            };
+            return Err(DataError::row(
+                file,
+                at,
+                format!(
+                    "expected {} fields ({origin}), found {}",
+                    self.fields,
+                    rec.len()
+                ),
+            ));
+        }
+        let event = parse_row(self.layout, rec);
+        event
+            .map(|e| Some((e, at)))
+            .map_err(|why: String| DataError::row(file, at, why))
+    }
+}
+
+fn parse_row(layout: Layout, rec: &ByteRecord) -> Result<MarketEvent, String> {
+    let event = match layout {
+        Layout::Tardis {
+            ts,
+            side,
+            price,
+            amount,
+        } => MarketEvent::Trade(Trade {
+            ts: Timestamp::from_millis(time_field("timestamp", field(rec, ts), TimeUnit::Micros)?),
+            price: Price::new(decimal_field("price", field(rec, price))?),
+            qty: Qty::new(decimal_field("amount", field(rec, amount))?),
+            taker_side: side_field(field(rec, side))?,
+        }),
+        Layout::Trades {
+            ts,
+            price,
+            qty,
+            side,
+        } => MarketEvent::Trade(Trade {
+            ts: Timestamp::from_millis(time_field("timestamp", field(rec, ts), TimeUnit::Auto)?),
+            price: Price::new(decimal_field("price", field(rec, price))?),
+            qty: Qty::new(decimal_field("volume", field(rec, qty))?),
+            taker_side: match side {
+                Some(i) => side_field(field(rec, i))?,
+                None => None,
+            },
+        }),
+        Layout::Ohlc {
+            ts,
+            open,
+            high,
+            low,
+            close,
+            volume,
+        } => {
+            let t = Timestamp::from_millis(bar_time("time", field(rec, ts))?);
+            MarketEvent::Bar(Bar {
+                open_time: t,
+                close_time: t,
+                open: Price::new(decimal_field("open", field(rec, open))?),
+                high: Price::new(decimal_field("high", field(rec, high))?),
+                low: Price::new(decimal_field("low", field(rec, low))?),
+                close: Price::new(decimal_field("close", field(rec, close))?),
+                volume: match volume {
+                    Some(i) => Some(Qty::new(decimal_field("volume", field(rec, i))?)),
+                    None => None,
+                },
+            })
+        }
+    };
+    Ok(event)
+}
