@@ -208,10 +208,15 @@ pub fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// Open a data file; its error is already one self-contained line (file and reason).
+fn open_data(path: &Path) -> anyhow::Result<flywheel_marketdata::MarketDataReader> {
+    flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
 /// `flywheel backtest`.
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let cfg = load(&args.config)?;
-    let reader = flywheel_marketdata::open(&args.data)?;
+    let reader = open_data(&args.data)?;
     let name = args.data.display().to_string();
     let result = run_engine(
         &cfg,
@@ -257,7 +262,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
             config,
             set: set.clone(),
         })?;
-        let reader = flywheel_marketdata::open(&args.data)?;
+        let reader = open_data(&args.data)?;
         let files = vec![args.data.display().to_string()];
         results.push(run_engine(&cfg, files, reader, None, false, true)?.summary);
     }
