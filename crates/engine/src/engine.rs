@@ -76,6 +76,7 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) slots: Vec<Slot>,
     pub(crate) mode: RunMode,
     pub(crate) mark: Price,
+    pub(crate) mark_at: Option<Timestamp>,
     pub(crate) now: Timestamp,
     pub(crate) tracks: BTreeMap<String, Track>,
     pub(crate) loop_free_quote: Quote,
@@ -113,6 +114,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             slots,
             mode: RunMode::Running,
             mark: Price::ZERO,
+            mark_at: None,
             now: Timestamp::EPOCH,
             tracks: BTreeMap::new(),
             loop_free_quote: Quote::ZERO,
@@ -180,8 +182,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub fn on_market(&mut self, price: Price, ts: Timestamp) {
         if price.is_positive() {
             self.mark = price;
+            self.mark_at = Some(ts);
         }
         self.now = self.now.max(ts);
+    }
+
+    /// The mark is known and no older than `stale_price_max_age_sec`.
+    fn mark_is_fresh(&self) -> bool {
+        self.mark.is_positive()
+            && self.mark_at.is_some_and(|at| {
+                !self
+                    .now
+                    .elapsed_at_least(at, self.cfg.stale_price_max_age_sec + 1)
+            })
     }
 
     /// Apply every execution the venue reported so far.
@@ -214,7 +227,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             });
         }
         self.update_daily_loss_lock();
-        if self.mark.is_positive() {
+        // A stale mark (an exchange outage, a gap in the data) skips the trading steps;
+        // executions are still applied as they arrive.
+        if !self.mark_is_fresh() {
+            self.stats.stale_loops += 1;
+        } else {
             for idx in 0..self.slots.len() {
                 self.slots[idx].state.profit_pct_runtime = self.cfg.profit_pct;
                 let tick = Event::PriceTick {
@@ -267,9 +284,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub(crate) fn apply_to_slot(&mut self, idx: usize, ev: &Event, source: Source) {
         let sizes = self.sizes_for(idx);
         let slot = &mut self.slots[idx];
+        // Without recovery orders no slot orphans its exits (spec §2.5).
+        let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
         let ctx = SlotContext {
             cfg: &self.cfg,
-            sticky: slot.sticky,
+            sticky,
             sizes,
         };
         let from = slot.state.phase();

@@ -18,6 +18,8 @@ pub struct Stats {
     pub entries_deferred: u64,
     pub exit_place_failures: u64,
     pub invariant_violations: u64,
+    /// Loops that skipped trading because the mark was stale.
+    pub stale_loops: u64,
     pub volume_drift: u64,
     pub fill_rejects: u64,
     pub untracked_executions: u64,

@@ -114,6 +114,9 @@ pub struct Summary {
     pub slots: SlotsSummary,
     pub last_price: Price,
     pub loops: u64,
+    /// Loops that skipped trading because the mark was older than
+    /// `grid.stale_price_max_age_sec` (data gaps, outages).
+    pub loops_stale: u64,
 }
 
 fn side(b: &Balances) -> BalanceSide {
@@ -209,6 +212,7 @@ impl Summary {
             },
             last_price: mark,
             loops: engine.loops(),
+            loops_stale: st.stale_loops,
         }
     }
 }
