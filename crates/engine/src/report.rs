@@ -671,6 +671,7 @@ pub(crate) mod tests {
             },
             last_price: Price::lit(101, 3),
             loops: 4,
+            loops_stale: 0,
         }
     }
 
