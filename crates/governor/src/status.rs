@@ -1,0 +1,161 @@
+//! Telemetry (seed 000 §9–10): the `rebalancer` status block with exactly the §9.1 keys,
+//! the §9.2 dashboard text, and the §10 log lines.
+
+use flywheel_core::Timestamp;
+use serde::Serialize;
+
+use crate::actuator::Multipliers;
+use crate::config::GovernorConfig;
+use crate::controller::GovernorState;
+
+/// The `rebalancer` block of the status snapshot (seed §9.1, these keys exactly).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RebalancerStatus {
+    pub enabled: bool,
+    pub idle_ratio: f64,
+    pub target: f64,
+    pub error: f64,
+    pub smoothed_error: f64,
+    pub velocity: f64,
+    pub skew: f64,
+    /// `buy_doge` (B scaled), `sell_doge` (A scaled) or `neutral`.
+    pub skew_direction: &'static str,
+    pub size_mult_a: f64,
+    pub size_mult_b: f64,
+    pub damped: bool,
+    pub sign_flips_1h: u32,
+}
+
+impl RebalancerStatus {
+    pub fn new(
+        cfg: &GovernorConfig,
+        st: &GovernorState,
+        mult: Multipliers,
+        now: Timestamp,
+    ) -> Self {
+        let skew_direction = if st.current_skew > 0.0 {
+            "buy_doge"
+        } else if st.current_skew < 0.0 {
+            "sell_doge"
+        } else {
+            "neutral"
+        };
+        RebalancerStatus {
+            enabled: cfg.enabled,
+            idle_ratio: st.idle_ratio,
+            target: cfg.target_idle_pct,
+            error: st.error,
+            smoothed_error: st.smoothed_error,
+            velocity: st.smoothed_velocity,
+            skew: st.current_skew,
+            skew_direction,
+            size_mult_a: mult.a,
+            size_mult_b: mult.b,
+            damped: st.is_damped(now),
+            sign_flips_1h: st.sign_flips_1h,
+        }
+    }
+
+    /// The dashboard lines of §9.2.
+    pub fn dashboard(&self) -> String {
+        let head = if !self.enabled {
+            "Governor: off".to_string()
+        } else {
+            let arrow = match self.skew_direction {
+                "buy_doge" => "▶ Buy DOGE",
+                "sell_doge" => "◀ Sell DOGE",
+                _ => "■ Neutral",
+            };
+            let damped = if self.damped { ", damped" } else { "" };
+            format!(
+                "Governor: {arrow} (skew {:+.0}%{damped})",
+                self.skew * 100.0
+            )
+        };
+        format!(
+            "{head}\nSize B: ×{:.2}  |  Size A: ×{:.2}\nIdle USD: {:.0}% → target {:.0}%",
+            self.size_mult_b,
+            self.size_mult_a,
+            self.idle_ratio * 100.0,
+            self.target * 100.0
+        )
+    }
+
+    /// The per-update log line of §10.1 (velocity with more digits: it is ~1e-4 per second).
+    pub fn log_line(&self) -> String {
+        format!(
+            "[REBAL] idle={:.2} target={:.2} err={:+.2} vel={:+.6} skew={:+.2} size_a=×{:.2} size_b=×{:.2}",
+            self.idle_ratio,
+            self.target,
+            self.smoothed_error,
+            self.velocity,
+            self.skew,
+            self.size_mult_a,
+            self.size_mult_b
+        )
+    }
+}
+
+/// The oscillation warning of §10.2.
+pub fn oscillation_warning(cfg: &GovernorConfig, flips: u32) -> String {
+    format!(
+        "[REBAL] WARNING: oscillation detected ({flips} flips/hr), auto-damping MAX_SKEW to {:.2}",
+        cfg.max_skew / 2.0
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_examples_render_in_the_seed_formats() {
+        let cfg = GovernorConfig::default();
+        let st = GovernorState {
+            smoothed_error: 0.28,
+            smoothed_velocity: 0.001,
+            current_skew: 0.15,
+            idle_ratio: 0.75,
+            error: 0.35,
+            ..GovernorState::default()
+        };
+        let s = RebalancerStatus::new(&cfg, &st, Multipliers { a: 1.0, b: 1.15 }, Timestamp::EPOCH);
+        assert_eq!(
+            s.log_line(),
+            "[REBAL] idle=0.75 target=0.40 err=+0.28 vel=+0.001000 skew=+0.15 size_a=×1.00 size_b=×1.15"
+        );
+        assert_eq!(
+            s.dashboard(),
+            "Governor: ▶ Buy DOGE (skew +15%)\nSize B: ×1.15  |  Size A: ×1.00\nIdle USD: 75% → target 40%"
+        );
+        assert_eq!(
+            oscillation_warning(&cfg, 3),
+            "[REBAL] WARNING: oscillation detected (3 flips/hr), auto-damping MAX_SKEW to 0.15"
+        );
+        let keys: Vec<String> = serde_json::to_value(&s)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let mut want = vec![
+            "enabled",
+            "idle_ratio",
+            "target",
+            "error",
+            "smoothed_error",
+            "velocity",
+            "skew",
+            "skew_direction",
+            "size_mult_a",
+            "size_mult_b",
+            "damped",
+            "sign_flips_1h",
+        ];
+        want.sort_unstable();
+        let mut keys = keys;
+        keys.sort_unstable();
+        assert_eq!(keys, want);
+    }
+}
