@@ -23,6 +23,7 @@ use std::path::Path;
 use flywheel_engine::config::{
     BacktestConfig, VenueConfig, BACKTEST_CONFIG_DOCS, VENUE_CONFIG_DOCS,
 };
+use flywheel_governor::{GovernorConfig, GOVERNOR_CONFIG_DOCS};
 use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
@@ -39,11 +40,13 @@ pub const NO_SPAN: Range<usize> = usize::MAX..usize::MAX;
 
 /// The whole configuration file. Each field is one `[section]`; more sections (`rebalance`,
 /// `leak`, `maker`, `hedger`, `venue`) join as their crates arrive.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FlywheelConfig {
     /// `[grid]`: the slot pair engine and its runtime.
     pub grid: EngineConfig,
+    /// `[rebalance]`: the inventory governor (seed 000).
+    pub rebalance: GovernorConfig,
     /// `[venue]`: the exchange (simulated in backtests).
     pub venue: VenueConfig,
     /// `[backtest]`: the simulated account.
@@ -69,6 +72,10 @@ impl FlywheelConfig {
     /// Every out-of-range value of every section, each named by its dotted key.
     pub fn validate(&self) -> Vec<ConfigIssue> {
         let mut issues = self.grid.validate("grid");
+        issues.extend(self.rebalance.validate().into_iter().map(|p| ConfigIssue {
+            key: format!("rebalance.{}", p.key),
+            message: p.message.to_string(),
+        }));
         issues.extend(self.venue.validate("venue"));
         issues.extend(self.backtest.validate("backtest"));
         issues
@@ -88,6 +95,14 @@ impl FlywheelConfig {
                 keys: ENGINE_CONFIG_DOCS,
                 values: toml::Table::try_from(&self.grid)?,
                 examples: toml::Table::try_from(&grid_example)?,
+            },
+            SectionDoc {
+                name: "rebalance",
+                title: "The inventory governor (seed 000): skews entry size so idle quote returns \
+                        to target. Ratios are 0-1.",
+                keys: GOVERNOR_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.rebalance)?,
+                examples: toml::Table::try_from(&self.rebalance)?,
             },
             SectionDoc {
                 name: "venue",

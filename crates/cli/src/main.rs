@@ -41,6 +41,16 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Log lines (the governor's `[REBAL]` updates at info, its oscillation warning at warn)
+    // go to stderr, filtered by RUST_LOG; by default only errors, so summaries stay clean.
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .init();
     let result = match cli.command {
         Command::Backtest(args) => commands::backtest::backtest(args).map(|()| ExitCode::SUCCESS),
         Command::Compare(args) => commands::backtest::compare(args).map(|()| ExitCode::SUCCESS),

@@ -21,15 +21,17 @@
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp, TradeId};
+use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp};
 use flywheel_grid::{
-    check_invariants, EngineConfig, Event, OrderRef, OrderSizes, PairState, Phase, Role,
-    SlotContext, Violation,
+    check_invariants, EngineConfig, Event, OrderRef, PairState, Phase, Role, SlotContext, Violation,
 };
 use flywheel_venue::{Balances, Venue};
 use serde::Serialize;
 
+use flywheel_governor::GovernorConfig;
+
 use crate::capacity::{capacity, Capacity};
+use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::scoreboard::{scoreboard, Scoreboard};
 use crate::sizing::{allocate_b, order_size_usd, LoopSizing};
@@ -92,6 +94,7 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) start_balances: Balances,
     pub(crate) samples: Series<Sample>,
     pub(crate) fills: Series<FillMark>,
+    pub(crate) governor: Governance,
     venue_buf: Vec<flywheel_venue::VenueEvent>,
 }
 
@@ -130,8 +133,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             start_balances,
             samples: Series::default(),
             fills: Series::default(),
+            governor: Governance::new(GovernorConfig::default()),
             venue_buf: Vec::new(),
         }
+    }
+
+    /// Use these governor settings (the default is the seed's, enabled).
+    pub fn with_governor(mut self, cfg: GovernorConfig) -> Self {
+        self.governor = Governance::new(cfg);
+        self
     }
 
     pub fn config(&self) -> &EngineConfig {
@@ -227,6 +237,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             });
         }
         self.update_daily_loss_lock();
+        self.governor_step();
         // A stale mark (an exchange outage, a gap in the data) skips the trading steps;
         // executions are still applied as they arrive.
         if !self.mark_is_fresh() {
@@ -271,18 +282,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
     }
 
-    /// The sizes the reducer uses for this slot's next orders.
-    pub(crate) fn sizes_for(&self, idx: usize) -> OrderSizes {
-        let profit = self.slots[idx].state.total_profit;
-        OrderSizes {
-            a: order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing),
-            b: order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing),
-        }
-    }
-
     /// Apply one reducer event to a slot, execute its actions, normalise and validate.
     pub(crate) fn apply_to_slot(&mut self, idx: usize, ev: &Event, source: Source) {
-        let sizes = self.sizes_for(idx);
+        let sizes = self.sizes_for(idx, source == Source::Reducer);
         let slot = &mut self.slots[idx];
         // Without recovery orders no slot orphans its exits (spec §2.5).
         let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
@@ -475,7 +477,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     /// Step 7: scoreboard, slot-time, samples.
-    fn finish_loop(&mut self) {
+    /// The idle-USD scoreboard from the venue's balances and the resting buys now.
+    pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
         let bal = self.venue.balances();
         let mut committed = Quote::ZERO;
         for t in self.tracks.values() {
@@ -501,7 +504,12 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .iter()
             .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing))
             .sum();
-        self.scoreboard = scoreboard(bal.quote.total, committed, next);
+        scoreboard(bal.quote.total, committed, next)
+    }
+
+    fn finish_loop(&mut self) {
+        let bal = self.venue.balances();
+        self.scoreboard = self.compute_scoreboard();
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
         self.stats.idle_ratio_sum += idle_pct / 100.0;
         self.stats.idle_ratio_samples += 1;
@@ -515,6 +523,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     self.stats.long_only_slot_ms += dt;
                 }
             }
+            self.governor_account(dt);
         }
         self.last_loop_at = Some(self.now);
         let equity = bal.quote.total
@@ -534,6 +543,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             base: bal.base.total,
             quote: bal.quote.total,
             idle_pct,
+            target_pct: self.governor.cfg.target_idle_pct * 100.0,
+            skew: self.governor.state.current_skew,
+            size_mult_a: self.governor.mult.a,
+            size_mult_b: self.governor.mult.b,
         });
         if self.journal.enabled() {
             let sb = self.scoreboard;

@@ -116,6 +116,17 @@ pub enum JournalRecord<'a> {
         ts: Timestamp,
         reason: &'a str,
     },
+    /// A governor update: the `[REBAL]` line and the status block.
+    Rebalance {
+        ts: Timestamp,
+        line: &'a str,
+        status: &'a flywheel_governor::RebalancerStatus,
+    },
+    /// The governor's oscillation warning.
+    RebalanceWarning {
+        ts: Timestamp,
+        line: &'a str,
+    },
     LoopEnd {
         ts: Timestamp,
         scoreboard: &'a Scoreboard,

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 mod engine;
 mod executions;
+mod governing;
 pub mod journal;
 mod pipeline;
 mod repair;
@@ -19,5 +20,6 @@ pub mod summary;
 
 pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
 pub use engine::{Engine, RunMode, Slot};
+pub use governing::GovernorStats;
 pub use journal::{JournalRecord, JournalSink, JsonLines, NoJournal};
 pub use summary::Summary;

@@ -57,7 +57,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let (base, quote) = (self.loop_free_base, self.loop_free_quote);
         let (min_vol, min_cost) = (self.cfg.min_volume, self.min_cost());
         let two_vol = min_vol + min_vol;
-        let sizes = self.sizes_for(idx);
+        let sizes = self.sizes_for(idx, false);
         let plan: (Option<TradeId>, Quote, PlaceReason) = if base >= min_vol && quote >= min_cost {
             (None, Quote::ZERO, PlaceReason::Bootstrap)
         } else if quote < min_cost && base >= two_vol {
@@ -147,7 +147,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if s.trade(trade).pending_entry.is_some() {
             return;
         }
-        let sizes = self.sizes_for(idx);
+        let sizes = self.sizes_for(idx, false);
         let slot = &mut self.slots[idx];
         let before = (
             slot.state.long_only,

@@ -412,11 +412,14 @@ pub fn standard_charts(samples: &[Sample], fills: &[FillMark]) -> Vec<LineChart>
             .y2_label("realized PnL (quote)")
             .series(Series::new("equity", "#2166ac", ser(|p| p.equity.to_f64())))
             .series(Series::new("realized PnL", "#e08214", ser(|p| p.realized.to_f64())).right()),
-        LineChart::new("Idle USD ratio", "idle USD (%)").series(Series::new(
-            "idle USD %",
-            "#762a83",
-            ser(|p| p.idle_pct),
-        )),
+        LineChart::new("Idle USD ratio vs governor target", "idle USD (%)")
+            .series(Series::new("idle USD %", "#762a83", ser(|p| p.idle_pct)))
+            .series(Series::new("target %", "#999", ser(|p| p.target_pct))),
+        LineChart::new("Governor skew and size multipliers", "skew")
+            .y2_label("size multiplier")
+            .series(Series::new("skew", "#2166ac", ser(|p| p.skew)))
+            .series(Series::new("size ×A", "#d6604d", ser(|p| p.size_mult_a)).right())
+            .series(Series::new("size ×B", "#1b7837", ser(|p| p.size_mult_b)).right()),
         LineChart::new("Balances", "base")
             .y2_label("quote")
             .series(Series::new("base", "#1b7837", ser(|p| p.base.to_f64())))
@@ -524,6 +527,24 @@ fn summary_groups(s: &Summary) -> Vec<(&'static str, Rows)> {
                 kv("recoveries at end", s.slots.recoveries_end),
             ],
         ),
+        ("Governor (seed 000)", {
+            let r = &s.rebalancer;
+            let mut rows: Rows = s
+                .rebalancer_dashboard
+                .lines()
+                .map(|l| (l.to_string(), String::new()))
+                .collect();
+            rows.extend([
+                kv("updates", r.updates),
+                kv("skew (final)", format!("{:+.3}", r.status.skew)),
+                kv("max |skew|", format!("{:.3}", r.max_abs_skew)),
+                kv("max sign flips per hour", r.max_sign_flips_1h),
+                kv("damped seconds", r.damped_seconds),
+                kv("time in band (after warm-up)", pct(r.in_band_share)),
+                kv("mean |idle − target|", format!("{:.3}", r.mean_abs_error)),
+            ]);
+            rows
+        }),
         (
             "Data and run",
             vec![
@@ -669,6 +690,21 @@ pub(crate) mod tests {
                 open_orders_end: 2,
                 recoveries_end: 0,
             },
+            rebalancer: crate::summary::RebalancerSummary {
+                status: flywheel_governor::RebalancerStatus::new(
+                    &flywheel_governor::GovernorConfig::default(),
+                    &flywheel_governor::GovernorState::default(),
+                    flywheel_governor::Multipliers::NEUTRAL,
+                    Timestamp::EPOCH,
+                ),
+                updates: 3,
+                max_sign_flips_1h: 0,
+                damped_seconds: 0,
+                max_abs_skew: 0.05,
+                in_band_share: 0.5,
+                mean_abs_error: 0.1,
+            },
+            rebalancer_dashboard: "Governor: ■ Neutral (skew +0%)".to_string(),
             last_price: Price::lit(101, 3),
             loops: 4,
             loops_stale: 0,
@@ -685,6 +721,10 @@ pub(crate) mod tests {
                 base: Qty::from_raw(1_000_000_000 * (i % 3) as i64),
                 quote: Quote::from_raw(99_000_000_000),
                 idle_pct: 10.0 + i as f64,
+                target_pct: 40.0,
+                skew: 0.01 * (i % 5) as f64,
+                size_mult_a: 1.0,
+                size_mult_b: 1.0 + 0.01 * (i % 5) as f64,
             })
             .collect()
     }
@@ -722,8 +762,9 @@ pub(crate) mod tests {
         ] {
             assert!(html.contains(title), "missing {title}");
         }
-        assert_eq!(html.matches("<svg").count(), 4);
-        assert_eq!(html.matches("</svg>").count(), 4);
+        assert_eq!(html.matches("<svg").count(), 5);
+        assert_eq!(html.matches("</svg>").count(), 5);
+        assert!(html.contains("Governor skew and size multipliers"));
         assert!(html.contains("<title>Run &lt;1&gt; &amp; &quot;x&quot;</title>"));
         assert!(html.contains("demo &lt;synthetic&gt; &amp; &quot;fake&quot;"));
         assert!(!html.contains("<1>") && !html.contains("<synthetic>"));
@@ -740,7 +781,7 @@ pub(crate) mod tests {
         let b = render_html("t", &summary(), &samples(30), &fills(9));
         assert_eq!(a, b);
         let empty = render_html("t", &summary(), &[], &[]);
-        assert_eq!(empty.matches("no data").count(), 4);
+        assert_eq!(empty.matches("no data").count(), 5);
         let one = render_html("t", &summary(), &samples(1), &fills(1));
         assert!(!one.contains("NaN") && !one.contains("inf"));
     }

@@ -61,6 +61,12 @@ pub struct Sample {
     pub quote: Quote,
     /// Idle USD ratio, percent.
     pub idle_pct: f64,
+    /// The governor's idle target, percent.
+    pub target_pct: f64,
+    /// Governor skew and the size multipliers in force.
+    pub skew: f64,
+    pub size_mult_a: f64,
+    pub size_mult_b: f64,
 }
 
 /// A fill marker for the report's price chart.

@@ -100,6 +100,22 @@ pub struct SlotsSummary {
     pub recoveries_end: usize,
 }
 
+/// The governor over the run: the final `rebalancer` status block (seed §9.1) plus counters.
+#[derive(Clone, Debug, Serialize)]
+pub struct RebalancerSummary {
+    #[serde(flatten)]
+    pub status: flywheel_governor::RebalancerStatus,
+    pub updates: u64,
+    pub max_sign_flips_1h: u32,
+    pub damped_seconds: i64,
+    pub max_abs_skew: f64,
+    /// Share of post-warm-up time (after the first hour) with |idle − target| within the
+    /// neutral band.
+    pub in_band_share: f64,
+    /// Time-weighted mean |idle − target| after warm-up.
+    pub mean_abs_error: f64,
+}
+
 /// The whole summary.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
@@ -112,6 +128,9 @@ pub struct Summary {
     pub integrity: IntegritySummary,
     pub idle_usd: IdleSummary,
     pub slots: SlotsSummary,
+    pub rebalancer: RebalancerSummary,
+    /// The governor's dashboard lines (seed §9.2).
+    pub rebalancer_dashboard: String,
     pub last_price: Price,
     pub loops: u64,
     /// Loops that skipped trading because the mark was older than
@@ -210,6 +229,20 @@ impl Summary {
                 open_orders_end: slots.iter().map(|s| s.state.orders.len()).sum(),
                 recoveries_end: slots.iter().map(|s| s.state.recovery_orders.len()).sum(),
             },
+            rebalancer: {
+                let g = engine.governor_stats();
+                let measured = g.measured_ms.max(1) as f64;
+                RebalancerSummary {
+                    status: engine.rebalancer_status(),
+                    updates: g.updates,
+                    max_sign_flips_1h: g.max_sign_flips_1h,
+                    damped_seconds: g.damped_ms / 1000,
+                    max_abs_skew: g.max_abs_skew,
+                    in_band_share: g.in_band_ms as f64 / measured,
+                    mean_abs_error: g.abs_error_ms / measured,
+                }
+            },
+            rebalancer_dashboard: engine.rebalancer_status().dashboard(),
             last_price: mark,
             loops: engine.loops(),
             loops_stale: st.stale_loops,

@@ -1,0 +1,186 @@
+//! The inventory governor in the loop (seed 000): the controller update on its own interval,
+//! the gates, and the size scaling inside the one sizing function.
+//!
+//! - The update reads the idle ratio from a scoreboard computed from fresh balances (the
+//!   scoreboard's percent ÷ 100) and runs every `rebalance.interval_sec` of engine time.
+//! - Gates (seed §5): capacity band not `ok` ⇒ both sides ×1.00; free quote below the quote
+//!   runway floor ⇒ B ×1.00; free base (at the mark) below the base runway floor — 1.5 × the
+//!   A entries the slots would place next, the quote runway's rule mirrored — ⇒ A ×1.00.
+//! - Scaling applies only to entries from the reducer's normal path (ticks, timers, fills);
+//!   bootstrap, reseed and auto-repair size at base (Locked decision 7).
+//! - `entry_pct` is checked unchanged after every update (Locked decision 3): a change would
+//!   be an invariant breach and halts trading.
+
+use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId};
+use flywheel_governor::{
+    effective_multipliers, oscillation_warning, scale_entry, Gates, GovernorConfig, GovernorState,
+    Multipliers, RebalancerStatus,
+};
+use flywheel_grid::OrderSizes;
+use flywheel_venue::Venue;
+use serde::Serialize;
+
+use crate::capacity::CapacityBand;
+use crate::engine::Engine;
+use crate::journal::{JournalRecord, JournalSink};
+use crate::sizing::order_size_usd;
+
+/// Warm-up excluded from the in-band figures: two half-lives of the default smoothing.
+pub const WARM_UP_SECS: u64 = 3600;
+
+/// Counters of the governor over a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct GovernorStats {
+    pub updates: u64,
+    pub max_sign_flips_1h: u32,
+    pub damped_ms: i64,
+    pub max_abs_skew: f64,
+    /// Post-warm-up time with |idle − target| ≤ neutral band, and all post-warm-up time.
+    pub in_band_ms: i64,
+    pub measured_ms: i64,
+    /// Σ |idle − target| × dt over post-warm-up time (ratio·ms).
+    pub abs_error_ms: f64,
+}
+
+/// The governor as the engine holds it.
+#[derive(Clone, Debug)]
+pub(crate) struct Governance {
+    pub cfg: GovernorConfig,
+    pub state: GovernorState,
+    /// The multipliers in force (after gates) since the last loop.
+    pub mult: Multipliers,
+    pub stats: GovernorStats,
+    pub started: Option<Timestamp>,
+}
+
+impl Governance {
+    pub fn new(cfg: GovernorConfig) -> Self {
+        Governance {
+            cfg,
+            state: GovernorState::default(),
+            mult: Multipliers::NEUTRAL,
+            stats: GovernorStats::default(),
+            started: None,
+        }
+    }
+}
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// The sizes for a slot's next entries; `governed` applies the governor's scaling.
+    pub(crate) fn sizes_for(&self, idx: usize, governed: bool) -> OrderSizes {
+        let profit = self.slots[idx].state.total_profit;
+        let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
+        let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
+        let m = self.governor.mult;
+        if !governed || m == Multipliers::NEUTRAL {
+            return OrderSizes { a, b };
+        }
+        let free_base_value = self
+            .mark
+            .notional(self.loop_free_base, Rounding::Floor)
+            .unwrap_or_default();
+        OrderSizes {
+            a: scale_entry(TradeId::A, a, m.a, self.loop_free_quote, free_base_value),
+            b: scale_entry(TradeId::B, b, m.b, self.loop_free_quote, free_base_value),
+        }
+    }
+
+    /// The governor step of the loop: update when due, then set this loop's multipliers.
+    pub(crate) fn governor_step(&mut self) {
+        let now = self.now;
+        self.governor.started.get_or_insert(now);
+        let board = self.compute_scoreboard();
+        let idle_ratio = board.idle_usd_pct.to_f64() / 100.0;
+        let entry_pct = self.cfg.entry_pct;
+        let update = self
+            .governor
+            .state
+            .update(&self.governor.cfg, idle_ratio, now);
+
+        let free_base_value = self
+            .mark
+            .notional(self.loop_free_base, Rounding::Floor)
+            .unwrap_or_default();
+        let next_a: Quote = (0..self.slots.len())
+            .map(|i| self.sizes_for(i, false).a)
+            .sum();
+        let base_runway = next_a
+            .scale(Ratio::lit(15, 1), 9, Rounding::Ceil)
+            .unwrap_or(next_a);
+        let gates = Gates {
+            capacity_ok: self.capacity.band == CapacityBand::Ok,
+            quote_runway_ok: self.loop_free_quote >= board.usd_runway_floor,
+            base_runway_ok: free_base_value >= base_runway,
+        };
+        let g = &mut self.governor;
+        g.mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
+        if update.is_none() {
+            return;
+        }
+        g.stats.updates += 1;
+        g.stats.max_sign_flips_1h = g.stats.max_sign_flips_1h.max(g.state.sign_flips_1h);
+        g.stats.max_abs_skew = g.stats.max_abs_skew.max(g.state.current_skew.abs());
+        let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now);
+        let line = status.log_line();
+        tracing::info!(target: "flywheel::rebal", "{line}");
+        let warning = update
+            .filter(|u| u.damping_started)
+            .map(|_| oscillation_warning(&g.cfg, g.state.sign_flips_1h));
+        if let Some(w) = &warning {
+            tracing::warn!(target: "flywheel::rebal", "{w}");
+        }
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Rebalance {
+                ts: now,
+                line: &line,
+                status: &status,
+            });
+            if let Some(w) = &warning {
+                self.journal
+                    .record(&JournalRecord::RebalanceWarning { ts: now, line: w });
+            }
+        }
+        if self.cfg.entry_pct != entry_pct {
+            self.stats.invariant_violations += 1;
+            self.halt("the governor path changed entry_pct");
+        }
+    }
+
+    /// Time-weighted governor figures for the loop that just ended (`dt` ms).
+    pub(crate) fn governor_account(&mut self, dt: i64) {
+        let now = self.now;
+        let g = &mut self.governor;
+        if g.state.is_damped(now) {
+            g.stats.damped_ms += dt;
+        }
+        let warm = g
+            .started
+            .is_some_and(|s| now.elapsed_at_least(s, WARM_UP_SECS));
+        if warm {
+            let err = (self.scoreboard.idle_usd_pct.to_f64() / 100.0 - g.cfg.target_idle_pct).abs();
+            g.stats.measured_ms += dt;
+            g.stats.abs_error_ms += err * dt as f64;
+            if err <= g.cfg.neutral_band {
+                g.stats.in_band_ms += dt;
+            }
+        }
+    }
+
+    /// The `rebalancer` status block (seed §9.1).
+    pub fn rebalancer_status(&self) -> RebalancerStatus {
+        let g = &self.governor;
+        RebalancerStatus::new(&g.cfg, &g.state, g.mult, self.now)
+    }
+
+    pub fn governor_stats(&self) -> &GovernorStats {
+        &self.governor.stats
+    }
+
+    pub fn governor_config(&self) -> &GovernorConfig {
+        &self.governor.cfg
+    }
+
+    pub fn governor_state(&self) -> &GovernorState {
+        &self.governor.state
+    }
+}
