@@ -26,7 +26,7 @@ use flywheel_grid::{
     check_invariants, EngineConfig, Event, OrderRef, PairState, Phase, Role, SlotContext, Violation,
 };
 use flywheel_venue::{Balances, Venue};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use flywheel_governor::GovernorConfig;
 
@@ -38,7 +38,7 @@ use crate::sizing::{allocate_b, order_size_usd, LoopSizing};
 use crate::stats::{FillMark, Sample, Series, Stats};
 
 /// One slot: a pair engine state and its sticky flag.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Slot {
     pub id: u32,
     pub state: PairState,
@@ -46,7 +46,7 @@ pub struct Slot {
 }
 
 /// Whether new entries may be placed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "mode", content = "reason", rename_all = "snake_case")]
 pub enum RunMode {
     Running,
@@ -67,6 +67,22 @@ pub(crate) struct Track {
     pub cum_fee: Quote,
     pub last_ts: Timestamp,
     pub cancel_requested: bool,
+}
+
+impl Track {
+    /// A freshly placed order: nothing executed yet.
+    pub fn new(slot: usize, target: OrderRef, side: Side, now: Timestamp) -> Self {
+        Track {
+            slot,
+            target,
+            side,
+            cum_qty: Qty::ZERO,
+            cum_notional: Quote::ZERO,
+            cum_fee: Quote::ZERO,
+            last_ts: now,
+            cancel_requested: false,
+        }
+    }
 }
 
 /// The grid runtime.

@@ -184,3 +184,171 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         &self.governor.state
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use flywheel_core::{Price, Qty, Quote, Timestamp};
+    use flywheel_governor::GovernorState;
+    use flywheel_grid::EngineConfig;
+    use flywheel_venue::SimExchange;
+
+    use crate::config::{instrument, BacktestConfig, VenueConfig};
+    use crate::engine::Engine;
+    use crate::journal::NoJournal;
+
+    const T0: i64 = 1_700_000_000;
+
+    fn engine(grid: EngineConfig, quote: &str, base: &str) -> Engine<SimExchange, NoJournal> {
+        let venue = VenueConfig::default();
+        let bt = BacktestConfig {
+            start_base: base.parse().unwrap(),
+            start_quote: quote.parse().unwrap(),
+        };
+        let sim = SimExchange::new(
+            instrument(&grid, &venue).unwrap(),
+            venue.sim(),
+            bt.start_balances(),
+        )
+        .unwrap();
+        Engine::new(grid, sim, NoJournal)
+    }
+
+    /// Put the governor at `skew` with its last update just now (so no update is due).
+    fn force_skew(e: &mut Engine<SimExchange, NoJournal>, skew: f64) {
+        let mut snap = e.snapshot();
+        snap.governor = GovernorState {
+            current_skew: skew,
+            smoothed_error: skew / 2.0,
+            last_update_ts: Some(Timestamp::from_secs(T0)),
+            ..GovernorState::default()
+        };
+        e.restore(snap);
+    }
+
+    fn entry_volumes(e: &Engine<SimExchange, NoJournal>) -> Vec<(u32, flywheel_core::Side, Qty)> {
+        e.slots()
+            .iter()
+            .flat_map(|s| s.state.orders.iter().map(move |o| (s.id, o.side, o.volume)))
+            .collect()
+    }
+
+    #[test]
+    fn bootstrap_entries_are_never_scaled() {
+        let grid = EngineConfig {
+            slots: 3,
+            ..EngineConfig::default()
+        };
+        let mut volumes = Vec::new();
+        for skew in [0.0, 0.3, -0.3] {
+            let mut e = engine(grid.clone(), "100", "1000");
+            force_skew(&mut e, skew);
+            e.on_market(Price::lit(1, 1), Timestamp::from_secs(T0));
+            e.run_loop(Timestamp::from_secs(T0));
+            let m = e.rebalancer_status();
+            assert!(
+                skew == 0.0 || m.size_mult_a > 1.0 || m.size_mult_b > 1.0,
+                "skew {skew} acts"
+            );
+            volumes.push(entry_volumes(&e));
+        }
+        assert!(!volumes[0].is_empty());
+        assert_eq!(
+            volumes[0], volumes[1],
+            "bootstrap at skew +0.3 used base size"
+        );
+        assert_eq!(
+            volumes[0], volumes[2],
+            "bootstrap at skew -0.3 used base size"
+        );
+    }
+
+    #[test]
+    fn fresh_entries_scale_and_the_starvation_guard_clamps() {
+        // One slot: A size $2 base; with skew −0.3 a fresh A entry is $2.60 when base is
+        // plentiful, and clamped to leave one base order when it is not. The bootstrap's
+        // A entry holds 20 of the starting base; the rest is free (at 0.10).
+        // (name, start base, expected fresh A size)
+        let cases = [
+            ("plenty of base", "1000", "2.6"),
+            ("free $4.50: clamped to leave $2", "65", "2.5"),
+            ("free $2.50: below the base runway, x1.00", "45", "2"),
+        ];
+        for (name, base, want) in cases {
+            let grid = EngineConfig {
+                slots: 1,
+                ..EngineConfig::default()
+            };
+            let mut e = engine(grid, "100", base);
+            e.on_market(Price::lit(1, 1), Timestamp::from_secs(T0));
+            e.run_loop(Timestamp::from_secs(T0));
+            force_skew(&mut e, -0.3);
+            e.governor_step();
+            let fresh = e.sizes_for(0, true);
+            let base_sizes = e.sizes_for(0, false);
+            assert_eq!(base_sizes.a, "2".parse::<Quote>().unwrap(), "case {name}");
+            assert_eq!(fresh.a, want.parse::<Quote>().unwrap(), "case {name}");
+            assert_eq!(
+                fresh.b, base_sizes.b,
+                "case {name}: the deficit side stays at base"
+            );
+        }
+    }
+
+    #[test]
+    fn capacity_caution_zeroes_the_multipliers() {
+        // 15 slots' 30 entries against a cap of 0.75 × 60 = 45: headroom 15 → caution.
+        let grid = EngineConfig {
+            slots: 15,
+            open_orders_limit: 60,
+            ..EngineConfig::default()
+        };
+        let mut e = engine(grid, "1000", "10000");
+        e.on_market(Price::lit(1, 1), Timestamp::from_secs(T0));
+        e.run_loop(Timestamp::from_secs(T0));
+        force_skew(&mut e, 0.3);
+        e.run_loop(Timestamp::from_secs(T0 + 30));
+        let s = e.rebalancer_status();
+        assert!(
+            (s.skew - 0.3).abs() < 1e-12,
+            "the controller keeps its skew"
+        );
+        assert_eq!(
+            (s.size_mult_a, s.size_mult_b),
+            (1.0, 1.0),
+            "caution: no scaling"
+        );
+    }
+
+    #[test]
+    fn restore_resumes_without_a_cold_start_spike() {
+        let grid = EngineConfig {
+            slots: 1,
+            ..EngineConfig::default()
+        };
+        let mut e = engine(grid.clone(), "100", "1000");
+        force_skew(&mut e, 0.3);
+        let json = serde_json::to_string(&e.snapshot()).unwrap();
+        for key in [
+            "smoothed_error",
+            "smoothed_velocity",
+            "current_skew",
+            "last_update_ts",
+            "sign_flips_1h",
+            "damped_until",
+        ] {
+            assert!(json.contains(key), "snapshot lacks {key}");
+        }
+        let mut restarted = engine(grid, "100", "1000");
+        restarted.restore(serde_json::from_str(&json).unwrap());
+        restarted.on_market(Price::lit(1, 1), Timestamp::from_secs(T0 + 300));
+        restarted.run_loop(Timestamp::from_secs(T0 + 300));
+        let skew = restarted.governor_state().current_skew;
+        assert!(
+            (0.25..=0.30).contains(&skew),
+            "resumed from 0.3, moved one step at most: {skew}"
+        );
+        let old: crate::EngineSnapshot =
+            serde_json::from_str(r#"{"slots": []}"#).expect("an old snapshot without governor");
+        assert_eq!(old.governor, GovernorState::default());
+    }
+}

@@ -15,6 +15,7 @@ mod repair;
 pub mod report;
 pub mod scoreboard;
 pub mod sizing;
+mod snapshot;
 pub mod stats;
 pub mod summary;
 
@@ -22,4 +23,5 @@ pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
 pub use engine::{Engine, RunMode, Slot};
 pub use governing::GovernorStats;
 pub use journal::{JournalRecord, JournalSink, JsonLines, NoJournal};
+pub use snapshot::EngineSnapshot;
 pub use summary::Summary;

@@ -206,19 +206,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         source,
                     });
                 }
-                self.tracks.insert(
-                    ack.txid,
-                    Track {
-                        slot: idx,
-                        target: OrderRef::Slot(local_id),
-                        side: order.side,
-                        cum_qty: Qty::ZERO,
-                        cum_notional: Quote::ZERO,
-                        cum_fee: Quote::ZERO,
-                        last_ts: self.now,
-                        cancel_requested: false,
-                    },
-                );
+                let track = Track::new(idx, OrderRef::Slot(local_id), order.side, self.now);
+                self.tracks.insert(ack.txid, track);
                 Ok(())
             }
             Err(reason) => {
