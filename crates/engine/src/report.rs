@@ -690,6 +690,12 @@ pub(crate) mod tests {
                 open_orders_end: 2,
                 recoveries_end: 0,
             },
+            flows: crate::summary::FlowsSummary {
+                base_bought: Qty::ZERO,
+                base_sold: Qty::ZERO,
+                quote_spent: Quote::ZERO,
+                quote_received: Quote::ZERO,
+            },
             rebalancer: crate::summary::RebalancerSummary {
                 status: flywheel_governor::RebalancerStatus::new(
                     &flywheel_governor::GovernorConfig::default(),

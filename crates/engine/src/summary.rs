@@ -100,6 +100,16 @@ pub struct SlotsSummary {
     pub recoveries_end: usize,
 }
 
+/// Gross flows of all executions.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlowsSummary {
+    pub base_bought: Qty,
+    pub base_sold: Qty,
+    /// Quote spent on buys (fees excluded): the USD deployed.
+    pub quote_spent: Quote,
+    pub quote_received: Quote,
+}
+
 /// The governor over the run: the final `rebalancer` status block (seed §9.1) plus counters.
 #[derive(Clone, Debug, Serialize)]
 pub struct RebalancerSummary {
@@ -128,6 +138,7 @@ pub struct Summary {
     pub integrity: IntegritySummary,
     pub idle_usd: IdleSummary,
     pub slots: SlotsSummary,
+    pub flows: FlowsSummary,
     pub rebalancer: RebalancerSummary,
     /// The governor's dashboard lines (seed §9.2).
     pub rebalancer_dashboard: String,
@@ -228,6 +239,12 @@ impl Summary {
                 long_only_slot_seconds: st.long_only_slot_ms / 1000,
                 open_orders_end: slots.iter().map(|s| s.state.orders.len()).sum(),
                 recoveries_end: slots.iter().map(|s| s.state.recovery_orders.len()).sum(),
+            },
+            flows: FlowsSummary {
+                base_bought: st.base_bought,
+                base_sold: st.base_sold,
+                quote_spent: st.quote_spent,
+                quote_received: st.quote_received,
             },
             rebalancer: {
                 let g = engine.governor_stats();
