@@ -9,6 +9,9 @@
 //!   adding them again would count the same quote twice (the origin's defect: $10 free and
 //!   five idle loops gave a $37.44 order). Committed buys are excluded once — by the venue's
 //!   holds — and never subtracted again.
+//! - **B without quote-first** sizes like A (`quote_first_allocation = false`): the sizing
+//!   seed 000 §3.2 starts from. (The origin's legacy path split all free quote evenly over
+//!   the slots, which deploys everything just as quote-first does; it is not kept.)
 //! - **Entry floor** (both sides, optional): a size below `min_volume × market × 1.01` is
 //!   raised to that, so a slot is not stuck waiting for an order it can never place.
 //!
@@ -104,17 +107,6 @@ pub fn order_size_usd(
     let b = &sizing.b;
     let base = match trade {
         Some(TradeId::B) if cfg.quote_first_allocation => b.per_slot,
-        Some(TradeId::B) => {
-            // Legacy path: an even share of free quote, at least the configured size.
-            let n = Quote::from_int(i64::from(cfg.slots.max(1))).unwrap_or(Quote::ZERO);
-            let share = b
-                .available
-                .fixed()
-                .div_round(n.fixed(), 2, Rounding::Floor)
-                .map(Quote::new)
-                .unwrap_or(Quote::ZERO);
-            share.max(cfg.order_size_usd)
-        }
         _ => cfg.order_size_usd.max(cfg.order_size_usd + slot_profit),
     };
     base.max(sizing.floor)

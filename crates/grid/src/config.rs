@@ -93,7 +93,8 @@ pub struct EngineConfig {
     pub open_orders_limit: u32,
     /// Share of the open-order cap the bot allows itself.
     pub open_order_safety_ratio: Ratio,
-    /// Size B entries from the quote actually free, split over the buy-ready slots.
+    /// Size B entries from the quote actually free, split over the buy-ready slots
+    /// (false: B sizes like A, `max(order_size_usd, order_size_usd + slot profit)`).
     pub quote_first_allocation: bool,
     /// Quote kept back from the B-side allocation.
     pub allocation_safety_buffer_usd: Quote,
