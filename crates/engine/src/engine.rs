@@ -290,10 +290,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
         let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
+        // Half a lot at the mark: what half-even volume rounding can add to an order.
+        let margin = self
+            .mark
+            .notional(self.venue.instrument().lot, Rounding::Ceil)
+            .and_then(|m| m.scale(flywheel_core::Ratio::lit(5, 1), 9, Rounding::Ceil))
+            .unwrap_or_default();
         let b = allocate_b(
             self.loop_free_quote,
             self.cfg.allocation_safety_buffer_usd,
             u32::try_from(buy_ready).unwrap_or(u32::MAX),
+            self.venue.instrument().maker_fee_pct,
+            margin,
         );
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
     }

@@ -34,8 +34,17 @@ pub struct BAllocation {
     pub buy_ready: u32,
 }
 
-/// Split `free_quote − buffer` over `buy_ready` slots in whole cents.
-pub fn allocate_b(free_quote: Quote, buffer: Quote, buy_ready: u32) -> BAllocation {
+/// Split `free_quote − buffer` over `buy_ready` slots in whole cents, leaving room in each
+/// share for the maker fee the venue holds with a buy (`fee_pct`) and for the volume
+/// rounding (`margin`: half a lot at the mark, since volumes round half-even), so every
+/// allocated entry passes the fund guard.
+pub fn allocate_b(
+    free_quote: Quote,
+    buffer: Quote,
+    buy_ready: u32,
+    fee_pct: Ratio,
+    margin: Quote,
+) -> BAllocation {
     let deployable = (free_quote - buffer).max(Quote::ZERO);
     if buy_ready == 0 || !deployable.is_positive() {
         return BAllocation {
@@ -46,11 +55,16 @@ pub fn allocate_b(free_quote: Quote, buffer: Quote, buy_ready: u32) -> BAllocati
         };
     }
     let n = Quote::from_int(i64::from(buy_ready)).unwrap_or(Quote::ZERO);
-    // per_slot = floor(deployable / n) to the cent: exact rational floor.
+    let with_fee = Ratio::ONE
+        .checked_add(fee_pct.percent().unwrap_or_default())
+        .unwrap_or(Ratio::ONE);
+    // share = deployable / n / (1 + fee) − margin, floored to the cent: exact rational floors.
     let per_slot = deployable
         .fixed()
-        .div_round(n.fixed(), 2, Rounding::Floor)
-        .map(Quote::new)
+        .div_round(n.fixed(), 9, Rounding::Floor)
+        .and_then(|share| share.div_round(with_fee.fixed(), 9, Rounding::Floor))
+        .and_then(|net| (net - margin.fixed()).round_dp(2, Rounding::Floor))
+        .map(|x| Quote::new(x).max(Quote::ZERO))
         .unwrap_or(Quote::ZERO);
     let spent = per_slot.fixed().mul_round(n.fixed(), 9, Rounding::Floor);
     let carry = spent
@@ -137,9 +151,25 @@ mod tests {
             ("nothing free", "0.05", "0.10", 3, "0", "0"),
         ];
         for (name, free, buf, n, per, carry) in cases {
-            let a = allocate_b(u(free), u(buf), n);
+            let a = allocate_b(u(free), u(buf), n, Ratio::ZERO, Quote::ZERO);
             assert_eq!((a.per_slot, a.carry), (u(per), u(carry)), "case {name}");
         }
+    }
+
+    #[test]
+    fn shares_leave_room_for_the_fee_and_rounding() {
+        // $200 free, one slot, 0.25 % fee, half a DOGE lot at 0.10 = 0.05:
+        // 199.90 / 1.0025 − 0.05 = 199.351… → 199.35.
+        let a = allocate_b(u("200"), u("0.10"), 1, "0.25".parse().unwrap(), u("0.05"));
+        assert_eq!(a.per_slot, u("199.35"));
+        // The entry it sizes (B at 0.0998, volume rounded half-even) fits with its fee.
+        let price: Price = "0.0998".parse().unwrap();
+        let vol = a.per_slot.qty_for(price, 0, Rounding::HalfEven).unwrap();
+        let notional = price.notional(vol, Rounding::Ceil).unwrap();
+        let fee = notional
+            .pct_of("0.25".parse().unwrap(), Rounding::Ceil)
+            .unwrap();
+        assert!(notional + fee <= u("200"), "{notional} + {fee}");
     }
 
     #[test]
@@ -148,17 +178,24 @@ mod tests {
         // Here every loop reads the same free balance: the slot gets $9.90, not $37.44.
         let mut last = BAllocation::default();
         for _ in 0..5 {
-            last = allocate_b(u("10"), u("0.10"), 0);
+            last = allocate_b(u("10"), u("0.10"), 0, Ratio::ZERO, Quote::ZERO);
         }
         assert_eq!(last.carry, u("9.9"));
-        assert_eq!(allocate_b(u("10"), u("0.10"), 1).per_slot, u("9.9"));
+        assert_eq!(
+            allocate_b(u("10"), u("0.10"), 1, Ratio::ZERO, Quote::ZERO).per_slot,
+            u("9.9")
+        );
     }
 
     #[test]
     fn sizes_per_trade() {
         let cfg = EngineConfig::default();
         let market: Price = "0.1".parse().unwrap();
-        let b = LoopSizing::new(&cfg, allocate_b(u("30.10"), u("0.10"), 10), market);
+        let b = LoopSizing::new(
+            &cfg,
+            allocate_b(u("30.10"), u("0.10"), 10, Ratio::ZERO, Quote::ZERO),
+            market,
+        );
         // Floor: 13 × 0.1 × 1.01 = 1.313.
         assert_eq!(entry_floor(&cfg, market), u("1.313"));
         let cases = [
@@ -174,7 +211,11 @@ mod tests {
                 "case {name}"
             );
         }
-        let starved = LoopSizing::new(&cfg, allocate_b(u("1"), u("0.10"), 10), market);
+        let starved = LoopSizing::new(
+            &cfg,
+            allocate_b(u("1"), u("0.10"), 10, Ratio::ZERO, Quote::ZERO),
+            market,
+        );
         assert_eq!(
             order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &starved),
             u("1.313"),
