@@ -265,8 +265,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     price: self.mark,
                     timestamp: now,
                 };
-                self.apply_to_slot(idx, &tick, Source::Reducer);
-                self.apply_to_slot(idx, &Event::TimerTick { timestamp: now }, Source::Reducer);
+                // One sizing for both events unless the tick placed something (which moves
+                // the free funds the starvation guard reads).
+                let sizes = self.sizes_for(idx, true);
+                let acted = self.apply_sized(idx, &tick, Source::Reducer, sizes);
+                let sizes = if acted {
+                    self.sizes_for(idx, true)
+                } else {
+                    sizes
+                };
+                let timer = Event::TimerTick { timestamp: now };
+                self.apply_sized(idx, &timer, Source::Reducer, sizes);
             }
             self.retry_exits();
             if self.mode == RunMode::Running {
@@ -309,6 +318,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Apply one reducer event to a slot, execute its actions, normalise and validate.
     pub(crate) fn apply_to_slot(&mut self, idx: usize, ev: &Event, source: Source) {
         let sizes = self.sizes_for(idx, source == Source::Reducer);
+        self.apply_sized(idx, ev, source, sizes);
+    }
+
+    /// [`Self::apply_to_slot`] with the sizes given; returns whether the event produced
+    /// actions.
+    pub(crate) fn apply_sized(
+        &mut self,
+        idx: usize,
+        ev: &Event,
+        source: Source,
+        sizes: flywheel_grid::OrderSizes,
+    ) -> bool {
         let slot = &mut self.slots[idx];
         // Without recovery orders no slot orphans its exits (spec §2.5).
         let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
@@ -334,13 +355,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         to,
                     });
                 }
-                // A transition without actions only moved the clock and the mark (the
-                // reducer's hot paths): the slot's orders are as they were, already checked.
-                if !actions.is_empty() || !quiet {
+                // A tick or timer without actions changed no order (only the clock, the
+                // mark, or timers): the slot's shape is as already checked.
+                let acted = !actions.is_empty();
+                if acted || !quiet {
                     self.execute(idx, actions, source);
                     self.normalize_mode(idx);
                     self.validate(idx);
                 }
+                acted
             }
             Err(e) => {
                 self.stats.fill_rejects += 1;
@@ -352,6 +375,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         error: &msg,
                     });
                 }
+                false
             }
         }
     }

@@ -47,8 +47,10 @@ pub struct GovernorStats {
 pub(crate) struct Governance {
     pub cfg: GovernorConfig,
     pub state: GovernorState,
-    /// The multipliers in force (after gates) since the last loop.
+    /// The multipliers in force (after gates) since the last loop, and as exact ratios.
     pub mult: Multipliers,
+    pub ratio_a: Ratio,
+    pub ratio_b: Ratio,
     pub stats: GovernorStats,
     pub started: Option<Timestamp>,
 }
@@ -59,6 +61,8 @@ impl Governance {
             cfg,
             state: GovernorState::default(),
             mult: Multipliers::NEUTRAL,
+            ratio_a: Ratio::ONE,
+            ratio_b: Ratio::ONE,
             stats: GovernorStats::default(),
             started: None,
         }
@@ -80,8 +84,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .notional(self.loop_free_base, Rounding::Floor)
             .unwrap_or_default();
         OrderSizes {
-            a: scale_entry(TradeId::A, a, m.a, self.loop_free_quote, free_base_value),
-            b: scale_entry(TradeId::B, b, m.b, self.loop_free_quote, free_base_value),
+            a: scale_entry(
+                TradeId::A,
+                a,
+                self.governor.ratio_a,
+                self.loop_free_quote,
+                free_base_value,
+            ),
+            b: scale_entry(
+                TradeId::B,
+                b,
+                self.governor.ratio_b,
+                self.loop_free_quote,
+                free_base_value,
+            ),
         }
     }
 
@@ -89,7 +105,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub(crate) fn governor_step(&mut self) {
         let now = self.now;
         self.governor.started.get_or_insert(now);
-        let board = self.compute_scoreboard();
+        if !self.governor.cfg.enabled {
+            // Off: sizes stay at base; the state keeps its (zero) skew.
+            self.governor.mult = Multipliers::NEUTRAL;
+            (self.governor.ratio_a, self.governor.ratio_b) = (Ratio::ONE, Ratio::ONE);
+            return;
+        }
+        // A fresh scoreboard when the controller updates; between updates the gates read
+        // the one from the end of the previous loop (at most one loop old).
+        let board = if self.governor.state.due(&self.governor.cfg, now) {
+            self.compute_scoreboard()
+        } else {
+            self.scoreboard
+        };
         let idle_ratio = board.idle_usd_pct.to_f64() / 100.0;
         let entry_pct = self.cfg.entry_pct;
         let update = self
@@ -113,13 +141,27 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             base_runway_ok: free_base_value >= base_runway,
         };
         let g = &mut self.governor;
-        g.mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
+        let mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
+        if mult != g.mult {
+            g.ratio_a = mult.ratio(TradeId::A);
+            g.ratio_b = mult.ratio(TradeId::B);
+            g.mult = mult;
+        }
         if update.is_none() {
             return;
         }
         g.stats.updates += 1;
         g.stats.max_sign_flips_1h = g.stats.max_sign_flips_1h.max(g.state.sign_flips_1h);
         g.stats.max_abs_skew = g.stats.max_abs_skew.max(g.state.current_skew.abs());
+        let logging = tracing::enabled!(target: "flywheel::rebal", tracing::Level::INFO);
+        if !logging
+            && !self.journal.enabled()
+            && update.as_ref().is_some_and(|u| !u.damping_started)
+        {
+            // Nobody reads the line: skip formatting it.
+            self.check_entry_pct(entry_pct);
+            return;
+        }
         let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now);
         let line = status.log_line();
         tracing::info!(target: "flywheel::rebal", "{line}");
@@ -140,7 +182,12 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     .record(&JournalRecord::RebalanceWarning { ts: now, line: w });
             }
         }
-        if self.cfg.entry_pct != entry_pct {
+        self.check_entry_pct(entry_pct);
+    }
+
+    /// Locked decision 3: the governor path never changes `entry_pct`.
+    fn check_entry_pct(&mut self, before: flywheel_core::Ratio) {
+        if self.cfg.entry_pct != before {
             self.stats.invariant_violations += 1;
             self.halt("the governor path changed entry_pct");
         }

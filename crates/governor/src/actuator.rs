@@ -33,6 +33,17 @@ impl Multipliers {
             TradeId::B => self.b,
         }
     }
+
+    /// The multiplier for `trade` as an exact ratio (9 decimals, rounded down so the cap
+    /// holds), for [`scale_entry`]. Convert once per loop, not per order.
+    pub fn ratio(&self, trade: TradeId) -> Ratio {
+        let m = self.of(trade);
+        if m.is_finite() && m > 1.0 {
+            Ratio::from_f64(m, Rounding::Floor).unwrap_or(Ratio::ONE)
+        } else {
+            Ratio::ONE
+        }
+    }
 }
 
 /// The multipliers a skew implies, before gates.
@@ -83,23 +94,21 @@ pub fn effective_multipliers(cfg: &GovernorConfig, skew: f64, gates: Gates) -> M
     m
 }
 
-/// Scale one fresh entry of `trade` from `base` quote by `mult`, with the starvation guard:
-/// the order may not leave less than `base` of the funds it draws on (`free_quote` for B,
-/// `free_base_value` — free base at the mark — for A). Never below `base`.
+/// Scale one fresh entry of `trade` from `base` quote by `mult` (see
+/// [`Multipliers::ratio`]), with the starvation guard: the order may not leave less than
+/// `base` of the funds it draws on (`free_quote` for B, `free_base_value` — free base at the
+/// mark — for A). Never below `base`.
 pub fn scale_entry(
     trade: TradeId,
     base: Quote,
-    mult: f64,
+    mult: Ratio,
     free_quote: Quote,
     free_base_value: Quote,
 ) -> Quote {
-    if mult <= 1.0 || !mult.is_finite() {
+    if mult <= Ratio::ONE {
         return base;
     }
-    let Ok(ratio) = Ratio::from_f64(mult, Rounding::Floor) else {
-        return base;
-    };
-    let Ok(scaled) = base.scale(ratio, 9, Rounding::Floor) else {
+    let Ok(scaled) = base.scale(mult, 9, Rounding::Floor) else {
         return base;
     };
     let free = match trade {
@@ -234,8 +243,9 @@ mod tests {
             ("no scaling", TradeId::B, "2", 1.0, "100", "0", "2"),
         ];
         for (name, trade, base, mult, fq, fb, want) in cases {
+            let m = Multipliers { a: mult, b: mult }.ratio(trade);
             assert_eq!(
-                scale_entry(trade, u(base), mult, u(fq), u(fb)),
+                scale_entry(trade, u(base), m, u(fq), u(fb)),
                 u(want),
                 "case {name}"
             );

@@ -30,7 +30,13 @@ fn appendix_c_walkthrough_with_the_formulas() {
     let m = effective_multipliers(&cfg, st.current_skew, Gates::OPEN);
     assert_eq!(m.a, 1.0);
     let base: Quote = "1.65".parse().unwrap();
-    let b = scale_entry(TradeId::B, base, m.b, "100".parse().unwrap(), Quote::ZERO);
+    let b = scale_entry(
+        TradeId::B,
+        base,
+        m.ratio(TradeId::B),
+        "100".parse().unwrap(),
+        Quote::ZERO,
+    );
     assert_eq!(b, "1.7325".parse().unwrap());
 
     // Step 9–11: +0.05 per 5 minutes; the 0.30 clamp on the raw output first bites on the
@@ -55,7 +61,13 @@ fn appendix_c_walkthrough_with_the_formulas() {
         "full skew: B ×1.30, below the ×1.5 cap"
     );
     assert_eq!(
-        scale_entry(TradeId::B, base, m.b, "100".parse().unwrap(), Quote::ZERO),
+        scale_entry(
+            TradeId::B,
+            base,
+            m.ratio(TradeId::B),
+            "100".parse().unwrap(),
+            Quote::ZERO
+        ),
         "2.145".parse().unwrap()
     );
 
@@ -168,7 +180,7 @@ proptest! {
             if u.skew > 0.0 { prop_assert_eq!(m.a, 1.0); }
             if u.skew < 0.0 { prop_assert_eq!(m.b, 1.0); }
             for t in [TradeId::A, TradeId::B] {
-                let s = scale_entry(t, base, m.of(t), "1000".parse().unwrap(), "1000".parse().unwrap());
+                let s = scale_entry(t, base, m.ratio(t), "1000".parse().unwrap(), "1000".parse().unwrap());
                 prop_assert!(s >= base);
                 prop_assert!(s.to_f64() <= base.to_f64() * cfg.max_size_mult + 1e-9);
             }
