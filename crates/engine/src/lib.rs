@@ -17,6 +17,7 @@ pub mod scoreboard;
 pub mod sizing;
 mod snapshot;
 pub mod stats;
+mod status;
 pub mod summary;
 
 pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
@@ -24,4 +25,5 @@ pub use engine::{Engine, RunMode, Slot};
 pub use governing::GovernorStats;
 pub use journal::{JournalRecord, JournalSink, JsonLines, NoJournal};
 pub use snapshot::EngineSnapshot;
+pub use status::Status;
 pub use summary::Summary;

@@ -144,6 +144,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             }
             return;
         }
+        // Seed 000 §5.1: every entry, scaled or not, meets the minimum volume. The reducer
+        // never sizes below it; a breach here would be a defect, so trading halts.
+        if order.volume < self.cfg.min_volume {
+            self.stats.invariant_violations += 1;
+            self.drop_entry(idx, local_id, false, "below_min_volume");
+            self.halt("an entry below the minimum volume reached the pipeline");
+            return;
+        }
         let (need_quote, need_base) = self.funds_needed(order.side, order.price, order.volume);
         if need_quote > self.loop_free_quote || need_base > self.loop_free_base {
             self.stats.reject("fund_guard");
