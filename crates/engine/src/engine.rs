@@ -99,6 +99,8 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) tracks: BTreeMap<String, Track>,
     pub(crate) loop_free_quote: Quote,
     pub(crate) loop_free_base: Qty,
+    /// `loop_free_base` valued at the mark, kept with it (sizing reads it per order).
+    pub(crate) loop_free_base_value: Quote,
     pub(crate) entry_adds_used: u32,
     pub(crate) capacity: Capacity,
     pub(crate) sizing: LoopSizing,
@@ -138,6 +140,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             tracks: BTreeMap::new(),
             loop_free_quote: Quote::ZERO,
             loop_free_base: Qty::ZERO,
+            loop_free_base_value: Quote::ZERO,
             entry_adds_used: 0,
             capacity,
             sizing: LoopSizing::default(),
@@ -294,7 +297,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     fn sync(&mut self) {
         let bal = self.venue.balances();
         self.loop_free_quote = bal.free_quote();
-        self.loop_free_base = bal.free_base();
+        self.set_free_base(bal.free_base());
         let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
         self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
@@ -313,6 +316,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             margin,
         );
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
+    }
+
+    /// Set the loop's free base and its value at the mark.
+    pub(crate) fn set_free_base(&mut self, base: Qty) {
+        self.loop_free_base = base;
+        self.loop_free_base_value = self
+            .mark
+            .notional(base, Rounding::Floor)
+            .unwrap_or_default();
     }
 
     /// Apply one reducer event to a slot, execute its actions, normalise and validate.

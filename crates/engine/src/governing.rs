@@ -79,10 +79,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if !governed || m == Multipliers::NEUTRAL {
             return OrderSizes { a, b };
         }
-        let free_base_value = self
-            .mark
-            .notional(self.loop_free_base, Rounding::Floor)
-            .unwrap_or_default();
+        let free_base_value = self.loop_free_base_value;
         OrderSizes {
             a: scale_entry(
                 TradeId::A,
@@ -125,10 +122,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .state
             .update(&self.governor.cfg, idle_ratio, now);
 
-        let free_base_value = self
-            .mark
-            .notional(self.loop_free_base, Rounding::Floor)
-            .unwrap_or_default();
+        let free_base_value = self.loop_free_base_value;
         let next_a: Quote = (0..self.slots.len())
             .map(|i| self.sizes_for(i, false).a)
             .sum();

@@ -161,7 +161,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         match self.send(idx, local_id, source) {
             Ok(()) => {
                 self.loop_free_quote -= need_quote;
-                self.loop_free_base -= need_base;
+                self.set_free_base(self.loop_free_base - need_base);
                 if !exempt {
                     self.entry_adds_used += 1;
                 }
