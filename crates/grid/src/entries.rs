@@ -9,7 +9,7 @@
 
 use flywheel_core::{FixedError, Quote, Timestamp, TradeId};
 
-use crate::event::{Action, PlaceOrder, PlaceReason};
+use crate::event::{Action, PlaceReason};
 use crate::pricing::{compute_order_volume, entry_price, SizeShortfall};
 use crate::state::{OrderState, PairState, Role};
 use crate::EngineConfig;
@@ -70,7 +70,7 @@ pub(crate) fn place_entry(
     let local_id = state.next_order_id;
     state.next_order_id += 1;
     let side = trade.entry_side();
-    state.orders.push(OrderState {
+    let order = OrderState {
         local_id,
         side,
         role: Role::Entry,
@@ -85,18 +85,9 @@ pub(crate) fn place_entry(
         entry_filled_at: None,
         regime_at_entry: None,
         partially_filled: false,
-    });
-    actions.push(Action::PlaceOrder(PlaceOrder {
-        local_id,
-        side,
-        role: Role::Entry,
-        price,
-        volume,
-        trade_id: trade,
-        cycle,
-        post_only: true,
-        reason,
-    }));
+    };
+    actions.push(Action::PlaceOrder(order.place_action(reason)));
+    state.orders.push(order);
     Ok(EntryAttempt::Placed)
 }
 

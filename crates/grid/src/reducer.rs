@@ -19,8 +19,8 @@ use thiserror::Error;
 use crate::booking::{book_cycle, roll_loss_day, ClosedPosition, ExitLeg};
 use crate::entries::{drain_pending, follow_up_entry, place_entry, EntryAttempt, SlotContext};
 use crate::event::{
-    Action, CancelReason, Event, Fill, OrderRef, OrphanReason, PlaceOrder, PlaceReason,
-    RecoveryFill, ReleaseReason,
+    Action, CancelReason, Event, Fill, OrderRef, OrphanReason, PlaceReason, RecoveryFill,
+    ReleaseReason,
 };
 use crate::orphan::orphan_exit;
 use crate::pricing::{drift_exceeds, exit_price};
@@ -285,32 +285,18 @@ fn apply_validated(
     ctx: &SlotContext<'_>,
 ) -> Result<Vec<Action>, TransitionError> {
     let mut actions = Vec::new();
+    // Every event moves the clock (never backwards) and may start a new UTC day.
+    state.now = state.now.max(event.timestamp());
+    roll_loss_day(state, state.now);
     match event {
         Event::PriceTick { price, timestamp } => {
             observe_price(state, *price, *timestamp);
             refresh_stale_entry(state, ctx, &mut actions)?;
         }
-        Event::TimerTick { timestamp } => {
-            state.now = state.now.max(*timestamp);
-            roll_loss_day(state, state.now);
-            on_timer(state, ctx, &mut actions)?;
-        }
-        Event::Fill(f) => {
-            state.now = state.now.max(f.timestamp);
-            roll_loss_day(state, state.now);
-            on_fill(state, ctx, f, &mut actions)?;
-        }
+        Event::TimerTick { .. } => on_timer(state, ctx, &mut actions)?,
+        Event::Fill(f) => on_fill(state, ctx, f, &mut actions)?,
         Event::RecoveryFill(f) => {
-            state.now = state.now.max(f.timestamp);
-            roll_loss_day(state, state.now);
-            let idx = state
-                .recovery_orders
-                .iter()
-                .position(|r| r.recovery_id == f.recovery_id)
-                .ok_or(TransitionError::UnknownRecovery {
-                    recovery_id: f.recovery_id,
-                })?;
-            let rec = state.recovery_orders.remove(idx);
+            let rec = take_recovery(state, f.recovery_id)?;
             let pos = ClosedPosition {
                 trade: rec.trade_id,
                 cycle: rec.cycle,
@@ -328,21 +314,8 @@ fn apply_validated(
             };
             book_cycle(state, ctx.cfg, &pos, &leg, &mut actions)?;
         }
-        Event::RecoveryCancel {
-            recovery_id,
-            timestamp,
-            ..
-        } => {
-            state.now = state.now.max(*timestamp);
-            roll_loss_day(state, state.now);
-            let idx = state
-                .recovery_orders
-                .iter()
-                .position(|r| r.recovery_id == *recovery_id)
-                .ok_or(TransitionError::UnknownRecovery {
-                    recovery_id: *recovery_id,
-                })?;
-            let recovery = state.recovery_orders.remove(idx);
+        Event::RecoveryCancel { recovery_id, .. } => {
+            let recovery = take_recovery(state, *recovery_id)?;
             actions.push(Action::ReleaseRecovery {
                 recovery,
                 mark_price: state.market_price,
@@ -354,6 +327,19 @@ fn apply_validated(
         state.s2_entered_at = None;
     }
     Ok(actions)
+}
+
+/// Remove and return a recovery order (validated to exist before any mutation).
+fn take_recovery(
+    state: &mut PairState,
+    recovery_id: RecoveryId,
+) -> Result<crate::state::RecoveryOrder, TransitionError> {
+    let idx = state
+        .recovery_orders
+        .iter()
+        .position(|r| r.recovery_id == recovery_id)
+        .ok_or(TransitionError::UnknownRecovery { recovery_id })?;
+    Ok(state.recovery_orders.remove(idx))
 }
 
 /// Stale-entry refresh with anti-chase (spec §1.6 PriceTick): at most one entry per tick.
@@ -503,7 +489,7 @@ fn on_fill(
             let price = exit_price(f.price, state.market_price, exit_side, profit_pct, ctx.cfg)?;
             let local_id = state.next_order_id;
             state.next_order_id += 1;
-            state.orders.push(OrderState {
+            let exit = OrderState {
                 local_id,
                 side: exit_side,
                 role: Role::Exit,
@@ -518,18 +504,11 @@ fn on_fill(
                 entry_filled_at: Some(f.timestamp),
                 regime_at_entry: order.regime_at_entry,
                 partially_filled: false,
-            });
-            actions.push(Action::PlaceOrder(PlaceOrder {
-                local_id,
-                side: exit_side,
-                role: Role::Exit,
-                price,
-                volume: f.volume,
-                trade_id: trade,
-                cycle: order.cycle,
-                post_only: true,
-                reason: PlaceReason::EntryFillExit,
-            }));
+            };
+            actions.push(Action::PlaceOrder(
+                exit.place_action(PlaceReason::EntryFillExit),
+            ));
+            state.orders.push(exit);
         }
         Role::Exit => {
             let pos = ClosedPosition {

@@ -98,6 +98,23 @@ pub struct OrderState {
     pub partially_filled: bool,
 }
 
+impl OrderState {
+    /// The `PlaceOrder` action for this order (slot orders are always post-only).
+    pub fn place_action(&self, reason: PlaceReason) -> crate::event::PlaceOrder {
+        crate::event::PlaceOrder {
+            local_id: self.local_id,
+            side: self.side,
+            role: self.role,
+            price: self.price,
+            volume: self.volume,
+            trade_id: self.trade_id,
+            cycle: self.cycle,
+            post_only: true,
+            reason,
+        }
+    }
+}
+
 /// An orphaned exit: still resting on the exchange, no longer managed by the slot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecoveryOrder {
