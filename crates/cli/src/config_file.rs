@@ -21,7 +21,8 @@ use std::ops::Range;
 use std::path::Path;
 
 use flywheel_engine::config::{
-    BacktestConfig, VenueConfig, BACKTEST_CONFIG_DOCS, VENUE_CONFIG_DOCS,
+    BacktestConfig, LeakConfig, VenueConfig, BACKTEST_CONFIG_DOCS, LEAK_CONFIG_DOCS,
+    VENUE_CONFIG_DOCS,
 };
 use flywheel_governor::{GovernorConfig, GOVERNOR_CONFIG_DOCS};
 use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
@@ -47,6 +48,8 @@ pub struct FlywheelConfig {
     pub grid: EngineConfig,
     /// `[rebalance]`: the inventory governor (seed 000).
     pub rebalance: GovernorConfig,
+    /// `[leak]`: the USD-leak patches (seed 001).
+    pub leak: LeakConfig,
     /// `[venue]`: the exchange (simulated in backtests).
     pub venue: VenueConfig,
     /// `[backtest]`: the simulated account.
@@ -103,6 +106,14 @@ impl FlywheelConfig {
                 keys: GOVERNOR_CONFIG_DOCS,
                 values: toml::Table::try_from(&self.rebalance)?,
                 examples: toml::Table::try_from(&self.rebalance)?,
+            },
+            SectionDoc {
+                name: "leak",
+                title: "The USD-leak patches (seed 001): B-side recovery, B-first placement, \
+                        rounding residual, B floor exemption, cascade breaker.",
+                keys: LEAK_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.leak)?,
+                examples: toml::Table::try_from(&self.leak)?,
             },
             SectionDoc {
                 name: "venue",

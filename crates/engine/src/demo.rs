@@ -390,6 +390,7 @@ mod tests {
                     base: Qty::from_f64(base, Rounding::HalfEven).expect("finite"),
                     quote: quote_of(quote),
                     idle_pct: quote / equity * 100.0,
+                    idle_usd: Quote::ZERO,
                     target_pct: 40.0,
                     skew: 0.0,
                     size_mult_a: 1.0,

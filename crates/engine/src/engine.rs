@@ -31,8 +31,10 @@ use serde::{Deserialize, Serialize};
 use flywheel_governor::GovernorConfig;
 
 use crate::capacity::{capacity, Capacity};
+use crate::config::LeakConfig;
 use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
+use crate::leak::LeakState;
 use crate::scoreboard::{scoreboard, Scoreboard};
 use crate::sizing::{allocate_b, order_size_usd, LoopSizing};
 use crate::stats::{FillMark, Sample, Series, Stats};
@@ -43,6 +45,10 @@ pub struct Slot {
     pub id: u32,
     pub state: PairState,
     pub sticky: bool,
+    /// Patch B: quote left over by the volume rounding of the slot's last B order, carried
+    /// into its next one.
+    #[serde(default)]
+    pub b_residual_usd: Quote,
 }
 
 /// Whether new entries may be placed.
@@ -113,17 +119,22 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) samples: Series<Sample>,
     pub(crate) fills: Series<FillMark>,
     pub(crate) governor: Governance,
+    pub(crate) leak: LeakState,
+    /// Ranger and churner profit (seed 001 Patch C).
+    pub(crate) ancillary: crate::leak::AncillaryProfit,
     venue_buf: Vec<flywheel_venue::VenueEvent>,
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// An engine with `cfg.slots` empty slots (sticky as configured).
     pub fn new(cfg: EngineConfig, venue: V, journal: J) -> Self {
+        let n_slots = cfg.slots as usize;
         let slots = (0..cfg.slots)
             .map(|id| Slot {
                 id,
                 state: PairState::new(Price::ZERO, Timestamp::EPOCH),
                 sticky: cfg.sticky_mode_enabled,
+                b_residual_usd: Quote::ZERO,
             })
             .collect();
         let start_balances = venue.balances();
@@ -153,8 +164,16 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             samples: Series::default(),
             fills: Series::default(),
             governor: Governance::new(GovernorConfig::default()),
+            leak: LeakState::new(LeakConfig::default(), n_slots),
+            ancillary: crate::leak::AncillaryProfit::default(),
             venue_buf: Vec::new(),
         }
+    }
+
+    /// Use these USD-leak patch settings (the default is the seed's, all on).
+    pub fn with_leak(mut self, cfg: LeakConfig) -> Self {
+        self.leak = LeakState::new(cfg, self.slots.len());
+        self
     }
 
     /// Use these governor settings (the default is the seed's, enabled).
@@ -279,9 +298,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 };
                 let timer = Event::TimerTick { timestamp: now };
                 self.apply_sized(idx, &timer, Source::Reducer, sizes);
+                // Patch D: a B entry still pending after its timer is waiting for size.
+                let s = &self.slots[idx].state;
+                if s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only {
+                    self.leak.record_failure("below_min_size", now);
+                }
             }
             self.retry_exits();
             if self.mode == RunMode::Running {
+                self.recover_balance_degraded_slots();
                 for idx in 0..self.slots.len() {
                     self.ensure_bootstrapped(idx);
                     self.auto_repair(idx);
@@ -316,6 +341,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             margin,
         );
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
+        self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
     }
 
     /// Set the loop's free base and its value at the mark.
@@ -342,6 +368,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         source: Source,
         sizes: flywheel_grid::OrderSizes,
     ) -> bool {
+        self.leak.last_b_budget[idx] = sizes.b;
         let slot = &mut self.slots[idx];
         // Without recovery orders no slot orphans its exits (spec §2.5).
         let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
@@ -568,6 +595,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     fn finish_loop(&mut self) {
+        for idx in 0..self.slots.len() {
+            self.note_degradation(idx);
+        }
         let bal = self.venue.balances();
         self.scoreboard = self.compute_scoreboard();
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
@@ -584,6 +614,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 }
             }
             self.governor_account(dt);
+            self.leak_account(dt);
         }
         self.last_loop_at = Some(self.now);
         let equity = bal.quote.total
@@ -603,6 +634,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             base: bal.base.total,
             quote: bal.quote.total,
             idle_pct,
+            idle_usd: self.scoreboard.idle_usd,
             target_pct: self.governor.cfg.target_idle_pct * 100.0,
             skew: self.governor.state.current_skew,
             size_mult_a: self.governor.mult.a,

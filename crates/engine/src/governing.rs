@@ -75,6 +75,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let profit = self.slots[idx].state.total_profit;
         let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
         let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
+        // Patch B: the slot's rounding residual rides on its next B order.
+        let b = self.with_residual(idx, b);
         let m = self.governor.mult;
         if !governed || m == Multipliers::NEUTRAL {
             return OrderSizes { a, b };

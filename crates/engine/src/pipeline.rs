@@ -20,6 +20,23 @@ use crate::engine::{Engine, RunMode, Track};
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::stats::FillMark;
 
+/// Patch A §3.3: buy entries before sell entries, everything else where it was (a cancel
+/// that frees funds still runs before the placement that needs them).
+fn b_first(actions: &mut [Action]) {
+    let entry_rank = |a: &Action| match a {
+        Action::PlaceOrder(p) if p.role == Role::Entry => Some(u8::from(p.side == Side::Sell)),
+        _ => None,
+    };
+    let slots: Vec<usize> = (0..actions.len())
+        .filter(|&i| entry_rank(&actions[i]).is_some())
+        .collect();
+    let mut entries: Vec<Action> = slots.iter().map(|&i| actions[i].clone()).collect();
+    entries.sort_by_key(|a| entry_rank(a).unwrap_or(2));
+    for (&i, a) in slots.iter().zip(entries) {
+        actions[i] = a;
+    }
+}
+
 /// `userref` of a slot order; recoveries use `slot × 1e6 + 900 000 + recovery id`.
 pub(crate) fn client_id(slot: u32, target: OrderRef) -> u64 {
     let base = u64::from(slot) * 1_000_000;
@@ -30,7 +47,10 @@ pub(crate) fn client_id(slot: u32, target: OrderRef) -> u64 {
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
-    pub(crate) fn execute(&mut self, idx: usize, actions: Vec<Action>, source: Source) {
+    pub(crate) fn execute(&mut self, idx: usize, mut actions: Vec<Action>, source: Source) {
+        if self.leak.cfg.b_first() {
+            b_first(&mut actions);
+        }
         for action in actions {
             if self.journal.enabled() {
                 let slot = self.slots[idx].id;
@@ -125,14 +145,21 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             return;
         }
         let internal = self.tracks.len() as u64;
+        let buy = order.side == Side::Buy;
         if self.capacity.band == CapacityBand::Stop || internal >= u64::from(self.capacity.safe_cap)
         {
+            if buy {
+                self.leak.record_failure("capacity_gate", self.now);
+            }
             self.stats.reject("capacity_gate");
             self.drop_entry(idx, local_id, true, "capacity_gate");
             return;
         }
         let exempt = matches!(source, Source::Bootstrap | Source::AutoRepair);
         if !exempt && self.entry_adds_used >= self.capacity.entry_cap {
+            if buy {
+                self.leak.record_failure("scheduler_deferred", self.now);
+            }
             self.stats.entries_deferred += 1;
             if self.journal.enabled() {
                 let slot = self.slots[idx].id;
@@ -154,12 +181,25 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         let (need_quote, need_base) = self.funds_needed(order.side, order.price, order.volume);
         if need_quote > self.loop_free_quote || need_base > self.loop_free_base {
+            if buy {
+                // Seed 001 L8: a B entry the floor inflated beyond its share failed because
+                // of the floor, not for want of its own share.
+                let reason = if self.b_floor_inflates(idx) {
+                    "entry_floor"
+                } else {
+                    "fund_guard"
+                };
+                self.leak.record_failure(reason, self.now);
+            }
             self.stats.reject("fund_guard");
             self.drop_entry(idx, local_id, true, "fund_guard");
             return;
         }
         match self.send(idx, local_id, source) {
             Ok(()) => {
+                if buy {
+                    self.note_b_residual(idx, order.price, order.volume);
+                }
                 self.loop_free_quote -= need_quote;
                 self.set_free_base(self.loop_free_base - need_base);
                 if !exempt {
@@ -172,10 +212,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     pub(crate) fn place_exit(&mut self, idx: usize, local_id: u64, source: Source) {
-        if let Err(r) = self.send(idx, local_id, source) {
+        if self.send(idx, local_id, source).is_err() {
             // Kept unplaced in the slot: the next loop re-prices and retries it.
             self.stats.exit_place_failures += 1;
-            let _ = r;
         }
     }
 
@@ -239,6 +278,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// otherwise the trade keeps a pending entry that the next timer retries.
     pub(crate) fn drop_entry(&mut self, idx: usize, local_id: u64, one_sided: bool, why: &str) {
         let slot_id = self.slots[idx].id;
+        let is_b = self.slots[idx]
+            .state
+            .find_order(local_id)
+            .is_some_and(|o| o.trade_id == TradeId::B);
+        // Patch A §3.4: a slot restored moments ago is not re-degraded; its B entry waits.
+        let one_sided = one_sided
+            && !(is_b
+                && self
+                    .leak
+                    .within_cooldown(self.leak.restored_at[idx], self.now));
+        if is_b && one_sided {
+            self.leak.record_failure("mode_degraded", self.now);
+        }
         let s = &mut self.slots[idx].state;
         let Some(pos) = s.orders.iter().position(|o| o.local_id == local_id) else {
             return;
@@ -258,6 +310,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             }
             s.mode_source = ModeSource::Balance;
             s.trade_mut(trade).pending_entry = None;
+            self.note_degradation(idx);
+            let s = &self.slots[idx].state;
             if self.journal.enabled() {
                 let (long_only, short_only) = (s.long_only, s.short_only);
                 self.journal.record(&JournalRecord::ModeChange {
@@ -327,5 +381,40 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             price,
             buy: side == Side::Buy,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use flywheel_core::{Price, Qty, Side, TradeId};
+    use flywheel_grid::{Action, CancelReason, OrderRef, PlaceOrder, PlaceReason, Role};
+
+    fn entry(id: u64, side: Side) -> Action {
+        Action::PlaceOrder(PlaceOrder {
+            local_id: id,
+            side,
+            role: Role::Entry,
+            price: Price::lit(1, 1),
+            volume: Qty::lit(20, 0),
+            trade_id: TradeId::entering_on(side),
+            cycle: 1,
+            post_only: true,
+            reason: PlaceReason::Bootstrap,
+        })
+    }
+
+    #[test]
+    fn test_b_first_placement_priority() {
+        let cancel = Action::CancelOrder {
+            target: OrderRef::Slot(9),
+            txid: None,
+            reason: CancelReason::StaleEntry,
+        };
+        let mut actions = vec![cancel.clone(), entry(1, Side::Sell), entry(2, Side::Buy)];
+        super::b_first(&mut actions);
+        assert_eq!(
+            actions,
+            vec![cancel, entry(2, Side::Buy), entry(1, Side::Sell)]
+        );
     }
 }

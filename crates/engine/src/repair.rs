@@ -80,6 +80,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             return;
         };
         let (mark, now) = (self.mark, self.now);
+        self.leak.last_b_budget[idx] = match plan {
+            (None, _, _) => sizes.b,
+            (_, usd, _) => usd,
+        };
         let slot = &mut self.slots[idx];
         slot.state.market_price = mark;
         slot.state.now = slot.state.now.max(now);
@@ -117,6 +121,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if !(s.long_only || s.short_only) {
             return;
         }
+        // Balance-degraded S0 slots belong to the B-side recovery sweep (seed 001 Patch A),
+        // which restores them in order and within what the free quote supports.
+        if self.leak.cfg.recovery() && self.is_balance_degraded(idx) && s.phase() == Phase::S0 {
+            return;
+        }
         let has = |role: Role, side: flywheel_core::Side| {
             s.orders.iter().any(|o| o.role == role && o.side == side)
         };
@@ -147,7 +156,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if s.trade(trade).pending_entry.is_some() {
             return;
         }
-        let sizes = self.sizes_for(idx, false);
+        let mut sizes = self.sizes_for(idx, false);
+        if trade == TradeId::B && self.leak.cfg.floor_exempt_b() {
+            // A one-sided slot is not buy-ready, so the quote-first split gave it nothing,
+            // and Patch E leaves that unfloored: repair with the minimum B entry.
+            sizes.b = sizes.b.max(self.min_b_entry_usd());
+        }
+        self.leak.last_b_budget[idx] = sizes.b;
         let slot = &mut self.slots[idx];
         let before = (
             slot.state.long_only,

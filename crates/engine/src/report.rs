@@ -545,6 +545,35 @@ fn summary_groups(s: &Summary) -> Vec<(&'static str, Rows)> {
             ]);
             rows
         }),
+        ("USD leak (seed 001)", {
+            let card = &s.b_side_health_card;
+            let mut rows: Rows = card
+                .text
+                .lines()
+                .map(|l| (l.trim().to_string(), String::new()))
+                .collect();
+            rows.push(kv("card colour", card.color));
+            rows.push(kv("recoveries", s.leak.recoveries));
+            rows.push(kv(
+                "balance-degraded slot seconds",
+                s.leak.balance_degraded_slot_seconds,
+            ));
+            rows.extend(
+                s.leak
+                    .b_failures
+                    .iter()
+                    .map(|(r, n)| kv(&format!("B failures: {r}"), n)),
+            );
+            let m = &s.leak.attribution_mean;
+            rows.push(kv("idle USD, mean", m.idle_usd));
+            rows.extend(
+                m.causes()
+                    .iter()
+                    .map(|(name, q)| kv(&format!("mean {name}"), q)),
+            );
+            rows.push(kv("mean unexplained", m.unexplained));
+            rows
+        }),
         (
             "Data and run",
             vec![
@@ -681,6 +710,9 @@ pub(crate) mod tests {
             idle_usd: IdleSummary {
                 mean_ratio: 0.25,
                 final_ratio: 0.1,
+                first_usd: Quote::ZERO,
+                final_usd: Quote::ZERO,
+                slope_usd_per_day: 0.0,
                 final_scoreboard: Default::default(),
             },
             slots: SlotsSummary {
@@ -711,10 +743,44 @@ pub(crate) mod tests {
                 mean_abs_error: 0.1,
             },
             rebalancer_dashboard: "Governor: ■ Neutral (skew +0%)".to_string(),
+            b_side_health: crate::leak::BSideHealth {
+                failures_24h: crate::leak::FAILURE_REASONS.iter().map(|r| (*r, 1)).collect(),
+                balance_degraded_slots: 1,
+                max_bilateral_slots: 3,
+                recoveries_24h: 2,
+                ancillary_profit_usd: Quote::ZERO,
+            },
+            b_side_health_card: crate::leak::BSideCard {
+                text: "B-Side Health\n  Fund guard blocks: 1 | Floor blocks: 1 | Degraded slots: 1/3\n  Last recovery: 4m ago".to_string(),
+                color: "amber",
+            },
+            quote_first_allocation: crate::leak::QuoteFirstStatus {
+                enabled: true,
+                buy_ready_slots: 2,
+                deployable_usd: Quote::lit(10, 0),
+                carry_usd: Quote::ZERO,
+                allocated_usd: Quote::lit(9, 0),
+                unallocated_spendable_usd: Quote::lit(1, 0),
+            },
+            ancillary_profit: crate::leak::AncillaryProfit::default(),
+            leak: crate::summary::LeakSummary {
+                b_failures: Default::default(),
+                recoveries: 2,
+                balance_degraded_slot_seconds: 60,
+                attribution_final: Default::default(),
+                attribution_mean: Default::default(),
+            },
             last_price: Price::lit(101, 3),
             loops: 4,
             loops_stale: 0,
         }
+    }
+
+    /// An infinite number rendered anywhere (words like "inflation" do not count).
+    fn has_inf(html: &str) -> bool {
+        ["inf<", "inf\"", "inf ", "inf,"]
+            .iter()
+            .any(|p| html.contains(p))
     }
 
     fn samples(n: usize) -> Vec<Sample> {
@@ -727,6 +793,7 @@ pub(crate) mod tests {
                 base: Qty::from_raw(1_000_000_000 * (i % 3) as i64),
                 quote: Quote::from_raw(99_000_000_000),
                 idle_pct: 10.0 + i as f64,
+                idle_usd: Quote::from_raw(1_000_000_000 * i as i64),
                 target_pct: 40.0,
                 skew: 0.01 * (i % 5) as f64,
                 size_mult_a: 1.0,
@@ -778,7 +845,7 @@ pub(crate) mod tests {
         assert!(!html.contains("<script") && !html.contains("<link"));
         assert_eq!(html.matches("fill=\"#1a9850\"").count(), 10 + 1);
         assert_eq!(html.matches("fill=\"#d73027\"").count(), 10 + 1);
-        assert!(!html.contains("NaN") && !html.contains("inf"));
+        assert!(!html.contains("NaN") && !has_inf(&html));
     }
 
     #[test]
@@ -789,7 +856,7 @@ pub(crate) mod tests {
         let empty = render_html("t", &summary(), &[], &[]);
         assert_eq!(empty.matches("no data").count(), 5);
         let one = render_html("t", &summary(), &samples(1), &fills(1));
-        assert!(!one.contains("NaN") && !one.contains("inf"));
+        assert!(!one.contains("NaN") && !has_inf(&one));
     }
 
     #[test]

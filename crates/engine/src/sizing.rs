@@ -97,6 +97,8 @@ pub struct LoopSizing {
     pub b: BAllocation,
     /// `min_volume × market × 1.01`, or zero when the floor is disabled.
     pub floor: Quote,
+    /// Seed 001 Patch E: the floor does not inflate B entries.
+    pub floor_exempt_b: bool,
 }
 
 impl LoopSizing {
@@ -106,7 +108,11 @@ impl LoopSizing {
         } else {
             Quote::ZERO
         };
-        LoopSizing { b, floor }
+        LoopSizing {
+            b,
+            floor,
+            floor_exempt_b: false,
+        }
     }
 }
 
@@ -123,6 +129,9 @@ pub fn order_size_usd(
         Some(TradeId::B) if cfg.quote_first_allocation => b.per_slot,
         _ => cfg.order_size_usd.max(cfg.order_size_usd + slot_profit),
     };
+    if trade == Some(TradeId::B) && sizing.floor_exempt_b {
+        return base;
+    }
     base.max(sizing.floor)
 }
 

@@ -61,6 +61,8 @@ pub struct Sample {
     pub quote: Quote,
     /// Idle USD ratio, percent.
     pub idle_pct: f64,
+    /// Idle USD (scoreboard).
+    pub idle_usd: Quote,
     /// The governor's idle target, percent.
     pub target_pct: f64,
     /// Governor skew and the size multipliers in force.

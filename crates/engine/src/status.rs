@@ -23,6 +23,11 @@ pub struct Status {
     pub rebalancer: RebalancerStatus,
     /// The governor's dashboard lines.
     pub rebalancer_dashboard: String,
+    pub b_side_health: crate::leak::BSideHealth,
+    pub b_side_health_card: crate::leak::BSideCard,
+    pub quote_first_allocation: crate::leak::QuoteFirstStatus,
+    pub ancillary_profit: crate::leak::AncillaryProfit,
+    pub leak_attribution: crate::leak::LeakAttribution,
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
@@ -37,6 +42,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             scoreboard: self.scoreboard,
             rebalancer_dashboard: rebalancer.dashboard(),
             rebalancer,
+            b_side_health: self.b_side_health(),
+            b_side_health_card: self.b_side_card(),
+            quote_first_allocation: self.quote_first_status(),
+            ancillary_profit: self.ancillary_profit(),
+            leak_attribution: self.leak_attribution(),
         }
     }
 }

@@ -88,6 +88,11 @@ pub struct IntegritySummary {
 pub struct IdleSummary {
     pub mean_ratio: f64,
     pub final_ratio: f64,
+    /// Idle USD at the first and the last loop.
+    pub first_usd: Quote,
+    pub final_usd: Quote,
+    /// Least-squares slope of idle USD over the run's samples, USD per day.
+    pub slope_usd_per_day: f64,
     pub final_scoreboard: Scoreboard,
 }
 
@@ -108,6 +113,18 @@ pub struct FlowsSummary {
     /// Quote spent on buys (fees excluded): the USD deployed.
     pub quote_spent: Quote,
     pub quote_received: Quote,
+}
+
+/// The USD-leak patches over the run.
+#[derive(Clone, Debug, Serialize)]
+pub struct LeakSummary {
+    /// B-entry failures by reason over the whole run.
+    pub b_failures: std::collections::BTreeMap<String, u64>,
+    pub recoveries: u64,
+    pub balance_degraded_slot_seconds: i64,
+    /// Idle USD split by cause at the end, and averaged over all loops.
+    pub attribution_final: crate::leak::LeakAttribution,
+    pub attribution_mean: crate::leak::LeakAttribution,
 }
 
 /// The governor over the run: the final `rebalancer` status block (seed §9.1) plus counters.
@@ -140,6 +157,12 @@ pub struct Summary {
     pub slots: SlotsSummary,
     pub flows: FlowsSummary,
     pub rebalancer: RebalancerSummary,
+    pub b_side_health: crate::leak::BSideHealth,
+    /// The "B-Side Health" card text and colour (seed 001 §6.4).
+    pub b_side_health_card: crate::leak::BSideCard,
+    pub quote_first_allocation: crate::leak::QuoteFirstStatus,
+    pub ancillary_profit: crate::leak::AncillaryProfit,
+    pub leak: LeakSummary,
     /// The governor's dashboard lines (seed §9.2).
     pub rebalancer_dashboard: String,
     pub last_price: Price,
@@ -147,6 +170,30 @@ pub struct Summary {
     /// Loops that skipped trading because the mark was older than
     /// `grid.stale_price_max_age_sec` (data gaps, outages).
     pub loops_stale: u64,
+}
+
+/// Least-squares slope of idle USD against time, per day (0 with fewer than two samples).
+fn idle_slope_per_day(samples: &[crate::stats::Sample]) -> f64 {
+    if samples.len() < 2 {
+        return 0.0;
+    }
+    let n = samples.len() as f64;
+    let t0 = samples[0].ts.millis();
+    let xs = samples
+        .iter()
+        .map(|s| (s.ts.millis() - t0) as f64 / 86_400_000.0);
+    let ys = samples.iter().map(|s| s.idle_usd.to_f64());
+    let (mx, my) = (xs.clone().sum::<f64>() / n, ys.clone().sum::<f64>() / n);
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (x, y) in xs.zip(ys) {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+    }
+    if sxx > 0.0 {
+        sxy / sxx
+    } else {
+        0.0
+    }
 }
 
 fn side(b: &Balances) -> BalanceSide {
@@ -231,6 +278,13 @@ impl Summary {
             idle_usd: IdleSummary {
                 mean_ratio: st.idle_ratio_sum / samples,
                 final_ratio: engine.scoreboard().idle_usd_pct.to_f64() / 100.0,
+                first_usd: engine
+                    .samples()
+                    .first()
+                    .map(|s| s.idle_usd)
+                    .unwrap_or_default(),
+                final_usd: engine.scoreboard().idle_usd,
+                slope_usd_per_day: idle_slope_per_day(engine.samples()),
                 final_scoreboard: *engine.scoreboard(),
             },
             slots: SlotsSummary {
@@ -260,6 +314,24 @@ impl Summary {
                 }
             },
             rebalancer_dashboard: engine.rebalancer_status().dashboard(),
+            b_side_health: engine.b_side_health(),
+            b_side_health_card: engine.b_side_card(),
+            quote_first_allocation: engine.quote_first_status(),
+            ancillary_profit: engine.ancillary_profit(),
+            leak: {
+                let t = engine.leak_totals();
+                let mut b_failures = t.b_failures.clone();
+                for r in crate::leak::FAILURE_REASONS {
+                    b_failures.entry(r.to_string()).or_insert(0);
+                }
+                LeakSummary {
+                    b_failures,
+                    recoveries: t.recoveries,
+                    balance_degraded_slot_seconds: t.balance_degraded_slot_seconds,
+                    attribution_final: engine.leak_attribution(),
+                    attribution_mean: t.attribution_mean(),
+                }
+            },
             last_price: mark,
             loops: engine.loops(),
             loops_stale: st.stale_loops,

@@ -117,8 +117,9 @@ pub fn run_engine<E: std::fmt::Display>(
             let file = File::create(path)
                 .with_context(|| format!("cannot create journal {}", path.display()))?;
             let sink = JsonLines::new(BufWriter::with_capacity(1 << 20, file));
-            let engine =
-                Engine::new(cfg.grid.clone(), sim, sink).with_governor(cfg.rebalance.clone());
+            let engine = Engine::new(cfg.grid.clone(), sim, sink)
+                .with_governor(cfg.rebalance.clone())
+                .with_leak(cfg.leak.clone());
             let (result, engine) = drive(engine, files, events, want_report, progress)?;
             let (_, sink) = engine.into_parts();
             sink.finish()
@@ -126,8 +127,9 @@ pub fn run_engine<E: std::fmt::Display>(
             Ok(result)
         }
         None => {
-            let engine =
-                Engine::new(cfg.grid.clone(), sim, NoJournal).with_governor(cfg.rebalance.clone());
+            let engine = Engine::new(cfg.grid.clone(), sim, NoJournal)
+                .with_governor(cfg.rebalance.clone())
+                .with_leak(cfg.leak.clone());
             Ok(drive(engine, files, events, want_report, progress)?.0)
         }
     }
