@@ -330,7 +330,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         price: flywheel_core::Price,
         qty: flywheel_core::Qty,
     ) {
-        if !self.leak.cfg.residual() {
+        if !self.leak.cfg.residual() || self.cfg.quote_first_allocation {
             return;
         }
         let budget = self.leak.last_b_budget[idx];
@@ -343,8 +343,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// The B size with the rounding residual the slot carries (Patch B), never more than the
     /// quote that is free.
+    ///
+    /// Under quote-first allocation the carry is not added: the unspent quote is still free
+    /// and the next loop's split already hands it out, so adding it again would count the
+    /// same quote twice (the origin's carry defect) and push the slot's order past its share
+    /// (measured: 61 fund-guard failures instead of 11 on the April–May month).
     pub(crate) fn with_residual(&self, idx: usize, b: Quote) -> Quote {
-        if !self.leak.cfg.residual() {
+        if !self.leak.cfg.residual() || self.cfg.quote_first_allocation {
             return b;
         }
         let r = self.slots[idx].b_residual_usd;
@@ -496,10 +501,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     /// Split this loop's idle USD by cause (see [`LeakAttribution`]).
+    ///
+    /// - L1: while any slot lacks a B entry it should have (balance-degraded, or waiting),
+    ///   the quote that would fund it: with quote-first allocation that is every deployable
+    ///   free dollar (the split only serves buy-ready slots, so nobody else takes it), at
+    ///   least the blocked entries' minimum sizes; without it, those entries' sizes.
+    /// - L7 (quote-first off): the deployable free quote no B entry was sized to use.
+    /// - L8: blocked B entries the entry floor inflated beyond their share.
     pub fn leak_attribution(&self) -> LeakAttribution {
         let idle = self.scoreboard.idle_usd;
-        let mut blocked = Quote::ZERO;
-        let mut floor = Quote::ZERO;
+        let deployable = (self.venue.balances().free_quote()
+            - self.cfg.allocation_safety_buffer_usd)
+            .max(Quote::ZERO);
+        let min_b = self.min_b_entry_usd();
+        let (mut blocked, mut floor, mut n_blocked) = (Quote::ZERO, Quote::ZERO, 0u32);
         for idx in 0..self.slots.len() {
             let s = &self.slots[idx].state;
             let has_b = s.orders.iter().any(|o| o.trade_id == TradeId::B);
@@ -507,13 +522,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             if has_b || !wants_b {
                 continue;
             }
-            let size = self.sizes_for(idx, false).b;
+            let size = self.sizes_for(idx, false).b.max(min_b);
             if self.b_floor_inflates(idx) {
                 floor += size;
             } else {
                 blocked += size;
+                n_blocked += 1;
             }
         }
+        let quote_first = self.cfg.quote_first_allocation;
+        let blocked = if n_blocked > 0 && quote_first {
+            blocked.max(deployable)
+        } else {
+            blocked
+        };
         let gap: Quote = self
             .slots
             .iter()
@@ -525,24 +547,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .unwrap_or_default();
         let overshoot = (estimated - st.fees_paid).max(Quote::ZERO);
         let residual: Quote = self.slots.iter().map(|s| s.b_residual_usd).sum();
-        let legacy = if self.cfg.quote_first_allocation {
-            Quote::ZERO
-        } else {
-            // The quote-first share each buy-ready slot would get, less what it does get.
-            let b = &self.sizing.b;
-            let n = Quote::from_int(i64::from(b.buy_ready)).unwrap_or_default();
-            (0..self.slots.len())
-                .filter(|&i| !self.slots[i].state.short_only)
-                .map(|i| (b.per_slot - self.sizes_for(i, false).b).max(Quote::ZERO))
-                .sum::<Quote>()
-                .min(
-                    b.per_slot
-                        .fixed()
-                        .mul_round(n.fixed(), 9, Rounding::Floor)
-                        .map(Quote::new)
-                        .unwrap_or_default(),
-                )
-        };
+        let legacy = if quote_first { Quote::ZERO } else { deployable };
         let mut left = idle;
         let mut take = |amount: Quote| {
             let t = amount.max(Quote::ZERO).min(left);

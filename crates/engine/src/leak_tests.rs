@@ -278,10 +278,11 @@ fn test_quote_first_allocation_on() {
 
 #[test]
 fn test_rounding_residual_active() {
-    // $25.27 share at 0.0998 buys 252 DOGE (round half-even of 253.2… would be 253 with
-    // the fee headroom taken out it is 252): what the order did not spend is carried.
+    // B sized like A ($2, quote-first off) at 0.0998: 20.04 → 20 DOGE = $1.996; the $0.004
+    // the order did not spend rides on the slot's next B order.
     let grid = EngineConfig {
         slots: 1,
+        quote_first_allocation: false,
         ..EngineConfig::default()
     };
     let mut e = engine(grid, "25.37", "1000");
@@ -321,6 +322,7 @@ fn test_rounding_residual_active() {
 fn residual_carry_never_exceeds_free_quote() {
     let grid = EngineConfig {
         slots: 1,
+        quote_first_allocation: false,
         ..EngineConfig::default()
     };
     let mut e = engine(grid, "25.37", "1000");
@@ -356,4 +358,13 @@ fn test_b_failure_counters() {
     let f = e.b_side_health().failures_24h;
     assert!(f.values().all(|&n| n == 0), "{f:?}");
     assert_eq!(e.leak.totals.b_failures["fund_guard"], 1);
+}
+
+#[test]
+fn quote_first_does_not_carry_the_residual_twice() {
+    // Under quote-first the unspent quote stays free and is re-split next loop.
+    let grid = EngineConfig { slots: 1, ..EngineConfig::default() };
+    let mut e = engine(grid, "25.37", "1000");
+    tick(&mut e, 0);
+    assert_eq!(e.slots()[0].b_residual_usd, Quote::ZERO);
 }
