@@ -363,7 +363,10 @@ fn test_b_failure_counters() {
 #[test]
 fn quote_first_does_not_carry_the_residual_twice() {
     // Under quote-first the unspent quote stays free and is re-split next loop.
-    let grid = EngineConfig { slots: 1, ..EngineConfig::default() };
+    let grid = EngineConfig {
+        slots: 1,
+        ..EngineConfig::default()
+    };
     let mut e = engine(grid, "25.37", "1000");
     tick(&mut e, 0);
     assert_eq!(e.slots()[0].b_residual_usd, Quote::ZERO);
