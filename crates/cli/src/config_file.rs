@@ -20,6 +20,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::Path;
 
+use flywheel_ancillary::{ChurnerConfig, RangerConfig, CHURNER_CONFIG_DOCS, RANGER_CONFIG_DOCS};
 use flywheel_engine::config::{
     BacktestConfig, LeakConfig, VenueConfig, BACKTEST_CONFIG_DOCS, LEAK_CONFIG_DOCS,
     VENUE_CONFIG_DOCS,
@@ -50,6 +51,10 @@ pub struct FlywheelConfig {
     pub rebalance: GovernorConfig,
     /// `[leak]`: the USD-leak patches (seed 001).
     pub leak: LeakConfig,
+    /// `[rangers]`: standalone sell→buy micro-cyclers (seed 001 Patch C; off by default).
+    pub rangers: RangerConfig,
+    /// `[churners]`: one-round-trip helpers of slots with stuck exits (off by default).
+    pub churners: ChurnerConfig,
     /// `[venue]`: the exchange (simulated in backtests).
     pub venue: VenueConfig,
     /// `[backtest]`: the simulated account.
@@ -79,6 +84,15 @@ impl FlywheelConfig {
             key: format!("rebalance.{}", p.key),
             message: p.message.to_string(),
         }));
+        for (section, problems) in [
+            ("rangers", self.rangers.validate()),
+            ("churners", self.churners.validate()),
+        ] {
+            issues.extend(problems.into_iter().map(|p| ConfigIssue {
+                key: format!("{section}.{}", p.key),
+                message: p.message.to_string(),
+            }));
+        }
         issues.extend(self.venue.validate("venue"));
         issues.extend(self.backtest.validate("backtest"));
         issues
@@ -114,6 +128,30 @@ impl FlywheelConfig {
                 keys: LEAK_CONFIG_DOCS,
                 values: toml::Table::try_from(&self.leak)?,
                 examples: toml::Table::try_from(&self.leak)?,
+            },
+            SectionDoc {
+                name: "rangers",
+                title: "Rangers: standalone sell-then-buy micro-cyclers (seed 001 Patch C).",
+                keys: RANGER_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.rangers)?,
+                examples: toml::Table::try_from(&self.rangers)?,
+            },
+            SectionDoc {
+                name: "churners",
+                title:
+                    "Churners: one round trip beside a slot whose exit is stuck (seed 001 Patch C).",
+                keys: CHURNER_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.churners)?,
+                examples: {
+                    // Unset profit_pct means "round-trip maker fee + margin": show that value.
+                    let mut example = self.churners.clone();
+                    example.profit_pct = example.profit_pct.or_else(|| {
+                        self.churners
+                            .effective_profit_pct(self.grid.maker_fee_pct)
+                            .ok()
+                    });
+                    toml::Table::try_from(&example)?
+                },
             },
             SectionDoc {
                 name: "venue",

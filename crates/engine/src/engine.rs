@@ -122,6 +122,7 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) leak: LeakState,
     /// Ranger and churner profit (seed 001 Patch C).
     pub(crate) ancillary: crate::leak::AncillaryProfit,
+    pub(crate) anc: crate::ancillary_run::AncillaryRun,
     venue_buf: Vec<flywheel_venue::VenueEvent>,
 }
 
@@ -166,6 +167,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             governor: Governance::new(GovernorConfig::default()),
             leak: LeakState::new(LeakConfig::default(), n_slots),
             ancillary: crate::leak::AncillaryProfit::default(),
+            anc: crate::ancillary_run::AncillaryRun::new(
+                flywheel_ancillary::RangerConfig::default(),
+                flywheel_ancillary::ChurnerConfig::default(),
+                n_slots as u32,
+            ),
             venue_buf: Vec::new(),
         }
     }
@@ -173,6 +179,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Use these USD-leak patch settings (the default is the seed's, all on).
     pub fn with_leak(mut self, cfg: LeakConfig) -> Self {
         self.leak = LeakState::new(cfg, self.slots.len());
+        self
+    }
+
+    /// Use these ranger and churner settings (both off by default).
+    pub fn with_ancillary(
+        mut self,
+        rangers: flywheel_ancillary::RangerConfig,
+        churners: flywheel_ancillary::ChurnerConfig,
+    ) -> Self {
+        let n = self.slots.len() as u32;
+        self.anc = crate::ancillary_run::AncillaryRun::new(rangers, churners, n);
         self
     }
 
@@ -307,6 +324,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.retry_exits();
             if self.mode == RunMode::Running {
                 self.recover_balance_degraded_slots();
+                self.ancillary_step();
                 for idx in 0..self.slots.len() {
                     self.ensure_bootstrapped(idx);
                     self.auto_repair(idx);
@@ -342,6 +360,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         );
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
         self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
+        self.sizing.ancillary_share = self.ancillary_share();
     }
 
     /// Set the loop's free base and its value at the mark.

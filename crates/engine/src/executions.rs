@@ -22,6 +22,21 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 event: &ev,
             });
         }
+        if let VenueEvent::Fill {
+            side,
+            price,
+            qty,
+            fee,
+            ts,
+            ..
+        } = &ev
+        {
+            self.count_execution(*side, *price, *qty, *fee, *ts);
+        }
+        // Ranger and churner orders go to their cyclers.
+        if self.ancillary_venue_event(&ev) {
+            return;
+        }
         match ev {
             VenueEvent::Fill {
                 txid,
@@ -34,18 +49,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 ..
             } => {
                 let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
-                self.stats.fees_paid += fee;
-                match side {
-                    Side::Buy => {
-                        self.stats.base_bought += qty;
-                        self.stats.quote_spent += notional;
-                    }
-                    Side::Sell => {
-                        self.stats.base_sold += qty;
-                        self.stats.quote_received += notional;
-                    }
-                }
-                self.mark_fill(ts, price, side);
                 let Some(track) = self.tracks.get_mut(&txid) else {
                     self.untracked(
                         &txid,
@@ -107,6 +110,30 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 }
             }
         }
+    }
+
+    /// Flows, fees and the fill marker of one execution (slot or ancillary order).
+    fn count_execution(
+        &mut self,
+        side: Side,
+        price: flywheel_core::Price,
+        qty: flywheel_core::Qty,
+        fee: Quote,
+        ts: flywheel_core::Timestamp,
+    ) {
+        let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
+        self.stats.fees_paid += fee;
+        match side {
+            Side::Buy => {
+                self.stats.base_bought += qty;
+                self.stats.quote_spent += notional;
+            }
+            Side::Sell => {
+                self.stats.base_sold += qty;
+                self.stats.quote_received += notional;
+            }
+        }
+        self.mark_fill(ts, price, side);
     }
 
     fn untracked(

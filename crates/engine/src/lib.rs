@@ -2,6 +2,7 @@
 //! sizing, capacity, the idle-USD scoreboard, the journal, and the backtest driver.
 //! See `engine` for the loop and its fixed order of steps.
 
+mod ancillary_run;
 pub mod backtest;
 pub mod capacity;
 pub mod config;

@@ -763,6 +763,7 @@ pub(crate) mod tests {
                 unallocated_spendable_usd: Quote::lit(1, 0),
             },
             ancillary_profit: crate::leak::AncillaryProfit::default(),
+            ancillary: Default::default(),
             leak: crate::summary::LeakSummary {
                 b_failures: Default::default(),
                 recoveries: 2,

@@ -99,6 +99,9 @@ pub struct LoopSizing {
     pub floor: Quote,
     /// Seed 001 Patch E: the floor does not inflate B entries.
     pub floor_exempt_b: bool,
+    /// Seed 001 §5.2: each slot's share of ranger and churner profit, added to the A-side
+    /// compounding base.
+    pub ancillary_share: Quote,
 }
 
 impl LoopSizing {
@@ -112,6 +115,7 @@ impl LoopSizing {
             b,
             floor,
             floor_exempt_b: false,
+            ancillary_share: Quote::ZERO,
         }
     }
 }
@@ -127,7 +131,9 @@ pub fn order_size_usd(
     let b = &sizing.b;
     let base = match trade {
         Some(TradeId::B) if cfg.quote_first_allocation => b.per_slot,
-        _ => cfg.order_size_usd.max(cfg.order_size_usd + slot_profit),
+        _ => cfg
+            .order_size_usd
+            .max(cfg.order_size_usd + slot_profit + sizing.ancillary_share),
     };
     if trade == Some(TradeId::B) && sizing.floor_exempt_b {
         return base;

@@ -162,6 +162,8 @@ pub struct Summary {
     pub b_side_health_card: crate::leak::BSideCard,
     pub quote_first_allocation: crate::leak::QuoteFirstStatus,
     pub ancillary_profit: crate::leak::AncillaryProfit,
+    /// Ranger and churner totals over the run (cycles, abandoned positions, profit).
+    pub ancillary: flywheel_ancillary::AncillaryTotals,
     pub leak: LeakSummary,
     /// The governor's dashboard lines (seed §9.2).
     pub rebalancer_dashboard: String,
@@ -318,6 +320,7 @@ impl Summary {
             b_side_health_card: engine.b_side_card(),
             quote_first_allocation: engine.quote_first_status(),
             ancillary_profit: engine.ancillary_profit(),
+            ancillary: engine.ancillary_totals().clone(),
             leak: {
                 let t = engine.leak_totals();
                 let mut b_failures = t.b_failures.clone();

@@ -119,7 +119,8 @@ pub fn run_engine<E: std::fmt::Display>(
             let sink = JsonLines::new(BufWriter::with_capacity(1 << 20, file));
             let engine = Engine::new(cfg.grid.clone(), sim, sink)
                 .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone());
+                .with_leak(cfg.leak.clone())
+                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
             let (result, engine) = drive(engine, files, events, want_report, progress)?;
             let (_, sink) = engine.into_parts();
             sink.finish()
@@ -129,7 +130,8 @@ pub fn run_engine<E: std::fmt::Display>(
         None => {
             let engine = Engine::new(cfg.grid.clone(), sim, NoJournal)
                 .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone());
+                .with_leak(cfg.leak.clone())
+                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
             Ok(drive(engine, files, events, want_report, progress)?.0)
         }
     }
