@@ -351,11 +351,6 @@ mod tests {
     use flywheel_ancillary::{ChurnerConfig, RangerConfig};
     use flywheel_core::{Price, Timestamp};
     use flywheel_grid::EngineConfig;
-    use flywheel_venue::SimExchange;
-
-    use crate::config::{instrument, BacktestConfig, VenueConfig};
-    use crate::engine::Engine;
-    use crate::journal::NoJournal;
 
     #[test]
     fn test_ancillary_profit_tracked() {
@@ -365,19 +360,12 @@ mod tests {
             slots: 2,
             ..EngineConfig::default()
         };
-        let venue = VenueConfig::default();
-        let sim = SimExchange::new(
-            instrument(&grid, &venue).unwrap(),
-            venue.sim(),
-            BacktestConfig::default().start_balances(),
-        )
-        .unwrap();
         let rangers = RangerConfig {
             enabled: true,
             ..RangerConfig::default()
         };
-        let mut e =
-            Engine::new(grid, sim, NoJournal).with_ancillary(rangers, ChurnerConfig::default());
+        let mut e = crate::test_support::sim_engine(grid, "200", "1000")
+            .with_ancillary(rangers, ChurnerConfig::default());
         let start = Timestamp::from_secs(1_735_689_600);
         let market = crate::demo::DemoMarket::new(3, 2 * 1440, Price::lit(1, 1), start);
         crate::run_backtest(

@@ -235,25 +235,13 @@ mod tests {
     use flywheel_grid::EngineConfig;
     use flywheel_venue::SimExchange;
 
-    use crate::config::{instrument, BacktestConfig, VenueConfig};
     use crate::engine::Engine;
     use crate::journal::NoJournal;
 
     const T0: i64 = 1_700_000_000;
 
     fn engine(grid: EngineConfig, quote: &str, base: &str) -> Engine<SimExchange, NoJournal> {
-        let venue = VenueConfig::default();
-        let bt = BacktestConfig {
-            start_base: base.parse().unwrap(),
-            start_quote: quote.parse().unwrap(),
-        };
-        let sim = SimExchange::new(
-            instrument(&grid, &venue).unwrap(),
-            venue.sim(),
-            bt.start_balances(),
-        )
-        .unwrap();
-        Engine::new(grid, sim, NoJournal)
+        crate::test_support::sim_engine(grid, quote, base)
     }
 
     /// Put the governor at `skew` with its last update just now (so no update is due).

@@ -8,28 +8,19 @@ use flywheel_core::{Price, Quote, Timestamp};
 use flywheel_grid::{EngineConfig, ModeSource, Role};
 use flywheel_venue::{SimExchange, Venue};
 
-use crate::config::{instrument, BacktestConfig, LeakConfig, VenueConfig};
+use crate::config::LeakConfig;
 use crate::engine::Engine;
 use crate::journal::NoJournal;
 
 const T0: i64 = 1_700_000_000;
 
 fn engine(grid: EngineConfig, quote: &str, base: &str) -> Engine<SimExchange, NoJournal> {
-    let venue = VenueConfig::default();
-    let bt = BacktestConfig {
-        start_base: base.parse().unwrap(),
-        start_quote: quote.parse().unwrap(),
-    };
-    let sim = SimExchange::new(
-        instrument(&grid, &venue).unwrap(),
-        venue.sim(),
-        bt.start_balances(),
+    crate::test_support::sim_engine(grid, quote, base).with_governor(
+        flywheel_governor::GovernorConfig {
+            enabled: false,
+            ..Default::default()
+        },
     )
-    .unwrap();
-    Engine::new(grid, sim, NoJournal).with_governor(flywheel_governor::GovernorConfig {
-        enabled: false,
-        ..Default::default()
-    })
 }
 
 fn at(secs: i64) -> Timestamp {

@@ -21,6 +21,8 @@ mod snapshot;
 pub mod stats;
 mod status;
 pub mod summary;
+#[cfg(test)]
+mod test_support;
 
 pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
 pub use engine::{Engine, RunMode, Slot};

@@ -55,11 +55,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 mod tests {
     use flywheel_core::{Price, Timestamp};
     use flywheel_grid::EngineConfig;
-    use flywheel_venue::SimExchange;
-
-    use crate::config::{instrument, BacktestConfig, VenueConfig};
-    use crate::engine::Engine;
-    use crate::journal::NoJournal;
 
     #[test]
     fn status_carries_the_rebalancer_block_and_dashboard() {
@@ -67,14 +62,7 @@ mod tests {
             slots: 2,
             ..EngineConfig::default()
         };
-        let venue = VenueConfig::default();
-        let sim = SimExchange::new(
-            instrument(&grid, &venue).unwrap(),
-            venue.sim(),
-            BacktestConfig::default().start_balances(),
-        )
-        .unwrap();
-        let mut e = Engine::new(grid, sim, NoJournal);
+        let mut e = crate::test_support::sim_engine(grid, "200", "1000");
         e.on_market(Price::lit(1, 1), Timestamp::from_secs(1_700_000_000));
         e.run_loop(Timestamp::from_secs(1_700_000_000));
         let v = serde_json::to_value(e.status()).unwrap();
