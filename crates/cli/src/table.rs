@@ -3,11 +3,11 @@
 //! Both are built from the JSON form of the summary, flattened to dotted keys, so every
 //! field of the summary appears and a new field needs no code here.
 
-use flywheel_engine::Summary;
+use serde::Serialize;
 use serde_json::Value;
 
 /// `(dotted key, value as text)` for every leaf of the summary, in field order.
-pub fn flatten(summary: &Summary) -> Vec<(String, String)> {
+pub fn flatten(summary: &impl Serialize) -> Vec<(String, String)> {
     let value = serde_json::to_value(summary).unwrap_or(Value::Null);
     let mut rows = Vec::new();
     walk("", &value, &mut rows);
@@ -47,7 +47,7 @@ fn leaf(v: &Value) -> String {
 }
 
 /// Print one run's summary.
-pub fn print_summary(summary: &Summary) {
+pub fn print_summary(summary: &impl Serialize) {
     let rows = flatten(summary);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (k, v) in rows {
@@ -56,7 +56,7 @@ pub fn print_summary(summary: &Summary) {
 }
 
 /// Print two runs side by side; `*` marks rows that differ.
-pub fn print_comparison(a: &Summary, b: &Summary) {
+pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) {
     let ra = flatten(a);
     let rb = flatten(b);
     let width = ra.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
