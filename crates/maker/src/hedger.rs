@@ -1,1 +1,851 @@
-//! (being written)
+//! The hedger (spec `maker-origin.md` §2; seed 002's Phase 1 numbers): when |inventory| is
+//! above a trigger, send reduce-only clips toward a small target — passive first, then
+//! crossing within a slippage cap — with PnL-guard dampers and an emergency mode.
+//!
+//! A pure decision core: [`Hedger::decide`] reads a [`HedgeCtx`] (time, signed inventory, mid,
+//! guard state, instrument) and returns [`HedgeCommand`]s; the engine executes them and feeds
+//! the outcome back through [`Hedger::on_passive_fill`], [`Hedger::on_passive_done`] and
+//! [`Hedger::on_ioc_done`]. No clock, no I/O. The engine calls `decide` on every tick and
+//! after every fill (the origin's 1 s poll + wake-on-fill), and must report every IOC it
+//! was given with `on_ioc_done` (the hedger sends nothing new while one is out). Orders are
+//! reduce-only; the origin's retries on exceptions (`max_attempts`) and `dry_run` belong to
+//! the engine's execution, not to this decision.
+//!
+//! # One clip, step by step
+//!
+//! 1. **Trigger.** Above trigger means `|inv| > trigger_units`, or (when
+//!    `trigger_notional > 0`) `|inv| × mid > trigger_notional` — the intended OR (the
+//!    origin's step 1 made the notional test dead). At or below it nothing happens, the
+//!    over-trigger timer resets, and a resting passive hedge is cancelled.
+//! 2. **Size.** `excess = |inv| − target_units`; the clip limit is `max_clip_units`, ×
+//!    `guard_clip_multiplier` while the PnL guard is active, × `guard_emergency_clip_multiplier`
+//!    in emergency (the emergency clip is not cut back to `max_clip_units` — origin defect
+//!    (c) — and in emergency the guard damper does not apply: flattening comes first).
+//!    `clip = min(excess, limit)` rounded down to the lot. **Venue minimum** (the larger of
+//!    the lot, `min_volume` and `min_cost / order price` rounded up to the lot): a clip below
+//!    it is raised to it **only if the minimum is ≤ |inv|**, otherwise the clip is skipped
+//!    (counted in [`HedgerCounters::skipped_below_minimum`]). Every clip is therefore
+//!    reduce-only and never flips the position: |inventory| never grows past where it was.
+//!    The raise may overshoot the target (down to flat) and may exceed `max_clip_units` when
+//!    the venue minimum is larger — a smaller order would be rejected, which is what left the
+//!    origin inert. Inventory below the venue minimum is the maker's to work off (asymmetric
+//!    quoting, seed 002 Phase 2).
+//! 3. **Mode.** Passive first (`prefer_passive`): a post-only limit at mid ± `passive_offset_bps`
+//!    (sell above mid, buy below; rounded away from mid to the tick). It is a success when it
+//!    brings |inv| to the trigger or fills ≥ 60 % of the clip; otherwise, after
+//!    `passive_wait_seconds`, it is cancelled and the clip crosses in the same decision.
+//!    Aggressive directly (no passive leg) when the position has been above trigger for
+//!    ≥ `passive_timeout_seconds` ("forced aggressive"), in emergency, or when
+//!    `prefer_passive` is off.
+//! 4. **Aggressive price.** An IOC limit at mid ∓ offset (sell below mid, buy above; rounded
+//!    toward mid to the tick), offset = `price_offset_bps`, or `guard_price_offset_bps` under
+//!    the PnL guard, plus `guard_emergency_extra_bps` in emergency. The offset is **clamped to
+//!    the slippage cap** of the mode (`max_slippage_bps`, `guard_max_slippage_bps`, or
+//!    `guard_emergency_max_slippage_bps` in emergency) instead of skipping the hedge (origin
+//!    defect (b): 10 + 6 > 12 skipped every emergency hedge). Since an IOC limit bounds its
+//!    fills, realized slippage vs the decision mid never exceeds the cap.
+//! 5. **Cooldown.** After a clip ends (IOC done, or passive success) the next clip waits
+//!    `cooldown_seconds`; in emergency only `guard_emergency_cooldown_seconds` since the last
+//!    attempt. A clip that filled anything resets the over-trigger timer (the origin's
+//!    "success clears the timer").
+//!
+//! **Emergency** is `quoting_blocked_since` at least `guard_emergency_seconds` ago while above
+//! trigger. The engine must pass the start of the *current continuous* block and keep it
+//! while the block lasts (origin defect (a): re-stamping it every iteration meant the age
+//! never reached 8 s).
+//!
+//! Money is exact: bps offsets become factors `1 ± bps/10 000` (exact for ≤ 5 decimals of
+//! bps), prices are rounded once per direction to the tick. Durations are decimal seconds
+//! in the config, converted to whole milliseconds (half-even) for [`Timestamp`] math.
+
+use flywheel_core::fixed::div_round;
+use flywheel_core::{
+    Fixed, FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp,
+};
+use serde::{Deserialize, Serialize};
+
+pub use crate::config::Problem;
+
+/// Fraction of a passive clip whose fill counts as success (the origin's 60 %).
+pub const PASSIVE_SUCCESS_FRACTION: Ratio = Ratio::lit(6, 1);
+
+/// `[hedger]`: the hedger's parameters. Defaults are seed 002's Phase 1 values (trigger
+/// 0.010, target 0.001, clip 0.03, cooldown 2.0 s) and the spec's §2.1 for the rest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HedgerConfig {
+    /// Master switch.
+    pub enabled: bool,
+    /// Hedge when |inventory| exceeds this (base units).
+    pub trigger_units: Qty,
+    /// …or when |inventory| × mid exceeds this (quote; 0 = off).
+    pub trigger_notional: Quote,
+    /// Hedge down to this |inventory| (base units).
+    pub target_units: Qty,
+    /// Largest clip (base units).
+    pub max_clip_units: Qty,
+    /// Aggressive (IOC) limit distance from mid, bps.
+    pub price_offset_bps: Ratio,
+    /// Cap on the aggressive limit's distance from mid, bps.
+    pub max_slippage_bps: Ratio,
+    /// Pause between clips, seconds.
+    pub cooldown_seconds: Fixed,
+    /// Try a post-only order before crossing.
+    pub prefer_passive: bool,
+    /// How long the passive order rests before the clip crosses, seconds.
+    pub passive_wait_seconds: Fixed,
+    /// Passive limit distance from mid (on the passive side), bps.
+    pub passive_offset_bps: Ratio,
+    /// Above trigger this long ⇒ aggressive at once, seconds (0 = never forced).
+    pub passive_timeout_seconds: Fixed,
+    /// Maker quoting blocked this long while above trigger ⇒ emergency, seconds (0 = off).
+    pub guard_emergency_seconds: Fixed,
+    /// Emergency clip limit = max clip × this.
+    pub guard_emergency_clip_multiplier: Ratio,
+    /// Extra crossing distance in emergency, bps.
+    pub guard_emergency_extra_bps: Ratio,
+    /// Pause between clips in emergency, seconds.
+    pub guard_emergency_cooldown_seconds: Fixed,
+    /// Slippage cap in emergency, bps (new: the origin reused 12 bps and skipped every hedge).
+    pub guard_emergency_max_slippage_bps: Ratio,
+    /// PnL guard active ⇒ clip limit = max clip × this.
+    pub guard_clip_multiplier: Ratio,
+    /// PnL guard active ⇒ crossing distance, bps.
+    pub guard_price_offset_bps: Ratio,
+    /// PnL guard active ⇒ slippage cap, bps.
+    pub guard_max_slippage_bps: Ratio,
+}
+
+impl Default for HedgerConfig {
+    fn default() -> Self {
+        HedgerConfig {
+            enabled: true,
+            trigger_units: Qty::lit(10, 3),
+            trigger_notional: Quote::lit(4, 0),
+            target_units: Qty::lit(1, 3),
+            max_clip_units: Qty::lit(3, 2),
+            price_offset_bps: Ratio::lit(10, 0),
+            max_slippage_bps: Ratio::lit(12, 0),
+            cooldown_seconds: Fixed::lit(2, 0),
+            prefer_passive: true,
+            passive_wait_seconds: Fixed::lit(5, 1),
+            passive_offset_bps: Ratio::lit(2, 0),
+            passive_timeout_seconds: Fixed::lit(6, 0),
+            guard_emergency_seconds: Fixed::lit(8, 0),
+            guard_emergency_clip_multiplier: Ratio::lit(11, 1),
+            guard_emergency_extra_bps: Ratio::lit(6, 0),
+            guard_emergency_cooldown_seconds: Fixed::lit(5, 1),
+            guard_emergency_max_slippage_bps: Ratio::lit(16, 0),
+            guard_clip_multiplier: Ratio::lit(35, 2),
+            guard_price_offset_bps: Ratio::lit(9, 0),
+            guard_max_slippage_bps: Ratio::lit(9, 0),
+        }
+    }
+}
+
+/// One line of documentation per key, in declaration order.
+pub const HEDGER_CONFIG_DOCS: &[(&str, &str)] = &[
+    (
+        "enabled",
+        "the hedger flattens inventory above the trigger (seed 002)",
+    ),
+    (
+        "trigger_units",
+        "hedge when |inventory| exceeds this, base units",
+    ),
+    (
+        "trigger_notional",
+        "or when |inventory| x mid exceeds this, quote (0 = off)",
+    ),
+    ("target_units", "hedge down to this |inventory|, base units"),
+    (
+        "max_clip_units",
+        "largest clip, base units (raised to the venue minimum, never past |inventory|)",
+    ),
+    (
+        "price_offset_bps",
+        "aggressive IOC limit distance from mid, bps",
+    ),
+    (
+        "max_slippage_bps",
+        "cap on the IOC limit's distance from mid, bps",
+    ),
+    ("cooldown_seconds", "pause between clips, seconds"),
+    ("prefer_passive", "rest a post-only order before crossing"),
+    (
+        "passive_wait_seconds",
+        "how long the passive order rests before the clip crosses, seconds",
+    ),
+    ("passive_offset_bps", "passive limit distance from mid, bps"),
+    (
+        "passive_timeout_seconds",
+        "above trigger this long => aggressive at once, seconds (0 = never)",
+    ),
+    (
+        "guard_emergency_seconds",
+        "maker quoting blocked this long while above trigger => emergency, seconds (0 = off)",
+    ),
+    (
+        "guard_emergency_clip_multiplier",
+        "emergency clip limit = max_clip_units x this",
+    ),
+    (
+        "guard_emergency_extra_bps",
+        "extra crossing distance in emergency, bps",
+    ),
+    (
+        "guard_emergency_cooldown_seconds",
+        "pause between clips in emergency, seconds",
+    ),
+    (
+        "guard_emergency_max_slippage_bps",
+        "slippage cap in emergency, bps",
+    ),
+    (
+        "guard_clip_multiplier",
+        "PnL guard active => clip limit = max_clip_units x this",
+    ),
+    (
+        "guard_price_offset_bps",
+        "PnL guard active => crossing distance, bps",
+    ),
+    (
+        "guard_max_slippage_bps",
+        "PnL guard active => slippage cap, bps",
+    ),
+];
+
+/// Whole milliseconds in `secs` seconds (half-even).
+pub fn secs_to_ms(secs: Fixed) -> i64 {
+    // 1 s is 10^9 raw units and 10^3 ms: one ms is 10^6 raw units.
+    div_round(i128::from(secs.raw()), 1_000_000, Rounding::HalfEven) as i64
+}
+
+fn bps_ok(b: Ratio) -> bool {
+    !b.is_negative() && b < Ratio::lit(10_000, 0) && b.fixed().decimals_used() <= 5
+}
+
+fn secs_ok(s: Fixed) -> bool {
+    !s.is_negative() && s.decimals_used() <= 3 && s <= Fixed::lit(86_400, 0)
+}
+
+impl HedgerConfig {
+    /// Every out-of-range or inconsistent value.
+    pub fn validate(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let mut check = |ok: bool, key: &'static str, message: &'static str| {
+            if !ok {
+                out.push(Problem { key, message });
+            }
+        };
+        check(
+            self.trigger_units.is_positive(),
+            "trigger_units",
+            "must be > 0",
+        );
+        check(
+            !self.trigger_notional.is_negative(),
+            "trigger_notional",
+            "must be >= 0 (0 = off)",
+        );
+        check(
+            !self.target_units.is_negative() && self.target_units < self.trigger_units,
+            "target_units",
+            "must be >= 0 and below trigger_units",
+        );
+        check(
+            self.max_clip_units.is_positive(),
+            "max_clip_units",
+            "must be > 0",
+        );
+        let bps_msg = "must be between 0 and 10000 bps, with at most 5 decimals";
+        for (key, v) in [
+            ("price_offset_bps", self.price_offset_bps),
+            ("max_slippage_bps", self.max_slippage_bps),
+            ("passive_offset_bps", self.passive_offset_bps),
+            ("guard_emergency_extra_bps", self.guard_emergency_extra_bps),
+            (
+                "guard_emergency_max_slippage_bps",
+                self.guard_emergency_max_slippage_bps,
+            ),
+            ("guard_price_offset_bps", self.guard_price_offset_bps),
+            ("guard_max_slippage_bps", self.guard_max_slippage_bps),
+        ] {
+            check(bps_ok(v), key, bps_msg);
+        }
+        let secs_msg = "must be between 0 and 86400 seconds, with at most 3 decimals";
+        for (key, v) in [
+            ("cooldown_seconds", self.cooldown_seconds),
+            ("passive_wait_seconds", self.passive_wait_seconds),
+            ("passive_timeout_seconds", self.passive_timeout_seconds),
+            ("guard_emergency_seconds", self.guard_emergency_seconds),
+            (
+                "guard_emergency_cooldown_seconds",
+                self.guard_emergency_cooldown_seconds,
+            ),
+        ] {
+            check(secs_ok(v), key, secs_msg);
+        }
+        check(
+            self.guard_clip_multiplier.is_positive() && self.guard_clip_multiplier <= Ratio::ONE,
+            "guard_clip_multiplier",
+            "must be in (0, 1]",
+        );
+        check(
+            self.guard_emergency_clip_multiplier >= Ratio::ONE
+                && self.guard_emergency_clip_multiplier <= Ratio::lit(10, 0),
+            "guard_emergency_clip_multiplier",
+            "must be in [1, 10]",
+        );
+        // The origin's defect (b): an offset beyond its cap. Clamped at run time, but a
+        // config that asks for it is a mistake worth naming.
+        check(
+            self.price_offset_bps <= self.max_slippage_bps,
+            "price_offset_bps",
+            "must not exceed max_slippage_bps",
+        );
+        check(
+            self.guard_price_offset_bps <= self.guard_max_slippage_bps,
+            "guard_price_offset_bps",
+            "must not exceed guard_max_slippage_bps",
+        );
+        check(
+            self.price_offset_bps.max(self.guard_price_offset_bps) + self.guard_emergency_extra_bps
+                <= self.guard_emergency_max_slippage_bps,
+            "guard_emergency_extra_bps",
+            "offset + extra must not exceed guard_emergency_max_slippage_bps",
+        );
+        out
+    }
+}
+
+/// What the hedger sees at one decision.
+#[derive(Clone, Copy, Debug)]
+pub struct HedgeCtx<'a> {
+    pub now: Timestamp,
+    /// Signed position in base (long positive), fills of every origin included.
+    pub inventory: Qty,
+    /// Mid (or mark) price; a non-positive mid means "no market data": nothing is decided.
+    pub mid: Price,
+    /// The maker's PnL guard is active.
+    pub pnl_guard_active: bool,
+    /// Start of the maker's current continuous quoting block (kept, not re-stamped, while
+    /// the block lasts); `None` when quoting is not blocked.
+    pub quoting_blocked_since: Option<Timestamp>,
+    pub instrument: &'a Instrument,
+    /// The engine's view: the hedger's passive order is still on the book.
+    pub passive_resting: bool,
+}
+
+/// An order instruction for the engine. Every order is **reduce-only**.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HedgeCommand {
+    /// Post-only limit order (the passive leg).
+    PlacePassive { side: Side, price: Price, qty: Qty },
+    /// Immediate-or-cancel limit order (the aggressive leg).
+    PlaceIoc { side: Side, limit: Price, qty: Qty },
+    /// Cancel the resting passive order (issued before any new order in the same batch).
+    CancelPassive,
+}
+
+/// Where the hedger is in its clip cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HedgePhase {
+    /// Ready for a clip.
+    #[default]
+    Idle,
+    /// A passive order rests.
+    PassiveResting {
+        since: Timestamp,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        /// Filled so far (reported through [`Hedger::on_passive_fill`]).
+        filled: Qty,
+    },
+    /// The passive leg ended without success; the next decision crosses at once.
+    AggressiveDue,
+    /// An IOC is out; waiting for [`Hedger::on_ioc_done`].
+    IocPending {
+        since: Timestamp,
+        side: Side,
+        limit: Price,
+        qty: Qty,
+        /// Mid at decision, for slippage.
+        mid: Price,
+    },
+    /// The last clip ended at `since`; the next waits for the cooldown.
+    CoolingDown { since: Timestamp },
+}
+
+/// Running totals (the origin's hedger gauges, plus what the origin lacked).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HedgerCounters {
+    /// Clips started (a passive leg and its aggressive fallback are one clip).
+    pub clips: u64,
+    pub passive_orders: u64,
+    pub passive_fills: u64,
+    pub passive_successes: u64,
+    pub aggressive_orders: u64,
+    /// IOCs that filled anything.
+    pub aggressive_fills: u64,
+    /// IOCs sent because the position sat above trigger too long (outside emergency).
+    pub forced_aggressive: u64,
+    /// IOCs sent in emergency.
+    pub emergency_orders: u64,
+    /// Clips skipped because the venue minimum exceeds |inventory|.
+    pub skipped_below_minimum: u64,
+    /// Decisions abandoned on an arithmetic error (overflow; never expected).
+    pub errors: u64,
+    /// Σ filled base volume.
+    pub volume: Qty,
+    /// Σ filled notional.
+    pub notional: Quote,
+    /// Σ fees on hedge fills (the hedger's cost besides slippage).
+    pub fees: Quote,
+    /// Σ over aggressive fills of slippage vs the decision mid, bps (positive = cost).
+    pub slippage_bps_sum: Ratio,
+    /// Σ over aggressive fills of slippage vs the decision mid, quote (positive = cost).
+    pub slippage_quote: Quote,
+}
+
+impl HedgerCounters {
+    /// Mean slippage per aggressive fill, bps (half-even, 9 decimals).
+    pub fn avg_slippage_bps(&self) -> Option<Ratio> {
+        if self.aggressive_fills == 0 {
+            return None;
+        }
+        let n = i128::from(self.aggressive_fills);
+        let v = div_round(
+            i128::from(self.slippage_bps_sum.raw()),
+            n,
+            Rounding::HalfEven,
+        );
+        i64::try_from(v).ok().map(Ratio::from_raw)
+    }
+}
+
+/// What the last decision saw (the origin's `hedger_force_aggressive` /
+/// `hedger_guard_emergency` gauges).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HedgeFlags {
+    pub above_trigger: bool,
+    pub forced_aggressive: bool,
+    pub emergency: bool,
+}
+
+/// The hedger's state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Hedger {
+    pub phase: HedgePhase,
+    /// First decision above trigger since the last reset (below trigger or a filled clip).
+    pub over_trigger_since: Option<Timestamp>,
+    pub counters: HedgerCounters,
+    pub flags: HedgeFlags,
+}
+
+/// A planned order before it becomes a command.
+enum Plan {
+    Order { price: Price, qty: Qty },
+    NothingToDo,
+    BelowMinimum,
+}
+
+/// `mid × (1 + sign·bps/10 000)` rounded with `mode` to the instrument's tick.
+fn offset_price(
+    mid: Price,
+    bps: Ratio,
+    up: bool,
+    mode: Rounding,
+    inst: &Instrument,
+) -> Result<Price, FixedError> {
+    let frac = bps
+        .fixed()
+        .div_round(Fixed::lit(10_000, 0), 9, Rounding::HalfEven)?;
+    let factor = if up {
+        Fixed::ONE.checked_add(frac)?
+    } else {
+        Fixed::ONE.checked_sub(frac)?
+    };
+    let raw = mid.scale(Ratio::new(factor), 9, mode)?;
+    inst.round_price(raw, mode)
+}
+
+/// `qty` rounded up to the lot.
+fn ceil_lot(inst: &Instrument, qty: Qty) -> Result<Qty, FixedError> {
+    inst.round_qty(qty, Rounding::Ceil)
+}
+
+impl Hedger {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn over_trigger(cfg: &HedgerConfig, ctx: &HedgeCtx) -> Result<bool, FixedError> {
+        let inv_abs = ctx.inventory.abs();
+        if inv_abs > cfg.trigger_units {
+            return Ok(true);
+        }
+        if cfg.trigger_notional.is_positive() && inv_abs.is_positive() {
+            return Ok(ctx.mid.notional(inv_abs, Rounding::HalfEven)? > cfg.trigger_notional);
+        }
+        Ok(false)
+    }
+
+    /// The smallest order the venue accepts at `price` (at least one lot).
+    fn venue_min(inst: &Instrument, price: Price) -> Result<Qty, FixedError> {
+        let mut min = inst.lot.max(ceil_lot(inst, inst.min_volume)?);
+        if inst.min_cost.is_positive() {
+            let by_cost = inst.min_cost.qty_for(price, 9, Rounding::Ceil)?;
+            min = min.max(ceil_lot(inst, by_cost)?);
+        }
+        Ok(min)
+    }
+
+    /// Price and size of the next order of a clip.
+    fn plan(
+        cfg: &HedgerConfig,
+        ctx: &HedgeCtx,
+        side: Side,
+        aggressive: bool,
+        emergency: bool,
+    ) -> Result<Plan, FixedError> {
+        let inst = ctx.instrument;
+        let inv_abs = ctx.inventory.abs();
+        let excess = inv_abs.checked_sub(cfg.target_units)?;
+        if !excess.is_positive() {
+            return Ok(Plan::NothingToDo);
+        }
+        let limit = if emergency {
+            cfg.max_clip_units.scale(
+                cfg.guard_emergency_clip_multiplier,
+                9,
+                Rounding::TowardZero,
+            )?
+        } else if ctx.pnl_guard_active {
+            cfg.max_clip_units
+                .scale(cfg.guard_clip_multiplier, 9, Rounding::TowardZero)?
+        } else {
+            cfg.max_clip_units
+        };
+        let wanted = inst.round_qty(excess.min(limit), Rounding::TowardZero)?;
+
+        let price = if aggressive {
+            let (base, cap) = match (emergency, ctx.pnl_guard_active) {
+                (true, guard) => (
+                    if guard {
+                        cfg.guard_price_offset_bps
+                    } else {
+                        cfg.price_offset_bps
+                    } + cfg.guard_emergency_extra_bps,
+                    cfg.guard_emergency_max_slippage_bps,
+                ),
+                (false, true) => (cfg.guard_price_offset_bps, cfg.guard_max_slippage_bps),
+                (false, false) => (cfg.price_offset_bps, cfg.max_slippage_bps),
+            };
+            let off = base.min(cap);
+            // Cross toward the other side, rounded back toward mid so the cap holds.
+            match side {
+                Side::Sell => offset_price(ctx.mid, off, false, Rounding::Ceil, inst)?,
+                Side::Buy => offset_price(ctx.mid, off, true, Rounding::Floor, inst)?,
+            }
+        } else {
+            // Rest on our own side, rounded away from mid so it stays passive.
+            match side {
+                Side::Sell => {
+                    offset_price(ctx.mid, cfg.passive_offset_bps, true, Rounding::Ceil, inst)?
+                }
+                Side::Buy => offset_price(
+                    ctx.mid,
+                    cfg.passive_offset_bps,
+                    false,
+                    Rounding::Floor,
+                    inst,
+                )?,
+            }
+        };
+        if !price.is_positive() {
+            return Ok(Plan::NothingToDo);
+        }
+        let min = Self::venue_min(inst, price)?;
+        let qty = if wanted >= min {
+            wanted
+        } else if min <= inv_abs {
+            min
+        } else {
+            return Ok(Plan::BelowMinimum);
+        };
+        Ok(Plan::Order { price, qty })
+    }
+
+    /// One decision. Commands come in execution order (a cancel before a new order).
+    pub fn decide(&mut self, cfg: &HedgerConfig, ctx: &HedgeCtx) -> Vec<HedgeCommand> {
+        let mut out = Vec::new();
+        let now = ctx.now;
+        self.flags = HedgeFlags::default();
+
+        // The engine reports the passive order gone although no hook told us: it ended.
+        if matches!(self.phase, HedgePhase::PassiveResting { .. }) && !ctx.passive_resting {
+            self.on_passive_done(now);
+        }
+
+        if !cfg.enabled {
+            if matches!(self.phase, HedgePhase::PassiveResting { .. }) {
+                out.push(HedgeCommand::CancelPassive);
+            }
+            if !matches!(self.phase, HedgePhase::IocPending { .. }) {
+                self.phase = HedgePhase::Idle;
+            }
+            self.over_trigger_since = None;
+            return out;
+        }
+        if !ctx.mid.is_positive() {
+            return out;
+        }
+
+        let over = match Self::over_trigger(cfg, ctx) {
+            Ok(v) => v,
+            Err(_) => {
+                self.counters.errors += 1;
+                return out;
+            }
+        };
+        if !over {
+            self.over_trigger_since = None;
+            match self.phase {
+                HedgePhase::PassiveResting { filled, .. } => {
+                    // Back within the trigger: the passive leg did its job (or the maker
+                    // did); either way it is no longer wanted.
+                    out.push(HedgeCommand::CancelPassive);
+                    if filled.is_positive() {
+                        self.counters.passive_successes += 1;
+                        self.phase = HedgePhase::CoolingDown { since: now };
+                    } else {
+                        self.phase = HedgePhase::Idle;
+                    }
+                }
+                HedgePhase::AggressiveDue => self.phase = HedgePhase::Idle,
+                _ => {}
+            }
+            return out;
+        }
+
+        let over_since = *self.over_trigger_since.get_or_insert(now);
+        let emergency = cfg.guard_emergency_seconds.is_positive()
+            && ctx
+                .quoting_blocked_since
+                .is_some_and(|b| now.millis_since(b) >= secs_to_ms(cfg.guard_emergency_seconds));
+        let timed_out = cfg.passive_timeout_seconds.is_positive()
+            && now.millis_since(over_since) >= secs_to_ms(cfg.passive_timeout_seconds);
+        let forced = emergency || !cfg.prefer_passive || timed_out;
+        self.flags = HedgeFlags {
+            above_trigger: true,
+            forced_aggressive: timed_out,
+            emergency,
+        };
+        let side = if ctx.inventory.is_positive() {
+            Side::Sell
+        } else {
+            Side::Buy
+        };
+
+        // (aggressive?, continues the current clip?, cancel the passive order first?)
+        let (aggressive, continuing, cancel_first) = match self.phase {
+            HedgePhase::IocPending { .. } => return out,
+            HedgePhase::Idle => (forced, false, false),
+            HedgePhase::AggressiveDue => (true, true, false),
+            HedgePhase::CoolingDown { since } => {
+                let wait = if emergency {
+                    cfg.guard_emergency_cooldown_seconds
+                } else {
+                    cfg.cooldown_seconds
+                };
+                if now.millis_since(since) < secs_to_ms(wait) {
+                    return out;
+                }
+                (forced, false, false)
+            }
+            HedgePhase::PassiveResting {
+                since,
+                side: resting_side,
+                qty,
+                filled,
+                ..
+            } => {
+                if resting_side != side {
+                    // The position flipped through zero: replace with a fresh clip.
+                    (forced, false, true)
+                } else {
+                    let enough = match qty.scale(PASSIVE_SUCCESS_FRACTION, 9, Rounding::Ceil) {
+                        Ok(v) => filled >= v,
+                        Err(_) => false,
+                    };
+                    if enough {
+                        out.push(HedgeCommand::CancelPassive);
+                        self.passive_success(now);
+                        return out;
+                    }
+                    let waited = now.millis_since(since) >= secs_to_ms(cfg.passive_wait_seconds);
+                    if !forced && !waited {
+                        return out;
+                    }
+                    (true, true, true)
+                }
+            }
+        };
+
+        let plan = Self::plan(cfg, ctx, side, aggressive, emergency);
+        if cancel_first {
+            out.push(HedgeCommand::CancelPassive);
+            self.phase = HedgePhase::Idle;
+        }
+        let (price, qty) = match plan {
+            Ok(Plan::Order { price, qty }) => (price, qty),
+            Ok(Plan::NothingToDo) => return out,
+            Ok(Plan::BelowMinimum) => {
+                self.counters.skipped_below_minimum += 1;
+                return out;
+            }
+            Err(_) => {
+                self.counters.errors += 1;
+                return out;
+            }
+        };
+
+        if !continuing {
+            self.counters.clips += 1;
+        }
+        if aggressive {
+            self.counters.aggressive_orders += 1;
+            if emergency {
+                self.counters.emergency_orders += 1;
+            } else if timed_out && cfg.prefer_passive {
+                self.counters.forced_aggressive += 1;
+            }
+            self.phase = HedgePhase::IocPending {
+                since: now,
+                side,
+                limit: price,
+                qty,
+                mid: ctx.mid,
+            };
+            out.push(HedgeCommand::PlaceIoc {
+                side,
+                limit: price,
+                qty,
+            });
+        } else {
+            self.counters.passive_orders += 1;
+            self.phase = HedgePhase::PassiveResting {
+                since: now,
+                side,
+                price,
+                qty,
+                filled: Qty::ZERO,
+            };
+            out.push(HedgeCommand::PlacePassive { side, price, qty });
+        }
+        out
+    }
+
+    fn passive_success(&mut self, now: Timestamp) {
+        self.counters.passive_successes += 1;
+        self.over_trigger_since = None;
+        self.phase = HedgePhase::CoolingDown { since: now };
+    }
+
+    fn add_fill(&mut self, qty: Qty, price: Price, fee: Quote) {
+        let c = &mut self.counters;
+        c.volume += qty;
+        match price.notional(qty, Rounding::HalfEven) {
+            Ok(n) => c.notional += n,
+            Err(_) => c.errors += 1,
+        }
+        c.fees += fee;
+    }
+
+    /// A (partial) fill of the passive order: `qty` at `price` with `fee`. Counted even when
+    /// it arrives after the order was cancelled. A complete fill ends the clip as a success.
+    pub fn on_passive_fill(&mut self, now: Timestamp, qty: Qty, price: Price, fee: Quote) {
+        if !qty.is_positive() {
+            return;
+        }
+        self.counters.passive_fills += 1;
+        self.add_fill(qty, price, fee);
+        if let HedgePhase::PassiveResting {
+            qty: order_qty,
+            filled,
+            ..
+        } = &mut self.phase
+        {
+            *filled += qty;
+            if *filled >= *order_qty {
+                self.passive_success(now);
+            }
+        }
+    }
+
+    /// The passive order left the book (filled, cancelled or rejected). With ≥ 60 % of the
+    /// clip filled the clip succeeded; otherwise the next decision crosses at once.
+    pub fn on_passive_done(&mut self, now: Timestamp) {
+        if let HedgePhase::PassiveResting { qty, filled, .. } = self.phase {
+            let enough = qty
+                .scale(PASSIVE_SUCCESS_FRACTION, 9, Rounding::Ceil)
+                .is_ok_and(|v| filled >= v);
+            if enough {
+                self.passive_success(now);
+            } else {
+                self.phase = HedgePhase::AggressiveDue;
+            }
+        }
+    }
+
+    /// The IOC finished: `filled` base at average `avg_price` (ignored when nothing filled),
+    /// paying `fee`. Starts the cooldown; a fill resets the over-trigger timer.
+    pub fn on_ioc_done(&mut self, now: Timestamp, filled: Qty, avg_price: Price, fee: Quote) {
+        let mid = match self.phase {
+            HedgePhase::IocPending { mid, side, .. } => Some((mid, side)),
+            _ => None,
+        };
+        if filled.is_positive() {
+            self.counters.aggressive_fills += 1;
+            self.add_fill(filled, avg_price, fee);
+            if let Some((mid, side)) = mid {
+                self.add_slippage(mid, side, filled, avg_price);
+            }
+        } else if !fee.is_zero() {
+            self.counters.fees += fee;
+        }
+        if mid.is_some() {
+            if filled.is_positive() {
+                self.over_trigger_since = None;
+            }
+            self.phase = HedgePhase::CoolingDown { since: now };
+        }
+    }
+
+    fn add_slippage(&mut self, mid: Price, side: Side, qty: Qty, avg: Price) {
+        // Cost per unit vs the decision mid: selling below mid / buying above it.
+        let per_unit = match side {
+            Side::Sell => mid - avg,
+            Side::Buy => avg - mid,
+        };
+        let quote = Price::notional(per_unit, qty, Rounding::HalfEven);
+        let bps = div_round(
+            i128::from(per_unit.raw()) * 10_000 * 1_000_000_000,
+            i128::from(mid.raw()),
+            Rounding::HalfEven,
+        );
+        match (quote, i64::try_from(bps)) {
+            (Ok(q), Ok(b)) if mid.is_positive() => {
+                self.counters.slippage_quote += q;
+                self.counters.slippage_bps_sum += Ratio::from_raw(b);
+            }
+            _ => self.counters.errors += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "hedger_tests.rs"]
+mod tests;

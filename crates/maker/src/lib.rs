@@ -8,3 +8,17 @@ pub mod fifo;
 pub mod guard;
 pub mod hedger;
 pub mod quote;
+
+pub use config::{MakerConfig, MinSizePolicy, Problem, MAKER_CONFIG_DOCS};
+pub use estimators::{
+    Regime, RegimeProfile, RegimeSwitch, TrendFilter, TrendState, VolatilityEstimator,
+};
+pub use fifo::{FifoBook, FifoError, Lot};
+pub use guard::PnlGuard;
+pub use hedger::{
+    HedgeCommand, HedgeCtx, HedgeFlags, HedgePhase, Hedger, HedgerConfig, HedgerCounters,
+    HEDGER_CONFIG_DOCS,
+};
+pub use quote::{
+    keep_resting, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote, SuppressReason,
+};

@@ -1,0 +1,88 @@
+use super::*;
+
+#[test]
+fn defaults_validate_clean() {
+    assert_eq!(MakerConfig::default().validate(), vec![]);
+}
+
+#[test]
+fn docs_cover_every_key_in_order() {
+    let json = serde_json::to_value(MakerConfig::default()).unwrap();
+    let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), MAKER_CONFIG_DOCS.len());
+    for (key, doc) in MAKER_CONFIG_DOCS {
+        assert!(json.get(key).is_some(), "doc key {key} is not a config key");
+        assert!(!doc.is_empty());
+    }
+    // Declaration order: the JSON text lists fields in declaration order.
+    let text = serde_json::to_string(&MakerConfig::default()).unwrap();
+    let mut last = 0;
+    for (key, _) in MAKER_CONFIG_DOCS {
+        let at = text.find(&format!("\"{key}\":")).unwrap();
+        assert!(at >= last, "{key} is out of declaration order");
+        last = at;
+    }
+}
+
+#[test]
+fn unknown_keys_are_rejected_and_missing_keys_default() {
+    let bad = serde_json::from_str::<MakerConfig>(r#"{"spred_bps": 3}"#);
+    assert!(bad.is_err());
+    let cfg: MakerConfig =
+        serde_json::from_str(r#"{"spread_bps": 15, "min_size_policy": "raise"}"#).unwrap();
+    assert_eq!(cfg.spread_bps, 15.0);
+    assert_eq!(cfg.min_size_policy, MinSizePolicy::Raise);
+    assert_eq!(cfg.base_size, MakerConfig::default().base_size);
+}
+
+#[test]
+fn validate_names_each_bad_key() {
+    type Edit = fn(&mut MakerConfig);
+    let cases: [(&str, Edit, &str); 8] = [
+        ("zero tick", |c| c.tick = Price::ZERO, "tick"),
+        (
+            "max below base",
+            |c| c.size_max = Qty::lit(1, 3),
+            "size_max",
+        ),
+        ("inverted band", |c| c.vol_high_bps = 1.0, "vol_high_bps"),
+        (
+            "resume above pause",
+            |c| c.resume_threshold_bps = 40.0,
+            "resume_threshold_bps",
+        ),
+        (
+            "down hysteresis inverted",
+            |c| c.trend_down_resume_threshold_bps = 5.0,
+            "trend_down_resume_threshold_bps",
+        ),
+        (
+            "positive floor",
+            |c| c.pnl_guard_realized_floor = Quote::lit(1, 0),
+            "pnl_guard_realized_floor",
+        ),
+        (
+            "tiers out of order",
+            |c| c.inventory_tier3 = Qty::lit(1, 3),
+            "inventory_tier3",
+        ),
+        ("nan spread", |c| c.spread_bps = f64::NAN, "spread_bps"),
+    ];
+    for (name, edit, key) in cases {
+        let mut cfg = MakerConfig::default();
+        edit(&mut cfg);
+        let problems = cfg.validate();
+        assert_eq!(problems.len(), 1, "case {name}: {problems:?}");
+        assert_eq!(problems[0].key, key, "case {name}");
+    }
+}
+
+#[test]
+fn instrument_from_defaults() {
+    let inst = MakerConfig::default().instrument("SOL/USD").unwrap();
+    assert_eq!(inst.validate(), Ok(()));
+    assert_eq!(inst.price_decimals, 3);
+    assert_eq!(inst.volume_decimals, 3);
+    assert_eq!(inst.min_volume, Qty::lit(61, 3));
+    assert_eq!(inst.min_cost, Quote::lit(105, 1));
+}
