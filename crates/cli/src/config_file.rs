@@ -27,6 +27,7 @@ use flywheel_engine::config::{
 };
 use flywheel_governor::{GovernorConfig, GOVERNOR_CONFIG_DOCS};
 use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
+use flywheel_maker::{HedgerConfig, MakerConfig, HEDGER_CONFIG_DOCS, MAKER_CONFIG_DOCS};
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -55,6 +56,10 @@ pub struct FlywheelConfig {
     pub rangers: RangerConfig,
     /// `[churners]`: one-round-trip helpers of slots with stuck exits (off by default).
     pub churners: ChurnerConfig,
+    /// `[maker]`: the market maker (seed 002), `--strategy maker`.
+    pub maker: MakerConfig,
+    /// `[hedger]`: the maker's hedger.
+    pub hedger: HedgerConfig,
     /// `[venue]`: the exchange (simulated in backtests).
     pub venue: VenueConfig,
     /// `[backtest]`: the simulated account.
@@ -84,13 +89,53 @@ impl FlywheelConfig {
             key: format!("rebalance.{}", p.key),
             message: p.message.to_string(),
         }));
+        // Each section's crate reports (key, message) problems; the file names the section.
+        let pairs = |v: Vec<(&'static str, &'static str)>| v;
         for (section, problems) in [
-            ("rangers", self.rangers.validate()),
-            ("churners", self.churners.validate()),
+            (
+                "rangers",
+                pairs(
+                    self.rangers
+                        .validate()
+                        .into_iter()
+                        .map(|p| (p.key, p.message))
+                        .collect(),
+                ),
+            ),
+            (
+                "churners",
+                pairs(
+                    self.churners
+                        .validate()
+                        .into_iter()
+                        .map(|p| (p.key, p.message))
+                        .collect(),
+                ),
+            ),
+            (
+                "maker",
+                pairs(
+                    self.maker
+                        .validate()
+                        .into_iter()
+                        .map(|p| (p.key, p.message))
+                        .collect(),
+                ),
+            ),
+            (
+                "hedger",
+                pairs(
+                    self.hedger
+                        .validate()
+                        .into_iter()
+                        .map(|p| (p.key, p.message))
+                        .collect(),
+                ),
+            ),
         ] {
-            issues.extend(problems.into_iter().map(|p| ConfigIssue {
-                key: format!("{section}.{}", p.key),
-                message: p.message.to_string(),
+            issues.extend(problems.into_iter().map(|(key, message)| ConfigIssue {
+                key: format!("{section}.{key}"),
+                message: message.to_string(),
             }));
         }
         issues.extend(self.venue.validate("venue"));
@@ -152,6 +197,21 @@ impl FlywheelConfig {
                     });
                     toml::Table::try_from(&example)?
                 },
+            },
+            SectionDoc {
+                name: "maker",
+                title: "The market maker (seed 002), used with --strategy maker. SOL instrument \
+                        defaults.",
+                keys: MAKER_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.maker)?,
+                examples: toml::Table::try_from(&self.maker)?,
+            },
+            SectionDoc {
+                name: "hedger",
+                title: "The maker's hedger (seed 002): reduce-only clips, passive first.",
+                keys: HEDGER_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.hedger)?,
+                examples: toml::Table::try_from(&self.hedger)?,
             },
             SectionDoc {
                 name: "venue",

@@ -54,8 +54,21 @@ pub struct Outputs {
     pub quiet: bool,
 }
 
+/// Which strategy a run uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Strategy {
+    /// The grid slots (seeds 000 and 001).
+    #[default]
+    Grid,
+    /// The market maker with its hedger (seed 002).
+    Maker,
+}
+
 #[derive(Debug, Args)]
 pub struct BacktestArgs {
+    /// The strategy to run.
+    #[arg(long, value_enum, default_value_t = Strategy::Grid)]
+    pub strategy: Strategy,
     /// Market data: freqtrade JSON candles, Tardis trades CSV, Kraken time & sales CSV or an
     /// OHLC CSV with a header; gzip is detected by content.
     #[arg(long, value_name = "FILE")]
@@ -224,6 +237,20 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let cfg = load(&args.config)?;
     let reader = open_data(&args.data)?;
     let name = args.data.display().to_string();
+    if args.strategy == Strategy::Maker {
+        let r =
+            crate::commands::maker::run_maker(&cfg, vec![name], reader, args.out.report.is_some())?;
+        if let Some(path) = &args.out.json {
+            write_output(path, &(serde_json::to_string_pretty(&r.summary)? + "\n"))?;
+        }
+        if let (Some(path), Some(html)) = (&args.out.report, &r.html) {
+            write_output(path, html)?;
+        }
+        if !args.out.quiet && args.out.json.as_deref() != Some(Path::new("-")) {
+            print_summary(&r.summary);
+        }
+        return Ok(());
+    }
     let result = run_engine(
         &cfg,
         vec![name],
@@ -237,6 +264,9 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
+    /// The strategy to run on both sides.
+    #[arg(long, value_enum, default_value_t = Strategy::Grid)]
+    pub strategy: Strategy,
     /// Market data file (as for `backtest`).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
@@ -270,7 +300,15 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
         })?;
         let reader = open_data(&args.data)?;
         let files = vec![args.data.display().to_string()];
-        results.push(run_engine(&cfg, files, reader, None, false, true)?.summary);
+        let summary = match args.strategy {
+            Strategy::Grid => {
+                serde_json::to_value(run_engine(&cfg, files, reader, None, false, true)?.summary)?
+            }
+            Strategy::Maker => serde_json::to_value(
+                crate::commands::maker::run_maker(&cfg, files, reader, false)?.summary,
+            )?,
+        };
+        results.push(summary);
     }
     if let Some(path) = &args.json {
         let both = serde_json::json!({ "a": &results[0], "b": &results[1] });

@@ -2,3 +2,4 @@
 
 pub mod backtest;
 pub mod config;
+pub mod maker;

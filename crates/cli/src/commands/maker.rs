@@ -1,0 +1,169 @@
+//! `--strategy maker`: the SOL market maker with its hedger (seed 002) on the simulated
+//! exchange, its JSON summary and report.
+//!
+//! The instrument comes from `[maker]` (tick, lot, minimum size and notional) with no maker
+//! fee (the origin's venue charges none) and `[venue].taker_fee_pct` for the hedger's IOC
+//! orders. The account starts with `[backtest]` balances; inventory is the FIFO position of
+//! the maker's own fills.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use anyhow::Context;
+use flywheel_core::Ratio;
+use flywheel_engine::maker_run::{run_maker_backtest, MakerEngine, MakerFigures, MakerSample};
+use flywheel_engine::report::{esc, LineChart, Series};
+use flywheel_engine::summary::{BalanceSide, BalancesSummary, DataSummary, RunSummary};
+use flywheel_marketdata::MarketEvent;
+use flywheel_venue::{SimExchange, Venue};
+use serde::Serialize;
+
+use crate::config_file::FlywheelConfig;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MakerOrders {
+    pub placed: u64,
+    pub cancelled: u64,
+    pub rejected: BTreeMap<String, u64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MakerIntegrity {
+    /// Fills the FIFO ledger refused (must be 0).
+    pub fifo_errors: u64,
+}
+
+/// The maker's JSON summary.
+#[derive(Clone, Debug, Serialize)]
+pub struct MakerSummary {
+    pub strategy: &'static str,
+    pub data: DataSummary,
+    pub run: RunSummary,
+    pub maker: MakerFigures,
+    pub balances: BalancesSummary,
+    pub orders: MakerOrders,
+    pub integrity: MakerIntegrity,
+}
+
+pub struct MakerResult {
+    pub summary: MakerSummary,
+    pub html: Option<String>,
+}
+
+/// Run the maker over `events`.
+pub fn run_maker<E: std::fmt::Display>(
+    cfg: &FlywheelConfig,
+    files: Vec<String>,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    want_report: bool,
+) -> anyhow::Result<MakerResult> {
+    let mut inst = cfg
+        .maker
+        .instrument("SOL/USD")
+        .context("instrument from [maker]")?;
+    inst.maker_fee_pct = Ratio::ZERO;
+    inst.taker_fee_pct = cfg.venue.taker_fee_pct;
+    let start = cfg.backtest.start_balances();
+    let sim = SimExchange::new(inst, cfg.venue.sim(), start)
+        .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))?;
+    let mut maker = MakerEngine::new(cfg.maker.clone(), cfg.hedger.clone(), sim);
+    let started = Instant::now();
+    let data = run_maker_backtest(&mut maker, events).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let wall = started.elapsed().as_secs_f64();
+    let hours = match (data.first_ts, data.last_ts) {
+        (Some(a), Some(b)) => b.millis_since(a) as f64 / 3_600_000.0,
+        _ => 0.0,
+    };
+    let end = maker.venue().balances();
+    let st = &maker.stats;
+    let reconciled = start.base.total + st.base_bought - st.base_sold == end.base.total
+        && start.quote.total + st.quote_received - st.quote_spent - st.fees_paid == end.quote.total;
+    let summary = MakerSummary {
+        strategy: "maker",
+        data: DataSummary {
+            files,
+            events: data.events,
+            first_ts: data.first_ts,
+            last_ts: data.last_ts,
+        },
+        run: RunSummary {
+            wall_s: wall,
+            events_per_s: if wall > 0.0 {
+                data.events as f64 / wall
+            } else {
+                0.0
+            },
+        },
+        maker: maker.figures(hours),
+        balances: BalancesSummary {
+            start: BalanceSide {
+                base: start.base.total,
+                quote: start.quote.total,
+            },
+            end: BalanceSide {
+                base: end.base.total,
+                quote: end.quote.total,
+            },
+            reconciled,
+        },
+        orders: MakerOrders {
+            placed: st.orders_placed,
+            cancelled: st.orders_cancelled,
+            rejected: st.rejected.clone(),
+        },
+        integrity: MakerIntegrity {
+            fifo_errors: st.fifo_errors,
+        },
+    };
+    let html = want_report.then(|| render(&summary, maker.samples()));
+    Ok(MakerResult { summary, html })
+}
+
+/// A self-contained report: the summary as a table, and inventory, spread and guard charts.
+fn render(summary: &MakerSummary, samples: &[MakerSample]) -> String {
+    let ser = |f: &dyn Fn(&MakerSample) -> f64| -> Vec<(f64, f64)> {
+        samples
+            .iter()
+            .map(|s| (s.ts.millis() as f64, f(s)))
+            .collect()
+    };
+    let charts = [
+        LineChart::new("Mid and FIFO realized PnL", "mid")
+            .y2_label("realized (quote)")
+            .series(Series::new("mid", "#333", ser(&|s| s.mid.to_f64())))
+            .series(Series::new("realized", "#e08214", ser(&|s| s.realized.to_f64())).right()),
+        LineChart::new("Inventory (base)", "inventory").series(Series::new(
+            "inventory",
+            "#762a83",
+            ser(&|s| s.inventory.to_f64()),
+        )),
+        LineChart::new("Quoted spread per side", "bps")
+            .series(Series::new("bid", "#1b7837", ser(&|s| s.bid_spread_bps)))
+            .series(Series::new("ask", "#b2182b", ser(&|s| s.ask_spread_bps))),
+        LineChart::new("PnL guard", "active").series(Series::new(
+            "guard",
+            "#2166ac",
+            ser(&|s| f64::from(u8::from(s.guard))),
+        )),
+    ];
+    let mut h = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Flywheel maker \
+         backtest</title><style>body{font-family:system-ui,sans-serif;margin:24px;background:#f6f6f4}\
+         table{border-collapse:collapse;background:#fff;font-size:13px}td{border-top:1px solid #ddd;\
+         padding:2px 8px}.chart{width:100%;max-width:960px;display:block;background:#fff}</style>\
+         </head><body><h1>Flywheel maker backtest</h1><p>generated by flywheel</p><table>",
+    );
+    for (k, v) in crate::table::flatten(summary) {
+        h.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td></tr>",
+            esc(&k),
+            esc(&v)
+        ));
+    }
+    h.push_str("</table>");
+    for c in &charts {
+        h.push_str(&c.to_svg());
+    }
+    h.push_str("</body></html>\n");
+    h
+}
