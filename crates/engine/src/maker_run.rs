@@ -554,3 +554,155 @@ impl<V: Venue> MakerEngine<V> {
         }
     }
 }
+
+/// The maker's status snapshot: the seed's gauges plus inventory, sizes and hedger counters.
+#[derive(Clone, Debug, Serialize)]
+pub struct MakerStatus {
+    pub maker_fifo_realized_quote: Quote,
+    /// 0 = defensive, 1 = aggressive.
+    pub maker_regime_state: u8,
+    pub maker_volatility_bps: f64,
+    pub maker_trend_down_guard: bool,
+    pub maker_pnl_guard_active: bool,
+    pub inventory_base: Qty,
+    pub unrealized_quote: Quote,
+    pub bid_size: Option<Qty>,
+    pub ask_size: Option<Qty>,
+    pub hedger_volume_base: Qty,
+    pub hedger_fees_quote: Quote,
+    pub hedger_passive_fills: u64,
+    pub hedger_aggressive_fills: u64,
+    pub hedger_emergency_orders: u64,
+}
+
+impl<V: Venue> MakerEngine<V> {
+    pub fn status(&self) -> MakerStatus {
+        let t = self.telemetry.as_ref();
+        let c = &self.hedger.counters;
+        let size = |side: Side| {
+            self.resting
+                .get(&side)
+                .and_then(|txid| self.tracks.get(txid))
+                .map(|t| t.qty - t.filled)
+        };
+        MakerStatus {
+            maker_fifo_realized_quote: self.fifo.realized(),
+            maker_regime_state: t.map_or(0, |t| t.regime_state),
+            maker_volatility_bps: t.map_or(0.0, |t| t.volatility_bps),
+            maker_trend_down_guard: t.is_some_and(|t| t.trend_down_guard),
+            maker_pnl_guard_active: self.state.guard.active(self.now),
+            inventory_base: self.fifo.inventory(),
+            unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
+            bid_size: size(Side::Buy),
+            ask_size: size(Side::Sell),
+            hedger_volume_base: c.volume,
+            hedger_fees_quote: c.fees,
+            hedger_passive_fills: c.passive_fills,
+            hedger_aggressive_fills: c.aggressive_fills,
+            hedger_emergency_orders: c.emergency_orders,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use flywheel_core::{Price, Ratio, Timestamp};
+    use flywheel_maker::{HedgerConfig, MakerConfig, MinSizePolicy};
+    use flywheel_venue::{Balances, SimExchange, Venue};
+
+    use super::*;
+    use crate::config::BacktestConfig;
+
+    fn maker(cfg: MakerConfig) -> MakerEngine<SimExchange> {
+        let mut inst = cfg.instrument("SOL/USD").unwrap();
+        inst.taker_fee_pct = Ratio::lit(40, 2);
+        let start: Balances = BacktestConfig {
+            start_base: "10".parse().unwrap(),
+            start_quote: "5000".parse().unwrap(),
+        }
+        .start_balances();
+        let sim = SimExchange::new(inst, Default::default(), start).unwrap();
+        MakerEngine::new(cfg, HedgerConfig::default(), sim)
+    }
+
+    /// A seeded synthetic SOL path around 200 with trades every 2 s.
+    fn trades(n: usize) -> Vec<MarketEvent> {
+        let mut p = 200.0f64;
+        let mut x: u64 = 7;
+        (0..n)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = ((x >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
+                p *= 1.0 + r * 0.0008;
+                MarketEvent::Trade(flywheel_marketdata::Trade {
+                    ts: Timestamp::from_secs(1_760_000_000 + 2 * i as i64),
+                    price: Price::from_f64(p, flywheel_core::Rounding::HalfEven)
+                        .unwrap()
+                        .round_dp(3, flywheel_core::Rounding::HalfEven)
+                        .unwrap(),
+                    qty: "5".parse().unwrap(),
+                    taker_side: None,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn maker_trades_reconciles_and_reports_the_seed_gauges() {
+        let cfg = MakerConfig {
+            min_size_policy: MinSizePolicy::Raise,
+            ..MakerConfig::default()
+        };
+        let mut m = maker(cfg);
+        let events = trades(20_000);
+        run_maker_backtest(
+            &mut m,
+            events.into_iter().map(Ok::<_, std::convert::Infallible>),
+        )
+        .unwrap();
+        assert!(m.stats.quote_fills > 0, "the maker traded");
+        assert_eq!(m.stats.fifo_errors, 0);
+        // The FIFO position is exactly the account's base change.
+        let b = m.venue().balances();
+        assert_eq!(
+            b.base.total - "10".parse::<Qty>().unwrap(),
+            m.fifo().inventory()
+        );
+        let s = serde_json::to_value(m.status()).unwrap();
+        for key in [
+            "maker_fifo_realized_quote",
+            "maker_regime_state",
+            "maker_volatility_bps",
+            "maker_trend_down_guard",
+            "maker_pnl_guard_active",
+        ] {
+            assert!(s.get(key).is_some(), "status lacks {key}");
+        }
+    }
+
+    #[test]
+    fn phase_two_quotes_only_the_flattening_side_when_long() {
+        let mut m = maker(MakerConfig {
+            min_size_policy: MinSizePolicy::Raise,
+            ..MakerConfig::default()
+        });
+        // Seed a long position of 0.05 SOL through the FIFO book directly.
+        m.fifo
+            .on_fill(
+                Side::Buy,
+                Price::lit(200, 0),
+                "0.05".parse().unwrap(),
+                Quote::ZERO,
+                Timestamp::from_secs(1),
+            )
+            .unwrap();
+        m.on_market(Price::lit(200, 0), Timestamp::from_secs(1_760_000_000));
+        assert!(
+            !m.resting.contains_key(&Side::Buy),
+            "no bid while long beyond 0.01"
+        );
+        assert!(m.resting.contains_key(&Side::Sell), "the ask flattens");
+    }
+}

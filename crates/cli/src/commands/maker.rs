@@ -11,7 +11,9 @@ use std::time::Instant;
 
 use anyhow::Context;
 use flywheel_core::Ratio;
-use flywheel_engine::maker_run::{run_maker_backtest, MakerEngine, MakerFigures, MakerSample};
+use flywheel_engine::maker_run::{
+    run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
+};
 use flywheel_engine::report::{esc, LineChart, Series};
 use flywheel_engine::summary::{BalanceSide, BalancesSummary, DataSummary, RunSummary};
 use flywheel_marketdata::MarketEvent;
@@ -40,6 +42,8 @@ pub struct MakerSummary {
     pub data: DataSummary,
     pub run: RunSummary,
     pub maker: MakerFigures,
+    /// The status snapshot at the end (the seed's gauges, inventory, sizes, hedger).
+    pub status: MakerStatus,
     pub balances: BalancesSummary,
     pub orders: MakerOrders,
     pub integrity: MakerIntegrity,
@@ -95,6 +99,7 @@ pub fn run_maker<E: std::fmt::Display>(
             },
         },
         maker: maker.figures(hours),
+        status: maker.status(),
         balances: BalancesSummary {
             start: BalanceSide {
                 base: start.base.total,
