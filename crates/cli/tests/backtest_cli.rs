@@ -333,3 +333,72 @@ fn demo_writes_a_self_contained_report_and_json() {
         assert!(!html.contains(external), "the report links to {external}");
     }
 }
+
+/// SOL-like trades around 200 (±0.3 %, one every 2 s), in the Tardis CSV layout.
+fn sol_trades_csv(n: usize) -> String {
+    let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+    let path = [
+        "200.000", "199.700", "199.400", "199.700", "200.000", "200.300", "200.600", "200.300",
+    ];
+    for i in 0..n {
+        let us = (1_760_000_000 + 2 * i as i64) * 1_000_000;
+        let side = if i % 2 == 0 { "buy" } else { "sell" };
+        let price = path[i % path.len()];
+        csv.push_str(&format!("gemini,SOLUSD,{us},{us},{i},{side},{price},2\n"));
+    }
+    csv
+}
+
+#[test]
+fn maker_backtest_writes_summary_and_journal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("sol.csv");
+    std::fs::write(&data, sol_trades_csv(3_000)).expect("write data");
+    let j = backtest_json(
+        dir.path(),
+        &data,
+        "maker.json",
+        &[
+            "--strategy",
+            "maker",
+            "--set",
+            "maker.min_size_policy=raise",
+            "--journal",
+            "maker.jsonl",
+        ],
+    );
+    assert_eq!(j["strategy"], "maker");
+    for key in [
+        "maker.fifo_realized_quote",
+        "maker.unrealized_quote",
+        "maker.fees_quote",
+        "maker.volume_base",
+        "maker.inventory.max_abs",
+        "maker.inventory.p99_abs",
+        "maker.inventory.pct_time_within_0_01",
+        "maker.pnl_guard_activations",
+        "maker.hedger.clips",
+        "maker.hedger.passive",
+        "maker.hedger.aggressive",
+        "status.maker_regime_state",
+    ] {
+        assert!(!at(&j, key).is_null(), "summary lacks {key}");
+    }
+    assert_eq!(at(&j, "balances.reconciled"), &Value::Bool(true));
+    assert_eq!(at(&j, "integrity.fifo_errors"), 0);
+    let journal = std::fs::read_to_string(dir.path().join("maker.jsonl")).expect("journal");
+    let kinds: Vec<String> = journal
+        .lines()
+        .map(|l| {
+            let rec: Value = serde_json::from_str(l).expect("journal line is JSON");
+            rec["kind"].as_str().expect("kind").to_string()
+        })
+        .collect();
+    let fills = kinds.iter().filter(|k| *k == "fill").count();
+    assert!(fills > 0, "the maker traded: {:?}", at(&j, "orders"));
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "placed").count() as u64,
+        at(&j, "orders.placed").as_u64().expect("orders.placed")
+    );
+    assert_eq!(kinds.last().map(String::as_str), Some("status"));
+}

@@ -168,20 +168,27 @@ impl<W: std::io::Write> JsonLines<W> {
         }
     }
     /// Flush and return the first write error, if any.
-    pub fn finish(mut self) -> std::io::Result<u64> {
+    pub fn finish(self) -> std::io::Result<u64> {
+        let lines = self.lines;
+        self.into_inner().map(|_| lines)
+    }
+    /// Flush and hand back the writer (e.g. an in-memory buffer), or the first write error.
+    pub fn into_inner(mut self) -> std::io::Result<W> {
         if let Some(e) = self.error.take() {
             return Err(e);
         }
         self.out.flush()?;
-        Ok(self.lines)
+        Ok(self.out)
     }
 }
 
-impl<W: std::io::Write> JournalSink for JsonLines<W> {
-    fn enabled(&self) -> bool {
+impl<W: std::io::Write> JsonLines<W> {
+    /// No write has failed yet.
+    pub(crate) fn healthy(&self) -> bool {
         self.error.is_none()
     }
-    fn record(&mut self, rec: &JournalRecord<'_>) {
+    /// Write `rec` as one JSON line; the first error is kept for `finish`.
+    pub(crate) fn write_line<T: Serialize>(&mut self, rec: &T) {
         if self.error.is_some() {
             return;
         }
@@ -192,5 +199,14 @@ impl<W: std::io::Write> JournalSink for JsonLines<W> {
             Ok(()) => self.lines += 1,
             Err(e) => self.error = Some(e),
         }
+    }
+}
+
+impl<W: std::io::Write> JournalSink for JsonLines<W> {
+    fn enabled(&self) -> bool {
+        self.healthy()
+    }
+    fn record(&mut self, rec: &JournalRecord<'_>) {
+        self.write_line(rec);
     }
 }

@@ -12,6 +12,7 @@ mod executions;
 mod governing;
 pub mod journal;
 mod leak;
+pub mod maker_journal;
 pub mod maker_run;
 mod pipeline;
 mod repair;

@@ -1,5 +1,5 @@
 //! The market maker with its hedger (seed 002) driven against a [`Venue`], the second
-//! strategy on the same pieces (venue, market data, journal-free summary, CLI).
+//! strategy on the same pieces (venue, market data, journal sinks, summary, CLI).
 //!
 //! Per market event at `t`: the mid becomes the trade price (trade data; no book is
 //! recorded) or the bar close; executions are applied (FIFO ledger → PnL guard, hedger
@@ -8,6 +8,7 @@
 //! replaced; the hedger decides on every event (its own cooldown paces it).
 //!
 //! Inventory is the FIFO book's position: every fill, maker or hedger, goes through it.
+//! Every decision, order and fill goes to the journal ([`MakerSink`]) when one is attached.
 
 use std::collections::BTreeMap;
 
@@ -21,15 +22,12 @@ use flywheel_venue::{OrderKind, OrderRequest, Venue, VenueEvent};
 use serde::Serialize;
 
 use crate::backtest::{event_price, BacktestError, DataStats, SimulatedVenue};
+use crate::journal::NoJournal;
+use crate::maker_journal::{MakerRecord, MakerRole as Role, MakerSink};
 use crate::stats::Series;
 
-/// What an order of the maker is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    Quote(Side),
-    HedgePassive,
-    HedgeIoc,
-}
+mod figures;
+pub use figures::{HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
 
 #[derive(Clone, Debug)]
 struct Track {
@@ -78,9 +76,9 @@ pub struct MakerSample {
     pub realized: Quote,
 }
 
-/// The maker runtime.
+/// The maker runtime; `J` receives the journal.
 #[derive(Debug)]
-pub struct MakerEngine<V: Venue> {
+pub struct MakerEngine<V: Venue, J: MakerSink = NoJournal> {
     cfg: MakerConfig,
     hcfg: HedgerConfig,
     venue: V,
@@ -99,10 +97,19 @@ pub struct MakerEngine<V: Venue> {
     pub stats: MakerStats,
     samples: Series<MakerSample>,
     buf: Vec<VenueEvent>,
+    journal: J,
 }
 
 impl<V: Venue> MakerEngine<V> {
+    /// A maker without a journal.
     pub fn new(cfg: MakerConfig, hcfg: HedgerConfig, venue: V) -> Self {
+        MakerEngine::with_journal(cfg, hcfg, venue, NoJournal)
+    }
+}
+
+impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
+    /// A maker writing its journal to `journal`.
+    pub fn with_journal(cfg: MakerConfig, hcfg: HedgerConfig, venue: V, journal: J) -> Self {
         MakerEngine {
             cfg,
             hcfg,
@@ -122,7 +129,20 @@ impl<V: Venue> MakerEngine<V> {
             stats: MakerStats::default(),
             samples: Series::default(),
             buf: Vec::new(),
+            journal,
         }
+    }
+
+    /// Write the status snapshot to the journal and hand the sink back.
+    pub fn finish_journal(mut self) -> J {
+        if self.journal.enabled() {
+            let status = self.status();
+            self.journal.record(&MakerRecord::Status {
+                ts: self.now,
+                status: &status,
+            });
+        }
+        self.journal
     }
 
     pub fn venue(&self) -> &V {
@@ -193,6 +213,14 @@ impl<V: Venue> MakerEngine<V> {
             jitter: 0.0,
         };
         let decision = self.state.step(&self.cfg, &input);
+        if self.journal.enabled() {
+            self.journal.record(&MakerRecord::Quote {
+                ts: self.now,
+                mid: self.mid,
+                inventory: input.inventory,
+                decision: &decision,
+            });
+        }
         let mut quoting = false;
         for side in [Side::Buy, Side::Sell] {
             let want = *decision.side(side);
@@ -217,9 +245,7 @@ impl<V: Venue> MakerEngine<V> {
                 }
             }
             if let Some(txid) = resting {
-                if self.venue.cancel(&txid, self.now).is_ok() {
-                    self.stats.orders_cancelled += 1;
-                }
+                self.cancel(&txid);
                 self.resting.remove(&side);
             }
             if let Some((price, size)) = desired {
@@ -268,9 +294,7 @@ impl<V: Venue> MakerEngine<V> {
             match cmd {
                 HedgeCommand::CancelPassive => {
                     if let Some(txid) = self.passive.take() {
-                        if self.venue.cancel(&txid, self.now).is_ok() {
-                            self.stats.orders_cancelled += 1;
-                        }
+                        self.cancel(&txid);
                     }
                 }
                 HedgeCommand::PlacePassive { side, price, qty } => {
@@ -310,6 +334,17 @@ impl<V: Venue> MakerEngine<V> {
         match self.venue.place(&req, self.now) {
             Ok(ack) => {
                 self.stats.orders_placed += 1;
+                if self.journal.enabled() {
+                    self.journal.record(&MakerRecord::Placed {
+                        ts: self.now,
+                        txid: &ack.txid,
+                        role,
+                        side,
+                        price,
+                        qty,
+                        order: kind,
+                    });
+                }
                 let track = Track {
                     role,
                     price,
@@ -323,7 +358,30 @@ impl<V: Venue> MakerEngine<V> {
             }
             Err(r) => {
                 *self.stats.rejected.entry(r.name().to_string()).or_insert(0) += 1;
+                if self.journal.enabled() {
+                    self.journal.record(&MakerRecord::PlaceRejected {
+                        ts: self.now,
+                        role,
+                        side,
+                        price,
+                        qty,
+                        reason: r.name(),
+                    });
+                }
                 None
+            }
+        }
+    }
+
+    /// Cancel `txid`; the order's end arrives as a venue `Done` event.
+    fn cancel(&mut self, txid: &str) {
+        // A failed cancel means the order is already gone (filled or expired in the same
+        // step): its Fill/Done events are in the venue queue and close the track.
+        if self.venue.cancel(txid, self.now).is_ok() {
+            self.stats.orders_cancelled += 1;
+            if self.journal.enabled() {
+                self.journal
+                    .record(&MakerRecord::Cancelled { ts: self.now, txid });
             }
         }
     }
@@ -376,6 +434,20 @@ impl<V: Venue> MakerEngine<V> {
                 if inv > self.stats.max_abs_inventory {
                     self.stats.max_abs_inventory = inv;
                 }
+                if self.journal.enabled() {
+                    self.journal.record(&MakerRecord::Fill {
+                        ts,
+                        txid: &txid,
+                        role: self.tracks.get(&txid).map(|t| t.role),
+                        side,
+                        price,
+                        qty,
+                        fee,
+                        leaves,
+                        inventory: self.fifo.inventory(),
+                        fifo_realized: self.fifo.realized(),
+                    });
+                }
                 let Some(t) = self.tracks.get_mut(&txid) else {
                     return;
                 };
@@ -410,6 +482,14 @@ impl<V: Venue> MakerEngine<V> {
         let Some(t) = self.tracks.remove(txid) else {
             return;
         };
+        if self.journal.enabled() {
+            self.journal.record(&MakerRecord::Done {
+                ts: self.now,
+                txid,
+                role: t.role,
+                filled: t.filled,
+            });
+        }
         match t.role {
             Role::Quote(side) => {
                 if self.resting.get(&side).map(String::as_str) == Some(txid) {
@@ -456,12 +536,13 @@ impl<V: Venue> MakerEngine<V> {
 }
 
 /// Run the maker over `events` on a simulated venue.
-pub fn run_maker_backtest<V, E, I>(
-    maker: &mut MakerEngine<V>,
+pub fn run_maker_backtest<V, J, E, I>(
+    maker: &mut MakerEngine<V, J>,
     events: I,
 ) -> Result<DataStats, BacktestError<E>>
 where
     V: SimulatedVenue,
+    J: MakerSink,
     E: std::fmt::Display,
     I: IntoIterator<Item = Result<MarketEvent, E>>,
 {
@@ -481,228 +562,5 @@ where
     Ok(stats)
 }
 
-/// Summary figures of the maker (`maker` in the JSON).
-#[derive(Clone, Debug, Serialize)]
-pub struct MakerFigures {
-    pub fifo_realized_quote: Quote,
-    pub unrealized_quote: Quote,
-    pub fees_quote: Quote,
-    pub volume_base: Qty,
-    pub inventory: InventoryFigures,
-    pub pnl_guard_activations: u64,
-    pub pnl_guard_activations_per_hour: f64,
-    pub hedger: HedgerFigures,
-    pub quote_fills: u64,
-    pub suppressed: BTreeMap<String, u64>,
-    pub telemetry: Option<MakerTelemetry>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct InventoryFigures {
-    pub final_base: Qty,
-    pub max_abs: Qty,
-    pub p99_abs: Qty,
-    pub pct_time_within_0_01: f64,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct HedgerFigures {
-    pub clips: u64,
-    pub passive: u64,
-    pub aggressive: u64,
-    pub avg_slippage_bps: Option<f64>,
-    pub volume_base: Qty,
-    pub fees_quote: Quote,
-}
-
-impl<V: Venue> MakerEngine<V> {
-    pub fn figures(&self, hours: f64) -> MakerFigures {
-        let c = &self.hedger.counters;
-        let activations = self.state.guard.activations();
-        MakerFigures {
-            fifo_realized_quote: self.fifo.realized(),
-            unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
-            fees_quote: self.fifo.fees(),
-            volume_base: self.fifo.volume(),
-            inventory: InventoryFigures {
-                final_base: self.fifo.inventory(),
-                max_abs: self.stats.max_abs_inventory,
-                p99_abs: self.inventory_percentile(99.0),
-                pct_time_within_0_01: if self.stats.measured_ms > 0 {
-                    100.0 * self.stats.within_0_01_ms as f64 / self.stats.measured_ms as f64
-                } else {
-                    0.0
-                },
-            },
-            pnl_guard_activations: activations,
-            pnl_guard_activations_per_hour: if hours > 0.0 {
-                activations as f64 / hours
-            } else {
-                0.0
-            },
-            hedger: HedgerFigures {
-                clips: c.clips,
-                passive: c.passive_fills,
-                aggressive: c.aggressive_fills,
-                avg_slippage_bps: c.avg_slippage_bps().map(|r| r.to_f64()),
-                volume_base: c.volume,
-                fees_quote: c.fees,
-            },
-            quote_fills: self.stats.quote_fills,
-            suppressed: self.stats.suppressed.clone(),
-            telemetry: self.telemetry.clone(),
-        }
-    }
-}
-
-/// The maker's status snapshot: the seed's gauges plus inventory, sizes and hedger counters.
-#[derive(Clone, Debug, Serialize)]
-pub struct MakerStatus {
-    pub maker_fifo_realized_quote: Quote,
-    /// 0 = defensive, 1 = aggressive.
-    pub maker_regime_state: u8,
-    pub maker_volatility_bps: f64,
-    pub maker_trend_down_guard: bool,
-    pub maker_pnl_guard_active: bool,
-    pub inventory_base: Qty,
-    pub unrealized_quote: Quote,
-    pub bid_size: Option<Qty>,
-    pub ask_size: Option<Qty>,
-    pub hedger_volume_base: Qty,
-    pub hedger_fees_quote: Quote,
-    pub hedger_passive_fills: u64,
-    pub hedger_aggressive_fills: u64,
-    pub hedger_emergency_orders: u64,
-}
-
-impl<V: Venue> MakerEngine<V> {
-    pub fn status(&self) -> MakerStatus {
-        let t = self.telemetry.as_ref();
-        let c = &self.hedger.counters;
-        let size = |side: Side| {
-            self.resting
-                .get(&side)
-                .and_then(|txid| self.tracks.get(txid))
-                .map(|t| t.qty - t.filled)
-        };
-        MakerStatus {
-            maker_fifo_realized_quote: self.fifo.realized(),
-            maker_regime_state: t.map_or(0, |t| t.regime_state),
-            maker_volatility_bps: t.map_or(0.0, |t| t.volatility_bps),
-            maker_trend_down_guard: t.is_some_and(|t| t.trend_down_guard),
-            maker_pnl_guard_active: self.state.guard.active(self.now),
-            inventory_base: self.fifo.inventory(),
-            unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
-            bid_size: size(Side::Buy),
-            ask_size: size(Side::Sell),
-            hedger_volume_base: c.volume,
-            hedger_fees_quote: c.fees,
-            hedger_passive_fills: c.passive_fills,
-            hedger_aggressive_fills: c.aggressive_fills,
-            hedger_emergency_orders: c.emergency_orders,
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use flywheel_core::{Price, Ratio, Timestamp};
-    use flywheel_maker::{HedgerConfig, MakerConfig, MinSizePolicy};
-    use flywheel_venue::{Balances, SimExchange, Venue};
-
-    use super::*;
-    use crate::config::BacktestConfig;
-
-    fn maker(cfg: MakerConfig) -> MakerEngine<SimExchange> {
-        let mut inst = cfg.instrument("SOL/USD").unwrap();
-        inst.taker_fee_pct = Ratio::lit(40, 2);
-        let start: Balances = BacktestConfig {
-            start_base: "10".parse().unwrap(),
-            start_quote: "5000".parse().unwrap(),
-        }
-        .start_balances();
-        let sim = SimExchange::new(inst, Default::default(), start).unwrap();
-        MakerEngine::new(cfg, HedgerConfig::default(), sim)
-    }
-
-    /// A seeded synthetic SOL path around 200 with trades every 2 s.
-    fn trades(n: usize) -> Vec<MarketEvent> {
-        let mut p = 200.0f64;
-        let mut x: u64 = 7;
-        (0..n)
-            .map(|i| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let r = ((x >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
-                p *= 1.0 + r * 0.0008;
-                MarketEvent::Trade(flywheel_marketdata::Trade {
-                    ts: Timestamp::from_secs(1_760_000_000 + 2 * i as i64),
-                    price: Price::from_f64(p, flywheel_core::Rounding::HalfEven)
-                        .unwrap()
-                        .round_dp(3, flywheel_core::Rounding::HalfEven)
-                        .unwrap(),
-                    qty: "5".parse().unwrap(),
-                    taker_side: None,
-                })
-            })
-            .collect()
-    }
-
-    #[test]
-    fn maker_trades_reconciles_and_reports_the_seed_gauges() {
-        let cfg = MakerConfig {
-            min_size_policy: MinSizePolicy::Raise,
-            ..MakerConfig::default()
-        };
-        let mut m = maker(cfg);
-        let events = trades(20_000);
-        run_maker_backtest(
-            &mut m,
-            events.into_iter().map(Ok::<_, std::convert::Infallible>),
-        )
-        .unwrap();
-        assert!(m.stats.quote_fills > 0, "the maker traded");
-        assert_eq!(m.stats.fifo_errors, 0);
-        // The FIFO position is exactly the account's base change.
-        let b = m.venue().balances();
-        assert_eq!(
-            b.base.total - "10".parse::<Qty>().unwrap(),
-            m.fifo().inventory()
-        );
-        let s = serde_json::to_value(m.status()).unwrap();
-        for key in [
-            "maker_fifo_realized_quote",
-            "maker_regime_state",
-            "maker_volatility_bps",
-            "maker_trend_down_guard",
-            "maker_pnl_guard_active",
-        ] {
-            assert!(s.get(key).is_some(), "status lacks {key}");
-        }
-    }
-
-    #[test]
-    fn phase_two_quotes_only_the_flattening_side_when_long() {
-        let mut m = maker(MakerConfig {
-            min_size_policy: MinSizePolicy::Raise,
-            ..MakerConfig::default()
-        });
-        // Seed a long position of 0.05 SOL through the FIFO book directly.
-        m.fifo
-            .on_fill(
-                Side::Buy,
-                Price::lit(200, 0),
-                "0.05".parse().unwrap(),
-                Quote::ZERO,
-                Timestamp::from_secs(1),
-            )
-            .unwrap();
-        m.on_market(Price::lit(200, 0), Timestamp::from_secs(1_760_000_000));
-        assert!(
-            !m.resting.contains_key(&Side::Buy),
-            "no bid while long beyond 0.01"
-        );
-        assert!(m.resting.contains_key(&Side::Sell), "the ask flattens");
-    }
-}
+mod tests;

@@ -238,8 +238,13 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let reader = open_data(&args.data)?;
     let name = args.data.display().to_string();
     if args.strategy == Strategy::Maker {
-        let r =
-            crate::commands::maker::run_maker(&cfg, vec![name], reader, args.out.report.is_some())?;
+        let r = crate::commands::maker::run_maker(
+            &cfg,
+            vec![name],
+            reader,
+            args.out.journal.as_deref(),
+            args.out.report.is_some(),
+        )?;
         if let Some(path) = &args.out.json {
             write_output(path, &(serde_json::to_string_pretty(&r.summary)? + "\n"))?;
         }
@@ -305,7 +310,7 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
                 serde_json::to_value(run_engine(&cfg, files, reader, None, false, true)?.summary)?
             }
             Strategy::Maker => serde_json::to_value(
-                crate::commands::maker::run_maker(&cfg, files, reader, false)?.summary,
+                crate::commands::maker::run_maker(&cfg, files, reader, None, false)?.summary,
             )?,
         };
         results.push(summary);

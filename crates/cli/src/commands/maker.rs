@@ -7,17 +7,22 @@
 //! the maker's own fills.
 
 use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
 use flywheel_core::Ratio;
+use flywheel_engine::journal::JsonLines;
+use flywheel_engine::maker_journal::MakerSink;
 use flywheel_engine::maker_run::{
     run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
 };
 use flywheel_engine::report::{esc, LineChart, Series};
 use flywheel_engine::summary::{BalanceSide, BalancesSummary, DataSummary, RunSummary};
 use flywheel_marketdata::MarketEvent;
-use flywheel_venue::{SimExchange, Venue};
+use flywheel_venue::{Balances, SimExchange, Venue};
 use serde::Serialize;
 
 use crate::config_file::FlywheelConfig;
@@ -54,11 +59,12 @@ pub struct MakerResult {
     pub html: Option<String>,
 }
 
-/// Run the maker over `events`.
+/// Run the maker over `events`, writing its journal (JSON lines) to `journal` if given.
 pub fn run_maker<E: std::fmt::Display>(
     cfg: &FlywheelConfig,
     files: Vec<String>,
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    journal: Option<&Path>,
     want_report: bool,
 ) -> anyhow::Result<MakerResult> {
     let mut inst = cfg
@@ -70,7 +76,36 @@ pub fn run_maker<E: std::fmt::Display>(
     let start = cfg.backtest.start_balances();
     let sim = SimExchange::new(inst, cfg.venue.sim(), start)
         .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))?;
-    let mut maker = MakerEngine::new(cfg.maker.clone(), cfg.hedger.clone(), sim);
+    let (maker, hedger) = (cfg.maker.clone(), cfg.hedger.clone());
+    match journal {
+        Some(path) => {
+            let file = File::create(path)
+                .with_context(|| format!("cannot create journal {}", path.display()))?;
+            let sink = JsonLines::new(BufWriter::with_capacity(1 << 20, file));
+            let engine = MakerEngine::with_journal(maker, hedger, sim, sink);
+            let (result, engine) = drive(engine, files, events, start, want_report)?;
+            engine
+                .finish_journal()
+                .finish()
+                .with_context(|| format!("cannot write journal {}", path.display()))?;
+            Ok(result)
+        }
+        None => {
+            let engine = MakerEngine::new(maker, hedger, sim);
+            Ok(drive(engine, files, events, start, want_report)?.0)
+        }
+    }
+}
+
+/// Run `maker` over `events` and build its summary (and report); hands the engine back so
+/// the caller can close its journal.
+fn drive<J: MakerSink, E: std::fmt::Display>(
+    mut maker: MakerEngine<SimExchange, J>,
+    files: Vec<String>,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    start: Balances,
+    want_report: bool,
+) -> anyhow::Result<(MakerResult, MakerEngine<SimExchange, J>)> {
     let started = Instant::now();
     let data = run_maker_backtest(&mut maker, events).map_err(|e| anyhow::anyhow!("{e}"))?;
     let wall = started.elapsed().as_secs_f64();
@@ -121,7 +156,7 @@ pub fn run_maker<E: std::fmt::Display>(
         },
     };
     let html = want_report.then(|| render(&summary, maker.samples()));
-    Ok(MakerResult { summary, html })
+    Ok((MakerResult { summary, html }, maker))
 }
 
 /// A self-contained report: the summary as a table, and inventory, spread and guard charts.

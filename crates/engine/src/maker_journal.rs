@@ -1,0 +1,108 @@
+//! The maker's journal: each quote decision (with the seed's gauges), placement, cancel,
+//! reject, fill and order end as one typed record, plus the final status snapshot.
+//!
+//! Like the grid's journal, records carry engine time only, so the same data and config
+//! give a byte-identical journal. The sinks are the grid's ([`NoJournal`], [`JsonLines`]).
+
+use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
+use flywheel_maker::QuoteDecision;
+use flywheel_venue::OrderKind;
+use serde::Serialize;
+
+use crate::journal::{JsonLines, NoJournal};
+use crate::maker_run::MakerStatus;
+
+/// What an order of the maker is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MakerRole {
+    /// A quote on one side of the book.
+    Quote(Side),
+    /// The hedger's post-only order at mid ± `passive_offset_bps`.
+    HedgePassive,
+    /// The hedger's IOC order within the slippage cap.
+    HedgeIoc,
+}
+
+/// One maker journal line.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MakerRecord<'a> {
+    /// A run of the quote function: both sides (price and size, or the suppression reason)
+    /// and the telemetry (`maker_volatility_bps`, `maker_regime_state`, …).
+    Quote {
+        ts: Timestamp,
+        mid: Price,
+        inventory: Qty,
+        decision: &'a QuoteDecision,
+    },
+    Placed {
+        ts: Timestamp,
+        txid: &'a str,
+        role: MakerRole,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        order: OrderKind,
+    },
+    PlaceRejected {
+        ts: Timestamp,
+        role: MakerRole,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        reason: &'a str,
+    },
+    Cancelled {
+        ts: Timestamp,
+        txid: &'a str,
+    },
+    /// An execution with the FIFO position and realized PnL right after it.
+    Fill {
+        ts: Timestamp,
+        txid: &'a str,
+        role: Option<MakerRole>,
+        side: Side,
+        price: Price,
+        qty: Qty,
+        fee: Quote,
+        leaves: Qty,
+        inventory: Qty,
+        fifo_realized: Quote,
+    },
+    /// The venue ended an order (fully filled, cancelled, expired IOC or rejected).
+    Done {
+        ts: Timestamp,
+        txid: &'a str,
+        role: MakerRole,
+        filled: Qty,
+    },
+    /// The status snapshot at the end of a run.
+    Status {
+        ts: Timestamp,
+        status: &'a MakerStatus,
+    },
+}
+
+/// Receives maker journal records.
+pub trait MakerSink {
+    /// Whether records are wanted at all (lets the engine skip building them).
+    fn enabled(&self) -> bool;
+    fn record(&mut self, rec: &MakerRecord<'_>);
+}
+
+impl MakerSink for NoJournal {
+    fn enabled(&self) -> bool {
+        false
+    }
+    fn record(&mut self, _: &MakerRecord<'_>) {}
+}
+
+impl<W: std::io::Write> MakerSink for JsonLines<W> {
+    fn enabled(&self) -> bool {
+        self.healthy()
+    }
+    fn record(&mut self, rec: &MakerRecord<'_>) {
+        self.write_line(rec);
+    }
+}
