@@ -8,12 +8,8 @@
 use flywheel_core::{FixedError, Qty, Quote, Ratio};
 use serde::{Deserialize, Serialize};
 
-/// One problem with a configuration value (the section prefix is added by the caller).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub key: &'static str,
-    pub message: &'static str,
-}
+/// One problem with a value (the section prefix is added by the caller).
+pub use flywheel_core::ConfigProblem as Problem;
 
 /// Safety margin (percent) the ranger's exit keeps above the round-trip maker fee.
 pub const RANGER_FEE_MARGIN_PCT: Ratio = Ratio::lit(20, 2);

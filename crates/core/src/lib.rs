@@ -4,12 +4,14 @@
 //! This crate has no I/O and no clock: it is shared by every pure core (grid reducer,
 //! governor, allocator, maker) and by the shells around them.
 
+pub mod config_problem;
 pub mod fixed;
 pub mod instrument;
 pub mod money;
 pub mod side;
 pub mod time;
 
+pub use config_problem::ConfigProblem;
 pub use fixed::{Fixed, FixedError, Rounding};
 pub use instrument::{Instrument, InstrumentError, Liquidity};
 pub use money::{Price, Qty, Quote, Ratio};

@@ -7,11 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// One problem with a value (the section prefix is added by the caller).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub key: &'static str,
-    pub message: &'static str,
-}
+pub use flywheel_core::ConfigProblem as Problem;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

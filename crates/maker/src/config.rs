@@ -25,11 +25,7 @@ mod validate;
 pub use docs::MAKER_CONFIG_DOCS;
 
 /// One problem with a value (the section prefix is added by the caller).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub key: &'static str,
-    pub message: &'static str,
-}
+pub use flywheel_core::ConfigProblem as Problem;
 
 /// What to do when the multipliers leave a side's size below the venue minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
