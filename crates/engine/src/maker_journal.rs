@@ -53,9 +53,11 @@ pub enum MakerRecord<'a> {
         qty: Qty,
         reason: &'a str,
     },
+    /// A cancel the venue accepted; the order's `done` follows when the venue reports it.
     Cancelled {
         ts: Timestamp,
         txid: &'a str,
+        role: Option<MakerRole>,
     },
     /// An execution with the FIFO position and realized PnL right after it.
     Fill {

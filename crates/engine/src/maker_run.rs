@@ -380,8 +380,11 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         if self.venue.cancel(txid, self.now).is_ok() {
             self.stats.orders_cancelled += 1;
             if self.journal.enabled() {
-                self.journal
-                    .record(&MakerRecord::Cancelled { ts: self.now, txid });
+                self.journal.record(&MakerRecord::Cancelled {
+                    ts: self.now,
+                    txid,
+                    role: self.tracks.get(txid).map(|t| t.role),
+                });
             }
         }
     }

@@ -186,3 +186,105 @@ fn the_journal_is_deterministic() {
     assert!(!a.is_empty());
     assert!(a == b, "same data and config give a byte-identical journal");
 }
+
+/// Trades at a flat 200.000 every 250 ms from `t0` for `secs` seconds: nothing crosses a
+/// resting post-only order, so only the hedger's IOC can trade.
+fn flat_trades(t0: i64, secs: i64) -> Vec<MarketEvent> {
+    (0..secs * 4)
+        .map(|i| {
+            MarketEvent::Trade(flywheel_marketdata::Trade {
+                ts: Timestamp::from_millis(t0 * 1000 + 250 * i),
+                price: Price::lit(200, 0),
+                qty: "5".parse().unwrap(),
+                taker_side: None,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
+    let cfg = MakerConfig {
+        min_size_policy: MinSizePolicy::Raise,
+        ..MakerConfig::default()
+    };
+    let venue = sim(&cfg);
+    let mut m = MakerEngine::with_journal(
+        cfg,
+        HedgerConfig::default(),
+        venue,
+        crate::journal::JsonLines::new(Vec::new()),
+    );
+    let t0 = 1_760_000_000;
+    // A long of 0.1 SOL, above the 0.010 trigger; the passive clip cannot fill on flat prints.
+    m.fifo
+        .on_fill(
+            Side::Buy,
+            Price::lit(200, 0),
+            "0.1".parse().unwrap(),
+            Quote::ZERO,
+            Timestamp::from_secs(t0),
+        )
+        .unwrap();
+    run_maker_backtest(
+        &mut m,
+        flat_trades(t0, 10)
+            .into_iter()
+            .map(Ok::<_, std::convert::Infallible>),
+    )
+    .unwrap();
+    let c = m.hedger().counters.clone();
+    assert_eq!(
+        c.passive_fills, 0,
+        "flat prints never reach the passive sell"
+    );
+    assert_eq!(c.aggressive_fills, 1, "{c:?}");
+    // One clip of the venue minimum (0.061, above the 0.03 max clip but ≤ |inventory|);
+    // the 0.039 left is below the minimum, so further clips are skipped, not rejected.
+    assert_eq!(m.fifo().inventory(), "0.039".parse::<Qty>().unwrap());
+    assert!(c.skipped_below_minimum > 0, "{c:?}");
+    assert!(
+        m.stats.rejected.is_empty(),
+        "no order was rejected: {:?}",
+        m.stats.rejected
+    );
+    // The journal shows the sequence: passive placed, cancelled, IOC placed and filled.
+    let text = String::from_utf8(m.finish_journal().into_inner().unwrap()).unwrap();
+    let hedge: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| {
+            let role = &r["role"];
+            role == "hedge_passive" || role == "hedge_ioc"
+        })
+        .collect();
+    let steps: Vec<String> = hedge
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r["kind"].as_str().unwrap(),
+                r["role"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let first_ioc = steps
+        .iter()
+        .position(|s| s == "placed:hedge_ioc")
+        .expect("an IOC");
+    assert_eq!(steps[0], "placed:hedge_passive", "{steps:?}");
+    assert!(
+        steps[..first_ioc].contains(&"cancelled:hedge_passive".to_string()),
+        "the passive order is cancelled before the IOC: {steps:?}"
+    );
+    assert!(
+        steps[first_ioc..].contains(&"fill:hedge_ioc".to_string()),
+        "the IOC fills at the flat print: {steps:?}"
+    );
+    let passive_at = hedge[0]["ts"].as_i64().unwrap();
+    let ioc_at = hedge[first_ioc]["ts"].as_i64().unwrap();
+    assert!(
+        ioc_at - passive_at >= 500,
+        "the passive order had its 0.5 s: {passive_at} → {ioc_at}"
+    );
+}
