@@ -47,6 +47,8 @@ pub struct MakerStats {
     pub rejected: BTreeMap<String, u64>,
     pub quote_fills: u64,
     pub refreshes: u64,
+    /// Refreshes where the venue minimum decided a side (`size_floor_bound`).
+    pub floor_bound_refreshes: u64,
     pub kept: u64,
     /// Time-weighted inventory figures.
     pub within_0_01_ms: i64,
@@ -213,6 +215,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             jitter: 0.0,
         };
         let decision = self.state.step(&self.cfg, &input);
+        if decision.telemetry.size_floor_bound {
+            self.stats.floor_bound_refreshes += 1;
+        }
         if self.journal.enabled() {
             self.journal.record(&MakerRecord::Quote {
                 ts: self.now,

@@ -125,6 +125,7 @@ impl SideQuote {
             SideQuote::Quote { .. } => None,
         }
     }
+    /// Quoted at the venue minimum, raised from a smaller size.
     pub fn floor_bound(&self) -> bool {
         matches!(
             *self,
@@ -133,6 +134,11 @@ impl SideQuote {
                 ..
             }
         )
+    }
+    /// The venue minimum decided this side: raised to it, or suppressed because the
+    /// minimum would have grown |inventory|.
+    pub fn minimum_bound(&self) -> bool {
+        self.floor_bound() || self.reason() == Some(SuppressReason::BelowVenueMinimum)
     }
 }
 
@@ -171,7 +177,8 @@ pub struct MakerTelemetry {
     /// Quoted sizes (0 when suppressed).
     pub bid_size: Qty,
     pub ask_size: Qty,
-    /// A quoted side was raised to the venue minimum.
+    /// A side was raised to the venue minimum, or suppressed because quoting the minimum
+    /// would have grown |inventory| (the multipliers wanted less than the venue allows).
     pub size_floor_bound: bool,
 }
 
@@ -336,7 +343,7 @@ impl MakerState {
         let ask = ctx.decide(Side::Sell, ask_px);
         telemetry.bid_size = bid.order().map_or(Qty::ZERO, |(_, q)| q);
         telemetry.ask_size = ask.order().map_or(Qty::ZERO, |(_, q)| q);
-        telemetry.size_floor_bound = bid.floor_bound() || ask.floor_bound();
+        telemetry.size_floor_bound = bid.minimum_bound() || ask.minimum_bound();
         QuoteDecision {
             bid,
             ask,

@@ -283,9 +283,12 @@ fn venue_minimum_handling_both_ways() {
     for (name, cfg, inv, bid, ask) in cases {
         let d = MakerState::new().quote(cfg, &input("100", inv));
         assert_eq!((d.bid, d.ask), (bid, ask), "case {name}");
+        let bound = |q: &SideQuote| {
+            q.floor_bound() || *q == SideQuote::Suppressed(SuppressReason::BelowVenueMinimum)
+        };
         assert_eq!(
             d.telemetry.size_floor_bound,
-            d.bid.floor_bound() || d.ask.floor_bound(),
+            bound(&d.bid) || bound(&d.ask),
             "case {name}"
         );
     }

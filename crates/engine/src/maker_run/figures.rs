@@ -22,6 +22,9 @@ pub struct MakerFigures {
     pub pnl_guard_activations_per_hour: f64,
     pub hedger: HedgerFigures,
     pub quote_fills: u64,
+    /// Share of quote refreshes where the venue minimum, not the multipliers, decided a
+    /// side's size (raised to it or suppressed), percent.
+    pub pct_refreshes_floor_bound: f64,
     pub suppressed: BTreeMap<String, u64>,
     pub telemetry: Option<MakerTelemetry>,
 }
@@ -78,6 +81,11 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
                 fees_quote: c.fees,
             },
             quote_fills: self.stats.quote_fills,
+            pct_refreshes_floor_bound: if self.stats.refreshes > 0 {
+                100.0 * self.stats.floor_bound_refreshes as f64 / self.stats.refreshes as f64
+            } else {
+                0.0
+            },
             suppressed: self.stats.suppressed.clone(),
             telemetry: self.telemetry.clone(),
         }
@@ -97,6 +105,9 @@ pub struct MakerStatus {
     pub unrealized_quote: Quote,
     pub bid_size: Option<Qty>,
     pub ask_size: Option<Qty>,
+    /// The venue minimum decided a side in the last quote decision (raised to it, or
+    /// suppressed because the minimum would have grown |inventory|).
+    pub size_floor_bound: bool,
     pub hedger_volume_base: Qty,
     pub hedger_fees_quote: Quote,
     pub hedger_passive_fills: u64,
@@ -124,6 +135,7 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
             unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
             bid_size: size(Side::Buy),
             ask_size: size(Side::Sell),
+            size_floor_bound: t.is_some_and(|t| t.size_floor_bound),
             hedger_volume_base: c.volume,
             hedger_fees_quote: c.fees,
             hedger_passive_fills: c.passive_fills,

@@ -102,6 +102,7 @@ fn maker_trades_reconciles_and_reports_the_seed_gauges() {
         "maker_volatility_bps",
         "maker_trend_down_guard",
         "maker_pnl_guard_active",
+        "size_floor_bound",
     ] {
         assert!(s.get(key).is_some(), "status lacks {key}");
     }
