@@ -289,3 +289,64 @@ fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
         "the passive order had its 0.5 s: {passive_at} → {ioc_at}"
     );
 }
+
+#[test]
+fn hedger_emergency_starts_after_eight_seconds_of_blocked_quoting() {
+    // A 1 bps price band suppresses both quotes (each sits ~4.5 bps from mid): quoting is
+    // blocked from the first refresh while a 1 SOL long waits to be hedged.
+    let cfg = MakerConfig {
+        min_size_policy: MinSizePolicy::Raise,
+        price_band_bps: 1.0,
+        ..MakerConfig::default()
+    };
+    let mut m = maker(cfg);
+    let t0 = 1_760_000_000;
+    m.fifo
+        .on_fill(
+            Side::Buy,
+            Price::lit(200, 0),
+            "1".parse().unwrap(),
+            Quote::ZERO,
+            Timestamp::from_secs(t0),
+        )
+        .unwrap();
+    let all = flat_trades(t0, 14);
+    let run = |m: &mut MakerEngine<SimExchange>, events: &[MarketEvent]| {
+        run_maker_backtest(
+            m,
+            events
+                .iter()
+                .cloned()
+                .map(Ok::<_, std::convert::Infallible>),
+        )
+        .unwrap();
+    };
+    // Up to 7.75 s after the block began: ordinary clips only.
+    run(&mut m, &all[..32]);
+    assert!(m
+        .telemetry()
+        .is_some_and(|t| t.bid_size.is_zero() && t.ask_size.is_zero()));
+    let before = m.hedger().counters.clone();
+    assert_eq!(before.emergency_orders, 0, "{before:?}");
+    assert!(
+        before.aggressive_fills > 0,
+        "the ordinary hedger clipped: {before:?}"
+    );
+    // From 8 s on, emergency: clips every 0.5 s instead of every 2 s.
+    run(&mut m, &all[32..]);
+    let after = m.hedger().counters.clone();
+    assert!(after.emergency_orders > 0, "{after:?}");
+    let rate_before = before.aggressive_fills as f64 / 8.0;
+    let rate_after = (after.aggressive_fills - before.aggressive_fills) as f64 / 6.0;
+    assert!(
+        rate_after > 2.0 * rate_before,
+        "emergency clips faster: {rate_before}/s before, {rate_after}/s after"
+    );
+    // Every clip is reduce-only: the long only shrinks and never flips.
+    let inv = m.fifo().inventory();
+    assert!(
+        inv.is_positive() && inv < "1".parse::<Qty>().unwrap(),
+        "{inv:?}"
+    );
+    assert!(m.stats.rejected.is_empty(), "{:?}", m.stats.rejected);
+}
