@@ -1,11 +1,14 @@
 //! Runtime tests of the maker: trading and reconciliation, Phase 2 asymmetry, the journal.
 
-use flywheel_core::{Price, Ratio, Timestamp};
+use std::convert::Infallible;
+
+use flywheel_core::{Price, Ratio, Rounding, Timestamp};
 use flywheel_maker::{HedgerConfig, MakerConfig, MinSizePolicy};
 use flywheel_venue::{Balances, SimExchange, Venue};
 
 use super::*;
 use crate::config::BacktestConfig;
+use crate::journal::JsonLines;
 
 fn sim(cfg: &MakerConfig) -> SimExchange {
     let mut inst = cfg.instrument("SOL/USD").unwrap();
@@ -18,36 +21,68 @@ fn sim(cfg: &MakerConfig) -> SimExchange {
     SimExchange::new(inst, Default::default(), start).unwrap()
 }
 
+/// The seed's defaults with sizes below the venue minimum raised to it (so quotes trade).
+fn raise() -> MakerConfig {
+    MakerConfig {
+        min_size_policy: MinSizePolicy::Raise,
+        ..MakerConfig::default()
+    }
+}
+
 fn maker(cfg: MakerConfig) -> MakerEngine<SimExchange> {
     let venue = sim(&cfg);
     MakerEngine::new(cfg, HedgerConfig::default(), venue)
 }
 
-/// Run the `raise` maker over `n` synthetic trades with a JSON-lines journal in memory.
-fn journaled_run(n: usize) -> (Vec<u8>, Qty, Quote, u64) {
-    let cfg = MakerConfig {
-        min_size_policy: MinSizePolicy::Raise,
-        ..MakerConfig::default()
-    };
+type Journaled = MakerEngine<SimExchange, JsonLines<Vec<u8>>>;
+
+/// A maker with a JSON-lines journal in memory.
+fn journaled(cfg: MakerConfig) -> Journaled {
     let venue = sim(&cfg);
-    let mut m = MakerEngine::with_journal(
+    MakerEngine::with_journal(
         cfg,
         HedgerConfig::default(),
         venue,
-        crate::journal::JsonLines::new(Vec::new()),
-    );
-    run_maker_backtest(
-        &mut m,
-        trades(n).into_iter().map(Ok::<_, std::convert::Infallible>),
+        JsonLines::new(Vec::new()),
     )
-    .unwrap();
+}
+
+/// Close the journal and return its text.
+fn journal_text(m: Journaled) -> String {
+    String::from_utf8(m.finish_journal().into_inner().unwrap()).unwrap()
+}
+
+fn run<J: MakerSink>(m: &mut MakerEngine<SimExchange, J>, events: &[MarketEvent]) {
+    run_maker_backtest(m, events.iter().cloned().map(Ok::<_, Infallible>)).unwrap();
+}
+
+/// Put a long of `qty` SOL bought at 200 into the FIFO book directly.
+fn seed_long<J: MakerSink>(m: &mut MakerEngine<SimExchange, J>, qty: &str, at: Timestamp) {
+    let qty = qty.parse().unwrap();
+    m.fifo
+        .on_fill(Side::Buy, Price::lit(200, 0), qty, Quote::ZERO, at)
+        .unwrap();
+}
+
+/// Run the `raise` maker over `n` synthetic trades with a journal.
+fn journaled_run(n: usize) -> (String, Qty, Quote, u64) {
+    let mut m = journaled(raise());
+    run(&mut m, &trades(n));
     let (inv, realized, placed) = (
         m.fifo().inventory(),
         m.fifo().realized(),
         m.stats.orders_placed,
     );
-    let sink = m.finish_journal();
-    (sink.into_inner().unwrap(), inv, realized, placed)
+    (journal_text(m), inv, realized, placed)
+}
+
+fn trade(ts: Timestamp, price: Price) -> MarketEvent {
+    MarketEvent::Trade(flywheel_marketdata::Trade {
+        ts,
+        price,
+        qty: "5".parse().unwrap(),
+        taker_side: None,
+    })
 }
 
 /// A seeded synthetic SOL path around 200 with trades every 2 s.
@@ -61,32 +96,19 @@ fn trades(n: usize) -> Vec<MarketEvent> {
                 .wrapping_add(1442695040888963407);
             let r = ((x >> 33) as f64 / (1u64 << 31) as f64) - 0.5;
             p *= 1.0 + r * 0.0008;
-            MarketEvent::Trade(flywheel_marketdata::Trade {
-                ts: Timestamp::from_secs(1_760_000_000 + 2 * i as i64),
-                price: Price::from_f64(p, flywheel_core::Rounding::HalfEven)
-                    .unwrap()
-                    .round_dp(3, flywheel_core::Rounding::HalfEven)
-                    .unwrap(),
-                qty: "5".parse().unwrap(),
-                taker_side: None,
-            })
+            let price = Price::from_f64(p, Rounding::HalfEven)
+                .unwrap()
+                .round_dp(3, Rounding::HalfEven)
+                .unwrap();
+            trade(Timestamp::from_secs(1_760_000_000 + 2 * i as i64), price)
         })
         .collect()
 }
 
 #[test]
 fn maker_trades_reconciles_and_reports_the_seed_gauges() {
-    let cfg = MakerConfig {
-        min_size_policy: MinSizePolicy::Raise,
-        ..MakerConfig::default()
-    };
-    let mut m = maker(cfg);
-    let events = trades(20_000);
-    run_maker_backtest(
-        &mut m,
-        events.into_iter().map(Ok::<_, std::convert::Infallible>),
-    )
-    .unwrap();
+    let mut m = maker(raise());
+    run(&mut m, &trades(20_000));
     assert!(m.stats.quote_fills > 0, "the maker traded");
     assert_eq!(m.stats.fifo_errors, 0);
     // The FIFO position is exactly the account's base change.
@@ -110,20 +132,8 @@ fn maker_trades_reconciles_and_reports_the_seed_gauges() {
 
 #[test]
 fn phase_two_quotes_only_the_flattening_side_when_long() {
-    let mut m = maker(MakerConfig {
-        min_size_policy: MinSizePolicy::Raise,
-        ..MakerConfig::default()
-    });
-    // Seed a long position of 0.05 SOL through the FIFO book directly.
-    m.fifo
-        .on_fill(
-            Side::Buy,
-            Price::lit(200, 0),
-            "0.05".parse().unwrap(),
-            Quote::ZERO,
-            Timestamp::from_secs(1),
-        )
-        .unwrap();
+    let mut m = maker(raise());
+    seed_long(&mut m, "0.05", Timestamp::from_secs(1));
     m.on_market(Price::lit(200, 0), Timestamp::from_secs(1_760_000_000));
     assert!(
         !m.resting.contains_key(&Side::Buy),
@@ -134,8 +144,7 @@ fn phase_two_quotes_only_the_flattening_side_when_long() {
 
 #[test]
 fn the_journal_records_decisions_orders_fills_and_the_final_status() {
-    let (bytes, inventory, realized, placed) = journaled_run(5_000);
-    let text = String::from_utf8(bytes).unwrap();
+    let (text, inventory, realized, placed) = journaled_run(5_000);
     let lines: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str(l).expect("each journal line is JSON"))
@@ -193,47 +202,21 @@ fn the_journal_is_deterministic() {
 fn flat_trades(t0: i64, secs: i64) -> Vec<MarketEvent> {
     (0..secs * 4)
         .map(|i| {
-            MarketEvent::Trade(flywheel_marketdata::Trade {
-                ts: Timestamp::from_millis(t0 * 1000 + 250 * i),
-                price: Price::lit(200, 0),
-                qty: "5".parse().unwrap(),
-                taker_side: None,
-            })
+            trade(
+                Timestamp::from_millis(t0 * 1000 + 250 * i),
+                Price::lit(200, 0),
+            )
         })
         .collect()
 }
 
 #[test]
 fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
-    let cfg = MakerConfig {
-        min_size_policy: MinSizePolicy::Raise,
-        ..MakerConfig::default()
-    };
-    let venue = sim(&cfg);
-    let mut m = MakerEngine::with_journal(
-        cfg,
-        HedgerConfig::default(),
-        venue,
-        crate::journal::JsonLines::new(Vec::new()),
-    );
+    let mut m = journaled(raise());
     let t0 = 1_760_000_000;
     // A long of 0.1 SOL, above the 0.010 trigger; the passive clip cannot fill on flat prints.
-    m.fifo
-        .on_fill(
-            Side::Buy,
-            Price::lit(200, 0),
-            "0.1".parse().unwrap(),
-            Quote::ZERO,
-            Timestamp::from_secs(t0),
-        )
-        .unwrap();
-    run_maker_backtest(
-        &mut m,
-        flat_trades(t0, 10)
-            .into_iter()
-            .map(Ok::<_, std::convert::Infallible>),
-    )
-    .unwrap();
+    seed_long(&mut m, "0.1", Timestamp::from_secs(t0));
+    run(&mut m, &flat_trades(t0, 10));
     let c = m.hedger().counters.clone();
     assert_eq!(
         c.passive_fills, 0,
@@ -250,7 +233,7 @@ fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
         m.stats.rejected
     );
     // The journal shows the sequence: passive placed, cancelled, IOC placed and filled.
-    let text = String::from_utf8(m.finish_journal().into_inner().unwrap()).unwrap();
+    let text = journal_text(m);
     let hedge: Vec<serde_json::Value> = text
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
@@ -294,33 +277,13 @@ fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
 fn hedger_emergency_starts_after_eight_seconds_of_blocked_quoting() {
     // A 1 bps price band suppresses both quotes (each sits ~4.5 bps from mid): quoting is
     // blocked from the first refresh while a 1 SOL long waits to be hedged.
-    let cfg = MakerConfig {
-        min_size_policy: MinSizePolicy::Raise,
+    let mut m = maker(MakerConfig {
         price_band_bps: 1.0,
-        ..MakerConfig::default()
-    };
-    let mut m = maker(cfg);
+        ..raise()
+    });
     let t0 = 1_760_000_000;
-    m.fifo
-        .on_fill(
-            Side::Buy,
-            Price::lit(200, 0),
-            "1".parse().unwrap(),
-            Quote::ZERO,
-            Timestamp::from_secs(t0),
-        )
-        .unwrap();
+    seed_long(&mut m, "1", Timestamp::from_secs(t0));
     let all = flat_trades(t0, 14);
-    let run = |m: &mut MakerEngine<SimExchange>, events: &[MarketEvent]| {
-        run_maker_backtest(
-            m,
-            events
-                .iter()
-                .cloned()
-                .map(Ok::<_, std::convert::Infallible>),
-        )
-        .unwrap();
-    };
     // Up to 7.75 s after the block began: ordinary clips only.
     run(&mut m, &all[..32]);
     assert!(m
