@@ -529,17 +529,6 @@ impl Churners {
         }
     }
 
-    fn route(&mut self, key: OrderKey) -> Result<&mut Churner, AncillaryError> {
-        let not_live = AncillaryError::NotLive {
-            got: key,
-            live: None,
-        };
-        let Owner::Churner(slot) = key.owner else {
-            return Err(not_live);
-        };
-        self.by_slot.get_mut(&slot).ok_or(not_live)
-    }
-
     pub fn on_fill(
         &mut self,
         cfg: &ChurnerConfig,
@@ -548,12 +537,7 @@ impl Churners {
         key: OrderKey,
         fill: &Fill,
     ) -> Result<Reaction, AncillaryError> {
-        let mut pool = self.pool.clone();
-        let out = self
-            .route(key)?
-            .on_fill(cfg, inst, market, &mut pool, key, fill)?;
-        self.pool = pool;
-        Ok(out)
+        self.routed(key, |c, pool| c.on_fill(cfg, inst, market, pool, key, fill))
     }
 
     pub fn on_cancelled(
@@ -563,12 +547,7 @@ impl Churners {
         key: OrderKey,
         now: Timestamp,
     ) -> Result<Reaction, AncillaryError> {
-        let mut pool = self.pool.clone();
-        let out = self
-            .route(key)?
-            .on_cancelled(cfg, inst, &mut pool, key, now)?;
-        self.pool = pool;
-        Ok(out)
+        self.routed(key, |c, pool| c.on_cancelled(cfg, inst, pool, key, now))
     }
 
     pub fn on_rejected(
@@ -578,12 +557,26 @@ impl Churners {
         key: OrderKey,
         now: Timestamp,
     ) -> Result<Reaction, AncillaryError> {
-        let mut pool = self.pool.clone();
-        let out = self
-            .route(key)?
-            .on_rejected(cfg, inst, &mut pool, key, now)?;
-        self.pool = pool;
-        Ok(out)
+        self.routed(key, |c, pool| c.on_rejected(cfg, inst, pool, key, now))
+    }
+
+    /// Hand the order hook to the churner owning `key`, with the shared pool. The
+    /// churner's hooks are all-or-nothing (they work on copies of itself and the pool), so
+    /// an error leaves both unchanged.
+    fn routed(
+        &mut self,
+        key: OrderKey,
+        hook: impl FnOnce(&mut Churner, &mut ReservePool) -> Result<Reaction, AncillaryError>,
+    ) -> Result<Reaction, AncillaryError> {
+        let not_live = AncillaryError::NotLive {
+            got: key,
+            live: None,
+        };
+        let Owner::Churner(slot) = key.owner else {
+            return Err(not_live);
+        };
+        let churner = self.by_slot.get_mut(&slot).ok_or(not_live)?;
+        hook(churner, &mut self.pool)
     }
 
     pub fn live_orders(&self) -> Vec<OrderKey> {

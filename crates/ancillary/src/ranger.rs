@@ -165,11 +165,9 @@ impl Ranger {
         key: OrderKey,
         fill: &Fill,
     ) -> Result<Reaction, AncillaryError> {
-        let rules = rules(cfg, inst)?;
-        let mut next = self.clone();
-        let out = next.trip.on_fill(key, fill, &rules, market, inst)?;
-        *self = next;
-        Ok(out)
+        self.on_trip(cfg, inst, |trip, rules| {
+            trip.on_fill(key, fill, rules, market, inst)
+        })
     }
 
     /// The live order `key` is gone with nothing executed (after our cancel or otherwise).
@@ -180,11 +178,7 @@ impl Ranger {
         key: OrderKey,
         now: Timestamp,
     ) -> Result<Reaction, AncillaryError> {
-        let rules = rules(cfg, inst)?;
-        let mut next = self.clone();
-        let out = next.trip.on_cancelled(key, now, &rules)?;
-        *self = next;
-        Ok(out)
+        self.on_trip(cfg, inst, |trip, rules| trip.on_cancelled(key, now, rules))
     }
 
     /// The venue refused the live order `key`: an entry cools down; an exit is placed again
@@ -196,10 +190,21 @@ impl Ranger {
         key: OrderKey,
         now: Timestamp,
     ) -> Result<Reaction, AncillaryError> {
+        self.on_trip(cfg, inst, |trip, rules| trip.on_rejected(key, now, rules))
+    }
+
+    /// Apply an order hook to a copy of the trip and keep it only on success, so an error
+    /// leaves the ranger unchanged.
+    fn on_trip(
+        &mut self,
+        cfg: &RangerConfig,
+        inst: &Instrument,
+        hook: impl FnOnce(&mut Cycle, &Rules) -> Result<Reaction, AncillaryError>,
+    ) -> Result<Reaction, AncillaryError> {
         let rules = rules(cfg, inst)?;
-        let mut next = self.clone();
-        let out = next.trip.on_rejected(key, now, &rules)?;
-        *self = next;
+        let mut next = self.trip.clone();
+        let out = hook(&mut next, &rules)?;
+        self.trip = next;
         Ok(out)
     }
 }
