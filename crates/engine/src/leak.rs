@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId};
-use flywheel_grid::{add_entry, ModeSource, OrderSizes, Phase, PlaceReason, SlotContext};
+use flywheel_grid::{ModeSource, OrderSizes, Phase};
 use flywheel_venue::Venue;
 use serde::Serialize;
 
@@ -239,47 +239,27 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Clear the degradation of slot `idx` and place its B entry at `size`.
     fn restore_b(&mut self, idx: usize, size: Quote) -> bool {
         self.leak.last_b_budget[idx] = size;
-        let slot = &mut self.slots[idx];
-        let before = (
-            slot.state.long_only,
-            slot.state.short_only,
-            slot.state.mode_source,
-        );
-        slot.state.short_only = false;
-        slot.state.long_only = false;
-        slot.state.mode_source = ModeSource::None;
-        let ctx = SlotContext {
-            cfg: &self.cfg,
-            sticky: slot.sticky,
-            sizes: OrderSizes::both(size),
+        let Some(actions) = self.reopen_entry(idx, TradeId::B, OrderSizes::both(size)) else {
+            return false;
         };
-        match add_entry(&mut slot.state, &ctx, TradeId::B, PlaceReason::AutoRepair) {
-            Ok(actions) => {
-                let now = self.now;
-                self.leak.restored_at[idx] = Some(now);
-                self.leak.record_recovery(now);
-                if self.journal.enabled() {
-                    let slot = self.slots[idx].id;
-                    self.journal.record(&JournalRecord::ModeChange {
-                        ts: now,
-                        slot,
-                        long_only: false,
-                        short_only: false,
-                        why: "b_side_recovery",
-                    });
-                }
-                self.execute(idx, actions, Source::AutoRepair);
-                self.normalize_mode(idx);
-                self.note_degradation(idx);
-                self.validate(idx);
-                !self.slots[idx].state.short_only
-            }
-            Err(_) => {
-                let s = &mut self.slots[idx].state;
-                (s.long_only, s.short_only, s.mode_source) = before;
-                false
-            }
+        let now = self.now;
+        self.leak.restored_at[idx] = Some(now);
+        self.leak.record_recovery(now);
+        if self.journal.enabled() {
+            let slot = self.slots[idx].id;
+            self.journal.record(&JournalRecord::ModeChange {
+                ts: now,
+                slot,
+                long_only: false,
+                short_only: false,
+                why: "b_side_recovery",
+            });
         }
+        self.execute(idx, actions, Source::AutoRepair);
+        self.normalize_mode(idx);
+        self.note_degradation(idx);
+        self.validate(idx);
+        !self.slots[idx].state.short_only
     }
 
     /// Account the loop's balance-degraded slot-time and idle-USD attribution.

@@ -18,7 +18,8 @@
 
 use flywheel_core::{Quote, Ratio, Rounding, TradeId};
 use flywheel_grid::{
-    add_entry, bootstrap_orders, ModeSource, OrderSizes, Phase, PlaceReason, Role, SlotContext,
+    add_entry, bootstrap_orders, Action, ModeSource, OrderSizes, Phase, PlaceReason, Role,
+    SlotContext,
 };
 use flywheel_venue::Venue;
 
@@ -163,29 +164,37 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             sizes.b = sizes.b.max(self.min_b_entry_usd());
         }
         self.leak.last_b_budget[idx] = sizes.b;
+        if let Some(actions) = self.reopen_entry(idx, trade, sizes) {
+            self.execute(idx, actions, Source::AutoRepair);
+            self.normalize_mode(idx);
+            self.validate(idx);
+        }
+    }
+
+    /// Clear slot `idx`'s one-sided mode and ask the reducer for its `trade` entry at
+    /// `sizes` (an auto-repair placement). On refusal the mode is put back and `None`
+    /// returned, so the slot is exactly as it was.
+    pub(crate) fn reopen_entry(
+        &mut self,
+        idx: usize,
+        trade: TradeId,
+        sizes: OrderSizes,
+    ) -> Option<Vec<Action>> {
         let slot = &mut self.slots[idx];
-        let before = (
-            slot.state.long_only,
-            slot.state.short_only,
-            slot.state.mode_source,
-        );
-        slot.state.long_only = false;
-        slot.state.short_only = false;
-        slot.state.mode_source = ModeSource::None;
+        let s = &mut slot.state;
+        let before = (s.long_only, s.short_only, s.mode_source);
+        (s.long_only, s.short_only, s.mode_source) = (false, false, ModeSource::None);
         let ctx = SlotContext {
             cfg: &self.cfg,
             sticky: slot.sticky,
             sizes,
         };
         match add_entry(&mut slot.state, &ctx, trade, PlaceReason::AutoRepair) {
-            Ok(actions) => {
-                self.execute(idx, actions, Source::AutoRepair);
-                self.normalize_mode(idx);
-                self.validate(idx);
-            }
+            Ok(actions) => Some(actions),
             Err(_) => {
                 let s = &mut slot.state;
                 (s.long_only, s.short_only, s.mode_source) = before;
+                None
             }
         }
     }
