@@ -2,16 +2,12 @@
 //!
 //! This file only parses the command line and maps results to exit codes: 0 on success,
 //! 1 on an error (printed as `flywheel: error: …`), 2 when clap rejects the command line or
-//! `config check` finds an invalid configuration. The commands live in [`commands`]; the
-//! configuration file and its overrides in [`config_file`], [`overrides`] and [`render`].
-
-mod commands;
-mod config_file;
-mod overrides;
-mod render;
-mod table;
+//! `config check` finds an invalid configuration. The commands, the configuration
+//! file and its overrides live in the `flywheel_cli` library.
 
 use std::process::ExitCode;
+
+use flywheel_cli::commands;
 
 use clap::{Parser, Subcommand};
 

@@ -108,6 +108,7 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
 }
 
 /// One finished run.
+#[derive(Debug)]
 pub struct RunResult {
     pub summary: Summary,
     pub html: Option<String>,

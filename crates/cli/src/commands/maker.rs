@@ -54,6 +54,7 @@ pub struct MakerSummary {
     pub integrity: MakerIntegrity,
 }
 
+#[derive(Debug)]
 pub struct MakerResult {
     pub summary: MakerSummary,
     pub html: Option<String>,
