@@ -10,6 +10,7 @@ pub mod instrument;
 pub mod money;
 pub mod side;
 pub mod time;
+pub mod wide;
 
 pub use config_problem::ConfigProblem;
 pub use fixed::{Fixed, FixedError, Rounding};
@@ -17,3 +18,4 @@ pub use instrument::{Instrument, InstrumentError, Liquidity};
 pub use money::{Price, Qty, Quote, Ratio};
 pub use side::{Side, TradeId};
 pub use time::Timestamp;
+pub use wide::Wide;

@@ -105,6 +105,11 @@ macro_rules! fixed_newtype {
                 write!(f, "{}({})", stringify!($name), self.0)
             }
         }
+        impl From<$name> for crate::wide::Wide {
+            fn from(v: $name) -> crate::wide::Wide {
+                crate::wide::Wide::from(v.0)
+            }
+        }
         impl std::ops::Add for $name {
             type Output = $name;
             fn add(self, o: $name) -> $name {

@@ -385,8 +385,8 @@ mod tests {
                 samples.push(Sample {
                     ts: b.close_time,
                     price: b.close,
-                    equity: quote_of(equity),
-                    realized: quote_of(realized),
+                    equity: quote_of(equity).into(),
+                    realized: quote_of(realized).into(),
                     base: Qty::from_f64(base, Rounding::HalfEven).expect("finite"),
                     quote: quote_of(quote),
                     idle_pct: quote / equity * 100.0,
@@ -403,8 +403,8 @@ mod tests {
         sum.data.events = bs.len() as u64;
         sum.data.first_ts = Some(bs[0].close_time);
         sum.data.last_ts = bs.last().map(|b| b.close_time);
-        sum.pnl.realized_usd = quote_of(realized);
-        sum.pnl.fees_usd = quote_of(fees);
+        sum.pnl.realized_usd = quote_of(realized).into();
+        sum.pnl.fees_usd = quote_of(fees).into();
         sum.pnl.round_trips = fills.iter().filter(|f| !f.buy).count() as u64;
         let (first, last) = (samples[0], samples[samples.len() - 1]);
         sum.pnl.equity_start_usd = first.equity;

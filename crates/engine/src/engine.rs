@@ -636,11 +636,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.leak_account(dt);
         }
         self.last_loop_at = Some(self.now);
-        let equity = bal.quote.total
-            + self
-                .mark
-                .notional(bal.base.total, Rounding::HalfEven)
-                .unwrap_or_default();
+        let equity = crate::stats::equity_at(&bal, self.mark);
         if equity > self.stats.equity_peak {
             self.stats.equity_peak = equity;
         }

@@ -7,7 +7,7 @@
 //! the slots cannot take is journalled as an untracked execution — counted, never dropped
 //! silently — and the balances still reconcile, because they are the venue's.
 
-use flywheel_core::{Quote, Rounding, Side};
+use flywheel_core::{Quote, Rounding, Side, Wide};
 use flywheel_grid::{Event, Fill, OrderRef, RecoveryFill, Role};
 use flywheel_venue::{Venue, VenueEvent};
 
@@ -121,15 +121,16 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         fee: Quote,
         ts: flywheel_core::Timestamp,
     ) {
-        let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
-        self.stats.fees_paid += fee;
+        // Exact in a Wide: a flow total is never cut short by one big fill.
+        let notional = Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
+        self.stats.fees_paid += Wide::from(fee.fixed());
         match side {
             Side::Buy => {
-                self.stats.base_bought += qty;
+                self.stats.base_bought += Wide::from(qty.fixed());
                 self.stats.quote_spent += notional;
             }
             Side::Sell => {
-                self.stats.base_sold += qty;
+                self.stats.base_sold += Wide::from(qty.fixed());
                 self.stats.quote_received += notional;
             }
         }

@@ -59,19 +59,20 @@ pub struct LeakTotals {
     /// Σ over loops of balance-degraded slots × loop length, seconds.
     pub balance_degraded_slot_seconds: i64,
     /// Σ over loops of each attribution field, and the number of loops summed.
-    pub attribution_sum: LeakAttribution,
+    pub attribution_sum: LeakAttributionSum,
     pub attribution_loops: u64,
 }
 
 impl LeakTotals {
-    /// The attribution averaged over the loops.
+    /// The attribution averaged over the loops. A mean is at most the largest per-loop
+    /// value, so it fits a `Quote` (the fallback is unreachable, never a silent zero: it
+    /// saturates at the largest quote).
     pub fn attribution_mean(&self) -> LeakAttribution {
-        let n = Quote::from_int(self.attribution_loops.max(1) as i64).unwrap_or(Quote::lit(1, 0));
-        let avg = |q: Quote| {
-            q.fixed()
-                .div_round(n.fixed(), 9, Rounding::HalfEven)
+        let n = self.attribution_loops.max(1);
+        let avg = |w: flywheel_core::Wide| {
+            w.mean(n)
                 .map(Quote::new)
-                .unwrap_or_default()
+                .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
         };
         let s = &self.attribution_sum;
         LeakAttribution {
@@ -85,6 +86,42 @@ impl LeakTotals {
             l8_floor_inflation: avg(s.l8_floor_inflation),
             unexplained: avg(s.unexplained),
         }
+    }
+}
+
+/// [`LeakAttribution`] summed over loops: [`flywheel_core::Wide`] totals, because a year of
+/// 1-second loops at 10 million idle quote is ~3 × 10¹⁴, beyond a single `Quote`.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LeakAttributionSum {
+    pub idle_usd: flywheel_core::Wide,
+    pub l1_blocked_b_entries: flywheel_core::Wide,
+    pub l2_l3_ancillary_profit: flywheel_core::Wide,
+    pub l4_settled_vs_profit_gap: flywheel_core::Wide,
+    pub l5_fee_overshoot: flywheel_core::Wide,
+    pub l6_rounding_residual: flywheel_core::Wide,
+    pub l7_legacy_sizing: flywheel_core::Wide,
+    pub l8_floor_inflation: flywheel_core::Wide,
+    pub unexplained: flywheel_core::Wide,
+}
+
+impl LeakAttributionSum {
+    /// Add one loop's attribution `loops` times (identical loops, e.g. a stale stretch).
+    pub fn add(&mut self, a: &LeakAttribution, loops: u64) {
+        let add = |sum: &mut flywheel_core::Wide, v: Quote| {
+            *sum += flywheel_core::Wide::from(v).times(loops);
+        };
+        add(&mut self.idle_usd, a.idle_usd);
+        add(&mut self.l1_blocked_b_entries, a.l1_blocked_b_entries);
+        add(&mut self.l2_l3_ancillary_profit, a.l2_l3_ancillary_profit);
+        add(
+            &mut self.l4_settled_vs_profit_gap,
+            a.l4_settled_vs_profit_gap,
+        );
+        add(&mut self.l5_fee_overshoot, a.l5_fee_overshoot);
+        add(&mut self.l6_rounding_residual, a.l6_rounding_residual);
+        add(&mut self.l7_legacy_sizing, a.l7_legacy_sizing);
+        add(&mut self.l8_floor_inflation, a.l8_floor_inflation);
+        add(&mut self.unexplained, a.unexplained);
     }
 }
 
@@ -271,16 +308,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.leak.totals.attribution_loops += 1;
         if self.scoreboard.idle_usd.is_positive() {
             let a = self.leak_attribution();
-            let s = &mut self.leak.totals.attribution_sum;
-            s.idle_usd += a.idle_usd;
-            s.l1_blocked_b_entries += a.l1_blocked_b_entries;
-            s.l2_l3_ancillary_profit += a.l2_l3_ancillary_profit;
-            s.l4_settled_vs_profit_gap += a.l4_settled_vs_profit_gap;
-            s.l5_fee_overshoot += a.l5_fee_overshoot;
-            s.l6_rounding_residual += a.l6_rounding_residual;
-            s.l7_legacy_sizing += a.l7_legacy_sizing;
-            s.l8_floor_inflation += a.l8_floor_inflation;
-            s.unexplained += a.unexplained;
+            self.leak.totals.attribution_sum.add(&a, 1);
         }
     }
 
@@ -522,10 +550,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .map(|s| (s.state.total_settled_usd - s.state.total_profit).max(Quote::ZERO))
             .sum();
         let st = &self.stats;
-        let estimated = (st.quote_spent + st.quote_received)
-            .pct_of(self.cfg.maker_fee_pct, Rounding::HalfEven)
-            .unwrap_or_default();
-        let overshoot = (estimated - st.fees_paid).max(Quote::ZERO);
+        let rate = self.cfg.maker_fee_pct.percent().map(|r| r.fixed());
+        let estimated = rate
+            .and_then(|r| (st.quote_spent + st.quote_received).mul_fixed(r, Rounding::HalfEven));
+        // Capped at the idle USD it explains, so it fits a Quote whenever idle does. The
+        // estimate fails only past the i128 range (saturated flows): then nothing is
+        // attributed to fees and the idle USD stays `unexplained`.
+        let overshoot = estimated
+            .map(|e| (e - st.fees_paid).max(flywheel_core::Wide::ZERO))
+            .and_then(|o| o.min(idle.fixed().into()).to_fixed())
+            .map(Quote::new)
+            .unwrap_or(Quote::ZERO);
         let residual: Quote = self.slots.iter().map(|s| s.b_residual_usd).sum();
         let legacy = if quote_first { Quote::ZERO } else { deployable };
         let mut left = idle;

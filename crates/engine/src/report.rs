@@ -675,14 +675,14 @@ pub(crate) mod tests {
                 events_per_s: 12.0,
             },
             pnl: PnlSummary {
-                realized_usd: q("1.5"),
-                fees_usd: q("0.3"),
+                realized_usd: q("1.5").into(),
+                fees_usd: q("0.3").into(),
                 round_trips: 2,
                 wins: 2,
                 losses: 0,
-                max_drawdown_usd: q("0.7"),
-                equity_start_usd: q("100"),
-                equity_end_usd: q("101.2"),
+                max_drawdown_usd: q("0.7").into(),
+                equity_start_usd: q("100").into(),
+                equity_end_usd: q("101.2").into(),
             },
             balances: BalancesSummary {
                 start: side("0", "100"),
@@ -723,10 +723,10 @@ pub(crate) mod tests {
                 recoveries_end: 0,
             },
             flows: crate::summary::FlowsSummary {
-                base_bought: Qty::ZERO,
-                base_sold: Qty::ZERO,
-                quote_spent: Quote::ZERO,
-                quote_received: Quote::ZERO,
+                base_bought: Qty::ZERO.into(),
+                base_sold: Qty::ZERO.into(),
+                quote_spent: Quote::ZERO.into(),
+                quote_received: Quote::ZERO.into(),
             },
             rebalancer: crate::summary::RebalancerSummary {
                 status: flywheel_governor::RebalancerStatus::new(
@@ -789,8 +789,8 @@ pub(crate) mod tests {
             .map(|i| Sample {
                 ts: Timestamp::from_millis(1_700_000_000_000 + 60_000 * i as i64),
                 price: Price::from_raw(100_000_000 + 1_000_000 * (i % 7) as i64),
-                equity: Quote::from_raw(100_000_000_000 + 10_000_000 * i as i64),
-                realized: Quote::from_raw(5_000_000 * i as i64),
+                equity: Quote::from_raw(100_000_000_000 + 10_000_000 * i as i64).into(),
+                realized: Quote::from_raw(5_000_000 * i as i64).into(),
                 base: Qty::from_raw(1_000_000_000 * (i % 3) as i64),
                 quote: Quote::from_raw(99_000_000_000),
                 idle_pct: 10.0 + i as f64,

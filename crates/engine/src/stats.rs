@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Price, Qty, Quote, Timestamp};
+use flywheel_core::{Price, Qty, Quote, Timestamp, Wide};
 use serde::Serialize;
 
 /// Counters of one run.
@@ -26,20 +26,21 @@ pub struct Stats {
     pub round_trips: u64,
     pub wins: u64,
     pub losses: u64,
-    pub realized: Quote,
+    /// Running totals are [`Wide`]: a long run's flows outgrow a single `Fixed`.
+    pub realized: Wide,
     pub released_positions: u64,
     /// Σ of all execution fees (venue side).
-    pub fees_paid: Quote,
-    pub base_bought: Qty,
-    pub base_sold: Qty,
-    pub quote_spent: Quote,
-    pub quote_received: Quote,
+    pub fees_paid: Wide,
+    pub base_bought: Wide,
+    pub base_sold: Wide,
+    pub quote_spent: Wide,
+    pub quote_received: Wide,
     pub short_only_slot_ms: i64,
     pub long_only_slot_ms: i64,
     /// Highest mark-to-market equity seen at a loop.
-    pub equity_peak: Quote,
+    pub equity_peak: Wide,
     /// Largest fall from a previous peak of mark-to-market equity, sampled every loop.
-    pub max_drawdown: Quote,
+    pub max_drawdown: Wide,
     pub idle_ratio_sum: f64,
     pub idle_ratio_samples: u64,
 }
@@ -50,13 +51,25 @@ impl Stats {
     }
 }
 
+/// Mark-to-market equity `quote + base × price`, exact at any price (a [`Wide`], so a
+/// hostile mark can never overflow it into a wrong or zero value).
+pub fn equity_at(b: &flywheel_venue::Balances, price: Price) -> Wide {
+    Wide::from(b.quote.total.fixed())
+        + Wide::product(
+            b.base.total.fixed(),
+            price.fixed(),
+            flywheel_core::Rounding::HalfEven,
+        )
+}
+
 /// One sample of the run's state.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Sample {
     pub ts: Timestamp,
     pub price: Price,
-    pub equity: Quote,
-    pub realized: Quote,
+    /// Valued at a hostile mark, equity can exceed the `Fixed` range: it is a [`Wide`].
+    pub equity: Wide,
+    pub realized: Wide,
     pub base: Qty,
     pub quote: Quote,
     /// Idle USD ratio, percent.

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Price, Qty, Quote, Rounding, Timestamp};
+use flywheel_core::{Price, Qty, Quote, Timestamp, Wide};
 use flywheel_grid::Role;
 use flywheel_venue::{Balances, Venue};
 use serde::Serialize;
@@ -30,17 +30,17 @@ pub struct RunSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct PnlSummary {
     /// Σ net profit of booked round trips (fees of both legs included).
-    pub realized_usd: Quote,
+    pub realized_usd: Wide,
     /// Σ fees paid on every execution.
-    pub fees_usd: Quote,
+    pub fees_usd: Wide,
     pub round_trips: u64,
     pub wins: u64,
     pub losses: u64,
     /// Largest peak-to-trough fall of mark-to-market equity, sampled every loop.
-    pub max_drawdown_usd: Quote,
+    pub max_drawdown_usd: Wide,
     /// Mark-to-market equity (quote + base × last price) at start and end.
-    pub equity_start_usd: Quote,
-    pub equity_end_usd: Quote,
+    pub equity_start_usd: Wide,
+    pub equity_end_usd: Wide,
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -108,11 +108,11 @@ pub struct SlotsSummary {
 /// Gross flows of all executions.
 #[derive(Clone, Debug, Serialize)]
 pub struct FlowsSummary {
-    pub base_bought: Qty,
-    pub base_sold: Qty,
+    pub base_bought: Wide,
+    pub base_sold: Wide,
     /// Quote spent on buys (fees excluded): the USD deployed.
-    pub quote_spent: Quote,
-    pub quote_received: Quote,
+    pub quote_spent: Wide,
+    pub quote_received: Wide,
 }
 
 /// The USD-leak patches over the run.
@@ -215,15 +215,13 @@ impl Summary {
         let st = engine.stats();
         let start = engine.start_balances();
         let end = engine.venue().balances();
-        let reconciled = start.base.total + st.base_bought - st.base_sold == end.base.total
-            && start.quote.total + st.quote_received - st.quote_spent - st.fees_paid
-                == end.quote.total;
+        let w = |v: flywheel_core::Fixed| Wide::from(v);
+        let reconciled = w(start.base.total.fixed()) + st.base_bought - st.base_sold
+            == w(end.base.total.fixed())
+            && w(start.quote.total.fixed()) + st.quote_received - st.quote_spent - st.fees_paid
+                == w(end.quote.total.fixed());
         let mark = engine.mark();
-        let equity = |b: &Balances, p: Price| {
-            b.quote.total
-                + p.notional(b.base.total, Rounding::HalfEven)
-                    .unwrap_or_default()
-        };
+        let equity = crate::stats::equity_at;
         let (halted, halt_reason) = match engine.mode() {
             RunMode::Halted(r) => (true, Some(r.clone())),
             _ => (false, None),

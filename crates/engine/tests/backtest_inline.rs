@@ -183,8 +183,8 @@ fn one_slot_round_trip_exact() {
 
     assert_eq!(s.pnl.round_trips, 1);
     assert_eq!((s.pnl.wins, s.pnl.losses), (1, 0));
-    assert_eq!(s.pnl.realized_usd, usd("0.12511926"));
-    assert_eq!(s.pnl.fees_usd, usd("0.13138674"));
+    assert_eq!(s.pnl.realized_usd, usd("0.12511926").fixed().into());
+    assert_eq!(s.pnl.fees_usd, usd("0.13138674").fixed().into());
     assert_eq!(s.balances.end.base, q("980"));
     assert_eq!(s.balances.end.quote, usd("27.49410926"));
     assert_eq!(s.orders.placed, 4, "B entry, A entry, B exit, A exit");
