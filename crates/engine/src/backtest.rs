@@ -5,6 +5,10 @@
 //! Per market event at time `t`: first every loop due before `t` runs (the engine sees the
 //! world as it was), then the venue matches the event, the engine takes the new mark and
 //! applies the executions. The first loop runs at the first event's time.
+//!
+//! A gap in the data costs O(1): once the mark is stale, every loop up to the next event
+//! would see the same stale mark, so they run as one stretch (`Engine::run_stale_loops`,
+//! identical in effect to running them one by one).
 
 use flywheel_core::{Price, Timestamp};
 use flywheel_marketdata::MarketEvent;
@@ -69,7 +73,8 @@ where
 {
     let interval = i64::try_from(engine.config().loop_interval_sec)
         .unwrap_or(i64::MAX / 2)
-        .saturating_mul(1000);
+        .saturating_mul(1000)
+        .max(1);
     let mut stats = DataStats::default();
     let mut next_loop: Option<Timestamp> = None;
     for ev in events {
@@ -77,6 +82,16 @@ where
         let t = ev.time();
         if let Some(mut due) = next_loop {
             while due < t {
+                if engine.mark_stale_at(due) {
+                    // Every loop from here to the event sees the same stale mark: cross
+                    // the gap at once, however long it is.
+                    let n = (t.millis() - 1 - due.millis()) / interval + 1;
+                    engine.run_stale_loops(due, n as u64, interval);
+                    due = Timestamp::from_millis(
+                        due.millis().saturating_add(n.saturating_mul(interval)),
+                    );
+                    break;
+                }
                 engine.run_loop(due);
                 due = Timestamp::from_millis(due.millis() + interval);
             }

@@ -243,23 +243,56 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.mark
     }
 
-    /// A new market price at `ts`.
+    /// A new market price at `ts`. A price the account cannot be valued at exactly (see
+    /// [`Self::mark_fits`]) is not adopted: the mark keeps its last value, the refusal is
+    /// counted and trading halts with the reason. Upstream, the data sanity filter drops
+    /// such prints before they get here; this is the backstop.
     pub fn on_market(&mut self, price: Price, ts: Timestamp) {
-        if price.is_positive() {
-            self.mark = price;
-            self.mark_at = Some(ts);
-        }
         self.now = self.now.max(ts);
+        if !price.is_positive() {
+            return;
+        }
+        if price != self.mark {
+            if let Err(reason) = self.mark_fits(price) {
+                self.stats.marks_refused += 1;
+                self.halt(&reason);
+                return;
+            }
+            self.mark = price;
+        }
+        self.mark_at = Some(ts);
+    }
+
+    /// Whether every amount a loop forms at `price` stays well inside the exact range:
+    /// the account's base at that price, plus four minimum-size entries per slot, plus the
+    /// quote, with an 8× margin for sums across slots and the runway's 1.5×.
+    fn mark_fits(&self, price: Price) -> Result<(), String> {
+        let bal = self.venue.balances();
+        let slots = u64::try_from(self.slots.len()).unwrap_or(u64::MAX).max(1);
+        let entries = flywheel_core::Wide::product(
+            price.fixed(),
+            self.cfg.min_volume.fixed(),
+            Rounding::Ceil,
+        )
+        .times(4 * slots);
+        let total = crate::stats::equity_at(&bal, price) + entries;
+        let limit = flywheel_core::Wide::from(flywheel_core::Fixed::MAX)
+            .mul_fixed(flywheel_core::Fixed::lit(125, 3), Rounding::Floor);
+        if limit.is_ok_and(|l| total <= l) {
+            Ok(())
+        } else {
+            Err(format!(
+                "price {price} refused: the account ({} base, {} quote, {slots} slots) valued at it \
+                 leaves the exact money range (±9.2e9 with margin); check the data or enable \
+                 the price sanity filter",
+                bal.base.total, bal.quote.total
+            ))
+        }
     }
 
     /// The mark is known and no older than `stale_price_max_age_sec`.
-    fn mark_is_fresh(&self) -> bool {
-        self.mark.is_positive()
-            && self.mark_at.is_some_and(|at| {
-                !self
-                    .now
-                    .elapsed_at_least(at, self.cfg.stale_price_max_age_sec + 1)
-            })
+    pub(crate) fn mark_is_fresh(&self) -> bool {
+        !self.mark_stale_at(self.now)
     }
 
     /// Apply every execution the venue reported so far.
@@ -278,9 +311,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.venue_buf = buf;
     }
 
-    /// One loop at engine time `now` (see the module docs for the steps).
+    /// One loop at engine time `now` (see the module docs for the steps). A loop on a
+    /// stale mark (an exchange outage, a gap in the data) skips the trading steps and the
+    /// governor's update: see [`Self::run_stale_loops`].
     pub fn run_loop(&mut self, now: Timestamp) {
         self.now = self.now.max(now);
+        if !self.mark_is_fresh() {
+            self.run_stale_loops(self.now, 1, 0);
+            return;
+        }
         let now = self.now;
         self.loops += 1;
         self.sync();
@@ -293,51 +332,45 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         self.update_daily_loss_lock();
         self.governor_step();
-        // A stale mark (an exchange outage, a gap in the data) skips the trading steps;
-        // executions are still applied as they arrive.
-        if !self.mark_is_fresh() {
-            self.stats.stale_loops += 1;
-        } else {
+        for idx in 0..self.slots.len() {
+            self.slots[idx].state.profit_pct_runtime = self.cfg.profit_pct;
+            let tick = Event::PriceTick {
+                price: self.mark,
+                timestamp: now,
+            };
+            // One sizing for both events unless the tick placed something (which moves
+            // the free funds the starvation guard reads).
+            let sizes = self.sizes_for(idx, true);
+            let acted = self.apply_sized(idx, &tick, Source::Reducer, sizes);
+            let sizes = if acted {
+                self.sizes_for(idx, true)
+            } else {
+                sizes
+            };
+            let timer = Event::TimerTick { timestamp: now };
+            self.apply_sized(idx, &timer, Source::Reducer, sizes);
+            // Patch D: a B entry still pending after its timer is waiting for size.
+            let s = &self.slots[idx].state;
+            if s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only {
+                self.leak.record_failure("below_min_size", now);
+            }
+        }
+        self.retry_exits();
+        if self.mode == RunMode::Running {
+            self.recover_balance_degraded_slots();
+            self.ancillary_step();
             for idx in 0..self.slots.len() {
-                self.slots[idx].state.profit_pct_runtime = self.cfg.profit_pct;
-                let tick = Event::PriceTick {
-                    price: self.mark,
-                    timestamp: now,
-                };
-                // One sizing for both events unless the tick placed something (which moves
-                // the free funds the starvation guard reads).
-                let sizes = self.sizes_for(idx, true);
-                let acted = self.apply_sized(idx, &tick, Source::Reducer, sizes);
-                let sizes = if acted {
-                    self.sizes_for(idx, true)
-                } else {
-                    sizes
-                };
-                let timer = Event::TimerTick { timestamp: now };
-                self.apply_sized(idx, &timer, Source::Reducer, sizes);
-                // Patch D: a B entry still pending after its timer is waiting for size.
-                let s = &self.slots[idx].state;
-                if s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only {
-                    self.leak.record_failure("below_min_size", now);
-                }
+                self.ensure_bootstrapped(idx);
+                self.auto_repair(idx);
             }
-            self.retry_exits();
-            if self.mode == RunMode::Running {
-                self.recover_balance_degraded_slots();
-                self.ancillary_step();
-                for idx in 0..self.slots.len() {
-                    self.ensure_bootstrapped(idx);
-                    self.auto_repair(idx);
-                }
-                self.drain_deferred_entries();
-            }
+            self.drain_deferred_entries();
         }
         self.drain_venue();
         self.finish_loop();
     }
 
     /// Step 1: balances, capacity, B allocation.
-    fn sync(&mut self) {
+    pub(crate) fn sync(&mut self) {
         let bal = self.venue.balances();
         self.loop_free_quote = bal.free_quote();
         self.set_free_base(bal.free_base());
@@ -541,7 +574,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// Daily loss lock on the UTC day: pause when today's realized loss reaches the limit,
     /// resume at the next UTC day.
-    fn update_daily_loss_lock(&mut self) {
+    pub(crate) fn update_daily_loss_lock(&mut self) {
         let today = self.now.utc_day();
         if let Some(day) = self.loss_lock_day {
             if day != today {
@@ -614,35 +647,57 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     fn finish_loop(&mut self) {
+        let dt = self.last_loop_at.map(|prev| self.now.millis_since(prev));
+        self.close_loops(self.now, 1, dt.map(|dt| (dt, 0)));
+    }
+
+    /// Step 7 for `n` identical loops at `first`, `first + interval`, …: the scoreboard,
+    /// slot-time, governor and leak accounting, equity and samples. `dt` is `(ms since the
+    /// previous loop for the first one, interval ms)`, or `None` when no loop ran before.
+    /// With `n == 1` this is exactly one loop's step 7; a stale stretch calls it once for
+    /// all its loops (nothing the accounting reads changes between them).
+    pub(crate) fn close_loops(&mut self, first: Timestamp, n: u64, dt: Option<(i64, i64)>) {
+        self.now = self.now.max(first);
         for idx in 0..self.slots.len() {
             self.note_degradation(idx);
         }
         let bal = self.venue.balances();
         self.scoreboard = self.compute_scoreboard();
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
-        self.stats.idle_ratio_sum += idle_pct / 100.0;
-        self.stats.idle_ratio_samples += 1;
-        if let Some(prev) = self.last_loop_at {
-            let dt = self.now.millis_since(prev);
+        self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
+        self.stats.idle_ratio_samples += n;
+        let interval = dt.map_or(0, |(_, iv)| iv);
+        let loop_ts = |i: u64| {
+            Timestamp::from_millis(
+                first
+                    .millis()
+                    .saturating_add(interval.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX))),
+            )
+        };
+        let last = loop_ts(n.saturating_sub(1));
+        if let Some((dt0, iv)) = dt {
+            let total =
+                dt0.saturating_add(iv.saturating_mul(i64::try_from(n - 1).unwrap_or(i64::MAX)));
             for s in &self.slots {
                 if s.state.short_only {
-                    self.stats.short_only_slot_ms += dt;
+                    self.stats.short_only_slot_ms += total;
                 }
                 if s.state.long_only {
-                    self.stats.long_only_slot_ms += dt;
+                    self.stats.long_only_slot_ms += total;
                 }
             }
-            self.governor_account(dt);
-            self.leak_account(dt);
+            self.governor_account_run(first, n, dt0, iv);
+            self.leak_account_run(n, dt0, iv);
         }
+        self.now = self.now.max(last);
         self.last_loop_at = Some(self.now);
         let equity = crate::stats::equity_at(&bal, self.mark);
         if equity > self.stats.equity_peak {
             self.stats.equity_peak = equity;
         }
         self.stats.max_drawdown = self.stats.max_drawdown.max(self.stats.equity_peak - equity);
-        self.samples.push(Sample {
-            ts: self.now,
+        let sample = Sample {
+            ts: first,
             price: self.mark,
             equity,
             realized: self.stats.realized,
@@ -654,6 +709,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             skew: self.governor.state.current_skew,
             size_mult_a: self.governor.mult.a,
             size_mult_b: self.governor.mult.b,
+        };
+        self.samples.push_run(n, |i| Sample {
+            ts: loop_ts(i),
+            ..sample
         });
         if self.journal.enabled() {
             let sb = self.scoreboard;

@@ -11,7 +11,7 @@
 //! - `entry_pct` is checked unchanged after every update (Locked decision 3): a change would
 //!   be an invariant breach and halts trading.
 
-use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId};
+use flywheel_core::{Ratio, Rounding, Timestamp, TradeId, Wide};
 use flywheel_governor::{
     effective_multipliers, oscillation_warning, scale_entry, Gates, GovernorConfig, GovernorState,
     Multipliers, RebalancerStatus,
@@ -123,29 +123,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .governor
             .state
             .update(&self.governor.cfg, idle_ratio, now);
-
-        let free_base_value = self.loop_free_base_value;
-        let next_a: Quote = (0..self.slots.len())
-            .map(|i| self.sizes_for(i, false).a)
-            .sum();
-        let base_runway = next_a
-            .scale(Ratio::lit(15, 1), 9, Rounding::Ceil)
-            .unwrap_or(next_a);
-        let gates = Gates {
-            capacity_ok: self.capacity.band == CapacityBand::Ok,
-            quote_runway_ok: self.loop_free_quote >= board.usd_runway_floor,
-            base_runway_ok: free_base_value >= base_runway,
-        };
-        let g = &mut self.governor;
-        let mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
-        if mult != g.mult {
-            g.ratio_a = mult.ratio(TradeId::A);
-            g.ratio_b = mult.ratio(TradeId::B);
-            g.mult = mult;
-        }
+        self.apply_gates(board);
         if update.is_none() {
             return;
         }
+        let g = &mut self.governor;
         g.stats.updates += 1;
         g.stats.max_sign_flips_1h = g.stats.max_sign_flips_1h.max(g.state.sign_flips_1h);
         g.stats.max_abs_skew = g.stats.max_abs_skew.max(g.state.current_skew.abs());
@@ -181,6 +163,31 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.check_entry_pct(entry_pct);
     }
 
+    /// The gates (seed §5) on this loop's balances, and the multipliers they leave in force.
+    fn apply_gates(&mut self, board: crate::scoreboard::Scoreboard) {
+        let free_base_value = self.loop_free_base_value;
+        // A Wide sum: with a hostile mark the entry floor of every slot can be near the
+        // top of the Quote range, and their sum beyond it.
+        let next_a: Wide = (0..self.slots.len())
+            .map(|i| Wide::from(self.sizes_for(i, false).a))
+            .sum();
+        let base_runway = next_a
+            .mul_fixed(Ratio::lit(15, 1).fixed(), Rounding::Ceil)
+            .unwrap_or(next_a);
+        let gates = Gates {
+            capacity_ok: self.capacity.band == CapacityBand::Ok,
+            quote_runway_ok: self.loop_free_quote >= board.usd_runway_floor,
+            base_runway_ok: Wide::from(free_base_value) >= base_runway,
+        };
+        let g = &mut self.governor;
+        let mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
+        if mult != g.mult {
+            g.ratio_a = mult.ratio(TradeId::A);
+            g.ratio_b = mult.ratio(TradeId::B);
+            g.mult = mult;
+        }
+    }
+
     /// Locked decision 3: the governor path never changes `entry_pct`.
     fn check_entry_pct(&mut self, before: flywheel_core::Ratio) {
         if self.cfg.entry_pct != before {
@@ -189,16 +196,48 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Time-weighted governor figures for the loop that just ended (`dt` ms).
-    pub(crate) fn governor_account(&mut self, dt: i64) {
-        let now = self.now;
+    /// Time-weighted governor figures for `n` loops at `first`, `first + iv`, …; the first
+    /// loop lasted `dt0` ms, the others `iv`. Whether a loop counts as damped or warm is read
+    /// at its own time; both change once at most (damping ends, warm-up ends), so the loops
+    /// split into at most three stretches that are each accounted at once.
+    pub(crate) fn governor_account_run(&mut self, first: Timestamp, n: u64, dt0: i64, iv: i64) {
+        let damped_until = self.governor.state.damped_until;
+        let warm_from = self
+            .governor
+            .started
+            .map(|s| s.millis().saturating_add(WARM_UP_SECS as i64 * 1000));
+        let cuts = [damped_until.map(|t| t.millis()), warm_from];
+        let mut i = 0;
+        while i < n {
+            // The stretch from loop i to just before the next loop at or past a cut.
+            let t_i = first.millis().saturating_add(iv.saturating_mul(i as i64));
+            let mut end = n;
+            for cut in cuts.into_iter().flatten() {
+                if cut > t_i && iv > 0 {
+                    let k = (cut - first.millis() + iv - 1) / iv;
+                    end = end.min(u64::try_from(k).unwrap_or(n).max(i + 1));
+                }
+            }
+            let count = end - i;
+            let dt = if i == 0 {
+                dt0.saturating_add(iv.saturating_mul(count as i64 - 1))
+            } else {
+                iv.saturating_mul(count as i64)
+            };
+            self.governor_account(Timestamp::from_millis(t_i), dt);
+            i = end;
+        }
+    }
+
+    /// Time-weighted governor figures for loops at `at` lasting `dt` ms in all.
+    fn governor_account(&mut self, at: Timestamp, dt: i64) {
         let g = &mut self.governor;
-        if g.state.is_damped(now) {
+        if g.state.is_damped(at) {
             g.stats.damped_ms += dt;
         }
         let warm = g
             .started
-            .is_some_and(|s| now.elapsed_at_least(s, WARM_UP_SECS));
+            .is_some_and(|s| at.elapsed_at_least(s, WARM_UP_SECS));
         if warm {
             let err = (self.scoreboard.idle_usd_pct.to_f64() / 100.0 - g.cfg.target_idle_pct).abs();
             g.stats.measured_ms += dt;
@@ -207,6 +246,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 g.stats.in_band_ms += dt;
             }
         }
+    }
+
+    /// The governor while the mark is stale: no controller update (its input is not new
+    /// information, and no entry can act on a new skew), but the gates are read again so the
+    /// multipliers in force match the balances.
+    pub(crate) fn governor_hold(&mut self) {
+        let now = self.now;
+        self.governor.started.get_or_insert(now);
+        if !self.governor.cfg.enabled {
+            return;
+        }
+        self.apply_gates(self.scoreboard);
     }
 
     /// The `rebalancer` status block (seed §9.1).

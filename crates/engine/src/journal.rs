@@ -127,6 +127,12 @@ pub enum JournalRecord<'a> {
         ts: Timestamp,
         line: &'a str,
     },
+    /// `n` loops from `ts`, `interval_ms` apart, on a stale mark (no trading).
+    StaleLoops {
+        ts: Timestamp,
+        n: u64,
+        interval_ms: i64,
+    },
     LoopEnd {
         ts: Timestamp,
         scoreboard: &'a Scoreboard,

@@ -299,16 +299,22 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         !self.slots[idx].state.short_only
     }
 
-    /// Account the loop's balance-degraded slot-time and idle-USD attribution.
-    pub(crate) fn leak_account(&mut self, dt_ms: i64) {
-        let n = (0..self.slots.len())
+    /// Account `n` identical loops' balance-degraded slot-time and idle-USD attribution
+    /// (the first lasted `dt0` ms, the others `iv`).
+    pub(crate) fn leak_account_run(&mut self, n: u64, dt0: i64, iv: i64) {
+        let degraded = (0..self.slots.len())
             .filter(|&i| self.is_balance_degraded(i))
             .count() as i64;
-        self.leak.totals.balance_degraded_slot_seconds += n * dt_ms / 1000;
-        self.leak.totals.attribution_loops += 1;
+        // Whole seconds per loop, as one loop at a time would count them.
+        let rest = i64::try_from(n - 1).unwrap_or(i64::MAX);
+        let secs =
+            (degraded * dt0 / 1000).saturating_add((degraded * iv / 1000).saturating_mul(rest));
+        let t = &mut self.leak.totals;
+        t.balance_degraded_slot_seconds = t.balance_degraded_slot_seconds.saturating_add(secs);
+        t.attribution_loops += n;
         if self.scoreboard.idle_usd.is_positive() {
             let a = self.leak_attribution();
-            self.leak.totals.attribution_sum.add(&a, 1);
+            self.leak.totals.attribution_sum.add(&a, n);
         }
     }
 

@@ -20,6 +20,7 @@ pub mod report;
 pub mod scoreboard;
 pub mod sizing;
 mod snapshot;
+mod stale;
 pub mod stats;
 mod status;
 pub mod summary;

@@ -704,6 +704,7 @@ pub(crate) mod tests {
                 untracked_executions: 0,
                 fill_rejects: 0,
                 exit_place_failures: 0,
+                marks_refused: 0,
                 exits_unplaced_at_end: 0,
                 released_positions: 0,
             },

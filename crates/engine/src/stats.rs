@@ -20,6 +20,9 @@ pub struct Stats {
     pub invariant_violations: u64,
     /// Loops that skipped trading because the mark was stale.
     pub stale_loops: u64,
+    /// Market prices not adopted as the mark: the account could not be valued at them
+    /// exactly (each halts trading).
+    pub marks_refused: u64,
     pub volume_drift: u64,
     pub fill_rejects: u64,
     pub untracked_executions: u64,
@@ -112,6 +115,24 @@ impl<T> Default for Series<T> {
 
 impl<T> Series<T> {
     pub const CAP: usize = 2000;
+
+    /// `n` pushes of `f(0)`, `f(1)`, …, building only the points that are kept: the
+    /// same series as `n` calls of [`Self::push`], in time proportional to the points kept.
+    pub fn push_run(&mut self, n: u64, mut f: impl FnMut(u64) -> T) {
+        let mut i = 0;
+        while i < n {
+            // The next push that lands on the stride; the ones before it only count.
+            let skip = (self.stride - self.seen % self.stride) % self.stride;
+            if skip >= n - i {
+                self.seen += n - i;
+                return;
+            }
+            self.seen += skip;
+            i += skip;
+            self.push(f(i));
+            i += 1;
+        }
+    }
 
     pub fn push(&mut self, v: T) {
         self.seen += 1;

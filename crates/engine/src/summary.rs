@@ -78,6 +78,8 @@ pub struct IntegritySummary {
     pub fill_rejects: u64,
     /// Exit placements the venue refused (each retried until it rested).
     pub exit_place_failures: u64,
+    /// Market prices refused as the mark (the account could not be valued at them exactly).
+    pub marks_refused: u64,
     /// Exits still not resting at the end (a dropped exit would show here).
     pub exits_unplaced_at_end: u64,
     /// Recovery positions released unrealized by the recovery cap.
@@ -272,6 +274,7 @@ impl Summary {
                 untracked_executions: st.untracked_executions,
                 fill_rejects: st.fill_rejects,
                 exit_place_failures: st.exit_place_failures,
+                marks_refused: st.marks_refused,
                 exits_unplaced_at_end: exits_unplaced,
                 released_positions: st.released_positions,
             },
