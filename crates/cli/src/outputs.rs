@@ -24,6 +24,10 @@
 //!
 //! A read-only existing file is refused rather than replaced: the user marked it as not to
 //! be overwritten, and rename (unlike `open`) would not notice.
+//!
+//! Known limits: a run killed by a signal leaves its temporary files (`.NAME.XXXXXX.tmp`
+//! beside each target; the targets themselves are intact); a named pipe with no reader
+//! blocks the open, as it would for any program writing to it.
 
 use std::fs::{self, File, OpenOptions, Permissions};
 use std::io::{self, BufWriter, Write};
@@ -275,8 +279,8 @@ impl OutputFile {
         res.with_context(|| format!("{place}: cannot write"))
     }
 
-    /// Give up on this output after `err`; the message says what is left on disk.
-    fn abandon(self, err: &io::Error) -> String {
+    /// Give up on the journal after `err`; the message says what is left on disk.
+    fn abandon_journal(self, err: &io::Error) -> String {
         match self.dest {
             // Dropping the temporary file deletes it; the user's file was never touched.
             Dest::Replace { perms: Some(_), .. } => format!(
@@ -424,7 +428,7 @@ impl OutputSet {
         let journal = match (self.journal, journal) {
             (Some(file), Some(Ok(_))) => Some(file),
             (Some(file), Some(Err(e))) => {
-                failures.push(file.abandon(&e));
+                failures.push(file.abandon_journal(&e));
                 None
             }
             (Some(file), None) => {
