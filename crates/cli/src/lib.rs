@@ -5,6 +5,7 @@
 
 pub mod commands;
 pub mod config_file;
+pub mod outputs;
 pub mod overrides;
 pub mod render;
 pub mod table;

@@ -3,6 +3,8 @@
 //! Both are built from the JSON form of the summary, flattened to dotted keys, so every
 //! field of the summary appears and a new field needs no code here.
 
+use std::io::{self, Write};
+
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,17 +48,20 @@ fn leaf(v: &Value) -> String {
     }
 }
 
-/// Print one run's summary.
-pub fn print_summary(summary: &impl Serialize) {
+/// Print one run's summary. A write error (a closed pipe: `flywheel … | head`) is returned,
+/// where `println!` would panic.
+pub fn print_summary(summary: &impl Serialize) -> io::Result<()> {
     let rows = flatten(summary);
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = io::stdout().lock();
     for (k, v) in rows {
-        println!("{k:<width$}  {v}");
+        writeln!(out, "{k:<width$}  {v}")?;
     }
+    out.flush()
 }
 
-/// Print two runs side by side; `*` marks rows that differ.
-pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) {
+/// Print two runs side by side; `*` marks rows that differ. Write errors are returned.
+pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) -> io::Result<()> {
     let ra = flatten(a);
     let rb = flatten(b);
     let width = ra.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
@@ -66,7 +71,8 @@ pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) {
         .max()
         .unwrap_or(1)
         .clamp(1, 40);
-    println!("  {:<width$}  {:>vw$}  {:>vw$}", "field", "A", "B");
+    let mut out = io::stdout().lock();
+    writeln!(out, "  {:<width$}  {:>vw$}  {:>vw$}", "field", "A", "B")?;
     let mut keys: Vec<&String> = ra.iter().map(|(k, _)| k).collect();
     for (k, _) in &rb {
         if !keys.contains(&k) {
@@ -89,6 +95,7 @@ pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) {
         } else {
             ' '
         };
-        println!("{mark} {k:<width$}  {va:>vw$}  {vb:>vw$}");
+        writeln!(out, "{mark} {k:<width$}  {va:>vw$}  {vb:>vw$}")?;
     }
+    out.flush()
 }

@@ -1,27 +1,31 @@
-//! `flywheel backtest`, `flywheel compare` and `flywheel demo`: run the grid engine over
-//! market data on the simulated exchange and report.
+//! `flywheel backtest`, `flywheel compare` and `flywheel demo`: run a strategy (the grid,
+//! [`crate::commands::grid`], or the maker, [`crate::commands::maker`]) over market data on
+//! the simulated exchange and report.
 //!
-//! One function, [`run_engine`], does every run: the commands differ only in where the
-//! events come from and what is printed. Output goes where the user asked: a human summary
-//! table on stdout, the JSON summary (`--json FILE`, `-` = stdout), the HTML report
-//! (`--report FILE`) and the journal (`--journal FILE`, JSON lines). A progress line is
-//! drawn on stderr only when it is a terminal.
+//! Output goes where the user asked: a human summary table on stdout, the JSON summary
+//! (`--json FILE`), the HTML report (`--report FILE`) and the journal (`--journal FILE`,
+//! JSON lines); `-` is standard output. A progress line is drawn on stderr only when it is a
+//! terminal.
+//!
+//! Every command does all its checking before the first event is read, in this order:
+//! outputs (no output names an input, each directory writable — [`crate::outputs`]), then
+//! the configuration and the exchange it builds, then the data file. A mistake therefore
+//! costs no run time, and a failed run leaves existing files as they were. An empty data
+//! file is an error, not an all-zero summary.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use flywheel_core::Price;
-use flywheel_engine::config::instrument;
-use flywheel_engine::journal::{JournalSink, JsonLines, NoJournal};
-use flywheel_engine::{run_backtest, Engine, Summary};
-use flywheel_marketdata::MarketEvent;
 use flywheel_venue::SimExchange;
+use serde::Serialize;
+use serde_json::Value;
 
+use crate::commands::grid::{grid_exchange, run_engine};
+use crate::commands::maker::{maker_exchange, run_maker};
 use crate::config_file::{load_config_with, FlywheelConfig};
+use crate::outputs::{Input, OutputSet};
 use crate::overrides::{process_env, Override};
 use crate::table::{print_comparison, print_summary};
 
@@ -43,10 +47,11 @@ pub struct Outputs {
     /// Write the JSON summary here (`-` = standard output).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write the self-contained HTML report here.
+    /// Write the self-contained HTML report here (`-` = standard output).
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Write the journal (every event, action, placement and fill) as JSON lines here.
+    /// Write the journal (every event, action, placement and fill) as JSON lines here
+    /// (`-` = standard output).
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
     /// No progress line and no summary table.
@@ -107,165 +112,64 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
     Ok(load_config_with(source.config.as_deref(), &overrides)?)
 }
 
-/// One finished run.
-#[derive(Debug)]
-pub struct RunResult {
-    pub summary: Summary,
-    pub html: Option<String>,
-}
-
-/// Run the engine over `events` with `cfg`. `files` names the data in the summary.
-pub fn run_engine<E: std::fmt::Display>(
-    cfg: &FlywheelConfig,
-    files: Vec<String>,
-    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
-    journal: Option<&Path>,
-    want_report: bool,
-    progress: bool,
-) -> anyhow::Result<RunResult> {
-    let inst = instrument(&cfg.grid, &cfg.venue).context("instrument from [grid] and [venue]")?;
-    let sim = SimExchange::new(inst, cfg.venue.sim(), cfg.backtest.start_balances())
-        .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))?;
-    match journal {
-        Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create journal {}", path.display()))?;
-            let sink = JsonLines::new(BufWriter::with_capacity(1 << 20, file));
-            let engine = Engine::new(cfg.grid.clone(), sim, sink)
-                .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone())
-                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
-            let (result, engine) = drive(engine, files, events, want_report, progress)?;
-            let (_, sink) = engine.into_parts();
-            sink.finish()
-                .with_context(|| format!("cannot write journal {}", path.display()))?;
-            Ok(result)
-        }
-        None => {
-            let engine = Engine::new(cfg.grid.clone(), sim, NoJournal)
-                .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone())
-                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
-            Ok(drive(engine, files, events, want_report, progress)?.0)
-        }
-    }
-}
-
-type Sim<J> = Engine<SimExchange, J>;
-
-fn drive<J: JournalSink, E: std::fmt::Display>(
-    mut engine: Sim<J>,
-    files: Vec<String>,
-    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
-    want_report: bool,
-    progress: bool,
-) -> anyhow::Result<(RunResult, Sim<J>)> {
-    let started = Instant::now();
-    let mut first_price = Price::ZERO;
-    let events = events.into_iter().inspect(|ev| {
-        if first_price.is_zero() {
-            if let Ok(ev) = ev {
-                first_price = flywheel_engine::backtest::event_price(ev);
-            }
-        }
-    });
-    let mut err = std::io::stderr();
-    let show = progress && err.is_terminal();
-    let data = run_backtest(&mut engine, events, |n| {
-        if show {
-            let secs = started.elapsed().as_secs_f64().max(1e-9);
-            let _ = write!(
-                err,
-                "\r  {n:>12} events  {:>10.0} events/s",
-                n as f64 / secs
-            );
-        }
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if show {
-        let _ = writeln!(err);
-    }
-    let wall = started.elapsed().as_secs_f64();
-    let mut summary = Summary::build(&engine, files, &data, first_price);
-    summary.run.wall_s = wall;
-    summary.run.events_per_s = if wall > 0.0 {
-        data.events as f64 / wall
-    } else {
-        0.0
-    };
-    let html = want_report.then(|| {
-        flywheel_engine::report::render_html(
-            "Flywheel backtest",
-            &summary,
-            engine.samples(),
-            engine.fill_marks(),
-        )
-    });
-    Ok((RunResult { summary, html }, engine))
-}
-
-/// Write the JSON summary, the report and the table as asked.
-pub fn emit(result: &RunResult, out: &Outputs) -> anyhow::Result<()> {
-    if let Some(path) = &out.json {
-        let text = serde_json::to_string_pretty(&result.summary)? + "\n";
-        write_output(path, &text)?;
-    }
-    if let (Some(path), Some(html)) = (&out.report, &result.html) {
-        write_output(path, html)?;
-    }
-    if !out.quiet && out.json.as_deref() != Some(Path::new("-")) {
-        print_summary(&result.summary);
-    }
-    Ok(())
-}
-
-pub fn write_output(path: &Path, text: &str) -> anyhow::Result<()> {
-    if path == Path::new("-") {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(text.as_bytes())?;
-        return Ok(stdout.flush()?);
-    }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
 /// Open a data file; its error is already one self-contained line (file and reason).
 fn open_data(path: &Path) -> anyhow::Result<flywheel_marketdata::MarketDataReader> {
     flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// `flywheel backtest`.
+/// The files `source` reads, as inputs no output may name.
+fn config_inputs(source: &ConfigSource, what: &str) -> Vec<Input> {
+    source.config.iter().map(|p| Input::new(what, p)).collect()
+}
+
+/// A summary as the JSON text written to `--json` and the value the table is printed from.
+fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
+    Ok((
+        serde_json::to_string_pretty(summary)? + "\n",
+        serde_json::to_value(summary)?,
+    ))
+}
+
+/// `flywheel backtest`: outputs checked and opened, configuration loaded and the exchange
+/// built, data opened — all before the first event is read.
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
-    let cfg = load(&args.config)?;
-    let reader = open_data(&args.data)?;
-    let name = args.data.display().to_string();
-    if args.strategy == Strategy::Maker {
-        let r = crate::commands::maker::run_maker(
-            &cfg,
-            vec![name],
-            reader,
-            args.out.journal.as_deref(),
-            args.out.report.is_some(),
-        )?;
-        if let Some(path) = &args.out.json {
-            write_output(path, &(serde_json::to_string_pretty(&r.summary)? + "\n"))?;
-        }
-        if let (Some(path), Some(html)) = (&args.out.report, &r.html) {
-            write_output(path, html)?;
-        }
-        if !args.out.quiet && args.out.json.as_deref() != Some(Path::new("-")) {
-            print_summary(&r.summary);
-        }
-        return Ok(());
-    }
-    let result = run_engine(
-        &cfg,
-        vec![name],
-        reader,
-        args.out.journal.as_deref(),
-        args.out.report.is_some(),
-        !args.out.quiet,
+    let mut inputs = vec![Input::new("--data", &args.data)];
+    inputs.extend(config_inputs(&args.config, "--config"));
+    let out = &args.out;
+    let outputs = OutputSet::prepare(
+        &inputs,
+        out.json.as_deref(),
+        out.report.as_deref(),
+        out.journal.as_deref(),
     )?;
-    emit(&result, &args.out)
+    let cfg = load(&args.config)?;
+    let sim = match args.strategy {
+        Strategy::Grid => grid_exchange(&cfg)?,
+        Strategy::Maker => maker_exchange(&cfg)?,
+    };
+    let reader = open_data(&args.data)?;
+    let files = vec![args.data.display().to_string()];
+    let journal = outputs.journal_stream()?;
+    let want_report = outputs.report.is_some();
+    let ((json, table), html, journal_end) = match args.strategy {
+        Strategy::Grid => {
+            let (r, end) = run_engine(&cfg, sim, files, reader, journal, want_report, !out.quiet)?;
+            (summary_forms(&r.summary)?, r.html, end)
+        }
+        Strategy::Maker => {
+            let (r, end) = run_maker(&cfg, sim, files, reader, journal, want_report)?;
+            (summary_forms(&r.summary)?, r.html, end)
+        }
+    };
+    let show_table = !out.quiet && !outputs.uses_stdout();
+    let written = outputs.finish(&json, html.as_deref(), journal_end);
+    // The table is printed even when an output failed: the run's figures are still true.
+    let printed = show_table.then(|| print_summary(&table)).transpose();
+    written.and(
+        printed
+            .context("summary table on standard output")
+            .map(drop),
+    )
 }
 
 #[derive(Debug, Args)]
@@ -290,7 +194,53 @@ pub struct CompareArgs {
     pub json: Option<PathBuf>,
 }
 
-/// `flywheel compare`.
+/// One side of `compare`, ready to run: its configuration loaded and checked, its exchange
+/// built and its own reader of the data opened.
+struct Side {
+    cfg: FlywheelConfig,
+    sim: SimExchange,
+    reader: flywheel_marketdata::MarketDataReader,
+}
+
+impl Side {
+    fn prepare(strategy: Strategy, source: &ConfigSource, data: &Path) -> anyhow::Result<Side> {
+        let cfg = load(source)?;
+        let sim = match strategy {
+            Strategy::Grid => grid_exchange(&cfg)?,
+            Strategy::Maker => maker_exchange(&cfg)?,
+        };
+        let reader = open_data(data)?;
+        Ok(Side { cfg, sim, reader })
+    }
+
+    fn run(self, strategy: Strategy, data: &Path) -> anyhow::Result<Value> {
+        let files = vec![data.display().to_string()];
+        let no_journal = None::<std::io::Sink>;
+        let summary = match strategy {
+            Strategy::Grid => {
+                let (r, _) = run_engine(
+                    &self.cfg,
+                    self.sim,
+                    files,
+                    self.reader,
+                    no_journal,
+                    false,
+                    true,
+                )?;
+                serde_json::to_value(r.summary)?
+            }
+            Strategy::Maker => {
+                let (r, _) = run_maker(&self.cfg, self.sim, files, self.reader, no_journal, false)?;
+                serde_json::to_value(r.summary)?
+            }
+        };
+        Ok(summary)
+    }
+}
+
+/// `flywheel compare`. Both sides are loaded, checked and given their data before either
+/// runs: a mistake in side B must not cost the length of side A's run to find. Every error
+/// of a side says which (`side A: …`, `side B: …`).
 pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let (cfg_a, cfg_b) = match args.config.as_slice() {
         [] => (None, None),
@@ -298,32 +248,31 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
         [a, b] => (Some(a.clone()), Some(b.clone())),
         _ => bail!("--config: give at most two files (A and B)"),
     };
-    let mut results = Vec::new();
-    for (config, set) in [(cfg_a, &args.set_a), (cfg_b, &args.set_b)] {
-        let cfg = load(&ConfigSource {
-            config,
-            set: set.clone(),
-        })?;
-        let reader = open_data(&args.data)?;
-        let files = vec![args.data.display().to_string()];
-        let summary = match args.strategy {
-            Strategy::Grid => {
-                serde_json::to_value(run_engine(&cfg, files, reader, None, false, true)?.summary)?
-            }
-            Strategy::Maker => serde_json::to_value(
-                crate::commands::maker::run_maker(&cfg, files, reader, None, false)?.summary,
-            )?,
-        };
-        results.push(summary);
-    }
-    if let Some(path) = &args.json {
-        let both = serde_json::json!({ "a": &results[0], "b": &results[1] });
-        write_output(path, &(serde_json::to_string_pretty(&both)? + "\n"))?;
-    }
-    if args.json.as_deref() != Some(Path::new("-")) {
-        print_comparison(&results[0], &results[1]);
-    }
-    Ok(())
+    let source_a = ConfigSource {
+        config: cfg_a,
+        set: args.set_a.clone(),
+    };
+    let source_b = ConfigSource {
+        config: cfg_b,
+        set: args.set_b.clone(),
+    };
+    let mut inputs = vec![Input::new("--data", &args.data)];
+    inputs.extend(config_inputs(&source_a, "side A --config"));
+    inputs.extend(config_inputs(&source_b, "side B --config"));
+    let outputs = OutputSet::prepare(&inputs, args.json.as_deref(), None, None)?;
+    let side_a = Side::prepare(args.strategy, &source_a, &args.data).context("side A")?;
+    let side_b = Side::prepare(args.strategy, &source_b, &args.data).context("side B")?;
+    let a = side_a.run(args.strategy, &args.data).context("side A")?;
+    let b = side_b.run(args.strategy, &args.data).context("side B")?;
+    let both = serde_json::json!({ "a": &a, "b": &b });
+    let show_table = !outputs.uses_stdout();
+    let written = outputs.finish(&(serde_json::to_string_pretty(&both)? + "\n"), None, None);
+    let printed = show_table.then(|| print_comparison(&a, &b)).transpose();
+    written.and(
+        printed
+            .context("comparison table on standard output")
+            .map(drop),
+    )
 }
 
 #[derive(Debug, Args)]
@@ -331,9 +280,9 @@ pub struct DemoArgs {
     /// Seed of the synthetic market path.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// Days of one-minute bars to simulate.
-    #[arg(long, default_value_t = 30)]
-    pub days: usize,
+    /// Days of one-minute bars to simulate (1 to 3650).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub days: u32,
     #[command(flatten)]
     pub config: ConfigSource,
     /// Write the HTML report here.
@@ -348,20 +297,28 @@ pub struct DemoArgs {
 /// without any data at hand.
 pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     use flywheel_engine::demo::DemoMarket;
+    let inputs = config_inputs(&args.config, "--config");
+    let outputs = OutputSet::prepare(&inputs, args.json.as_deref(), Some(&args.report), None)?;
     let cfg = load(&args.config)?;
+    let sim = grid_exchange(&cfg)?;
+    // clap bounds the days; the checked product keeps a wider bound from ever wrapping.
+    let bars = usize::try_from(args.days)
+        .ok()
+        .and_then(|days| days.checked_mul(1440))
+        .with_context(|| format!("--days {}: too many bars", args.days))?;
     let start = flywheel_core::Timestamp::from_secs(1_735_689_600); // 2025-01-01T00:00Z
-    let market = DemoMarket::new(args.seed, args.days * 1440, Price::lit(1, 1), start);
+    let market = DemoMarket::new(args.seed, bars, Price::lit(1, 1), start);
     eprintln!("flywheel demo: {} (seed {})", DemoMarket::LABEL, args.seed);
     let events = market.map(Ok::<_, std::convert::Infallible>);
     let name = format!("synthetic:seed={}:days={}", args.seed, args.days);
-    let result = run_engine(&cfg, vec![name], events, None, true, true)?;
-    let out = Outputs {
-        json: args.json,
-        report: Some(args.report.clone()),
-        journal: None,
-        quiet: false,
-    };
-    emit(&result, &out)?;
+    let no_journal = None::<std::io::Sink>;
+    let (result, _) = run_engine(&cfg, sim, vec![name], events, no_journal, true, true)?;
+    let (json, table) = summary_forms(&result.summary)?;
+    let show_table = !outputs.uses_stdout();
+    outputs.finish(&json, result.html.as_deref(), None)?;
+    if show_table {
+        print_summary(&table).context("summary table on standard output")?;
+    }
     eprintln!("report written to {}", args.report.display());
     Ok(())
 }

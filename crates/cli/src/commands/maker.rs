@@ -7,14 +7,11 @@
 //! the maker's own fills.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufWriter;
-use std::path::Path;
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
 use flywheel_core::Ratio;
-use flywheel_engine::journal::JsonLines;
 use flywheel_engine::maker_journal::MakerSink;
 use flywheel_engine::maker_run::{
     run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
@@ -25,7 +22,9 @@ use flywheel_marketdata::MarketEvent;
 use flywheel_venue::{Balances, SimExchange, Venue};
 use serde::Serialize;
 
+use crate::commands::grid::ensure_events;
 use crate::config_file::FlywheelConfig;
+use crate::outputs::{close_journal, journal_sink, JournalEnd};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct MakerOrders {
@@ -60,40 +59,42 @@ pub struct MakerResult {
     pub html: Option<String>,
 }
 
-/// Run the maker over `events`, writing its journal (JSON lines) to `journal` if given.
-pub fn run_maker<E: std::fmt::Display>(
-    cfg: &FlywheelConfig,
-    files: Vec<String>,
-    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
-    journal: Option<&Path>,
-    want_report: bool,
-) -> anyhow::Result<MakerResult> {
+/// The simulated exchange for the maker: instrument from `[maker]` with no maker fee, the
+/// hedger's taker fee from `[venue]`, account from `[backtest]`. Built before the run so a
+/// refused configuration fails before any data is read.
+pub fn maker_exchange(cfg: &FlywheelConfig) -> anyhow::Result<SimExchange> {
     let mut inst = cfg
         .maker
         .instrument("SOL/USD")
         .context("instrument from [maker]")?;
     inst.maker_fee_pct = Ratio::ZERO;
     inst.taker_fee_pct = cfg.venue.taker_fee_pct;
+    SimExchange::new(inst, cfg.venue.sim(), cfg.backtest.start_balances())
+        .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))
+}
+
+/// Run the maker over `events` on `sim`, streaming its journal (JSON lines) to `journal` if
+/// given. As for the grid, a journal write error does not stop the run: it is returned
+/// beside the result.
+pub fn run_maker<E: std::fmt::Display, W: Write>(
+    cfg: &FlywheelConfig,
+    sim: SimExchange,
+    files: Vec<String>,
+    events: impl IntoIterator<Item = Result<MarketEvent, E>>,
+    journal: Option<W>,
+    want_report: bool,
+) -> anyhow::Result<(MakerResult, JournalEnd)> {
     let start = cfg.backtest.start_balances();
-    let sim = SimExchange::new(inst, cfg.venue.sim(), start)
-        .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))?;
     let (maker, hedger) = (cfg.maker.clone(), cfg.hedger.clone());
     match journal {
-        Some(path) => {
-            let file = File::create(path)
-                .with_context(|| format!("cannot create journal {}", path.display()))?;
-            let sink = JsonLines::new(BufWriter::with_capacity(1 << 20, file));
-            let engine = MakerEngine::with_journal(maker, hedger, sim, sink);
+        Some(out) => {
+            let engine = MakerEngine::with_journal(maker, hedger, sim, journal_sink(out));
             let (result, engine) = drive(engine, files, events, start, want_report)?;
-            engine
-                .finish_journal()
-                .finish()
-                .with_context(|| format!("cannot write journal {}", path.display()))?;
-            Ok(result)
+            Ok((result, Some(close_journal(engine.finish_journal()))))
         }
         None => {
             let engine = MakerEngine::new(maker, hedger, sim);
-            Ok(drive(engine, files, events, start, want_report)?.0)
+            Ok((drive(engine, files, events, start, want_report)?.0, None))
         }
     }
 }
@@ -109,6 +110,7 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
 ) -> anyhow::Result<(MakerResult, MakerEngine<SimExchange, J>)> {
     let started = Instant::now();
     let data = run_maker_backtest(&mut maker, events).map_err(|e| anyhow::anyhow!("{e}"))?;
+    ensure_events(&data, &files)?;
     let wall = started.elapsed().as_secs_f64();
     let hours = match (data.first_ts, data.last_ts) {
         (Some(a), Some(b)) => b.millis_since(a) as f64 / 3_600_000.0,

@@ -2,4 +2,5 @@
 
 pub mod backtest;
 pub mod config;
+pub mod grid;
 pub mod maker;
