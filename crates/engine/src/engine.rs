@@ -382,8 +382,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let margin = self
             .mark
             .notional(self.venue.instrument().lot, Rounding::Ceil)
-            .and_then(|m| m.scale(flywheel_core::Ratio::lit(5, 1), 9, Rounding::Ceil))
-            .unwrap_or_default();
+            .and_then(|m| m.scale(flywheel_core::Ratio::lit(5, 1), 9, Rounding::Ceil));
+        let margin = self.or_halt(margin, "half a lot at the mark");
         let b = allocate_b(
             self.loop_free_quote,
             self.cfg.allocation_safety_buffer_usd,
@@ -399,10 +399,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Set the loop's free base and its value at the mark.
     pub(crate) fn set_free_base(&mut self, base: Qty) {
         self.loop_free_base = base;
-        self.loop_free_base_value = self
-            .mark
-            .notional(base, Rounding::Floor)
-            .unwrap_or_default();
+        let value = self.mark.notional(base, Rounding::Floor);
+        self.loop_free_base_value = self.or_halt(value, "the free base at the mark");
     }
 
     /// Apply one reducer event to a slot, execute its actions, normalise and validate.
@@ -559,6 +557,22 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.halt(&reason);
     }
 
+    /// The value of an exact computation, or — when it cannot be done exactly (overflow) —
+    /// zero after halting trading with the reason. [`Self::mark_fits`] keeps every amount a
+    /// loop forms inside the range, so this is a backstop that is never silent: the fault is
+    /// counted and named.
+    pub(crate) fn or_halt<T: Default>(
+        &mut self,
+        r: Result<T, flywheel_core::FixedError>,
+        what: &str,
+    ) -> T {
+        r.unwrap_or_else(|e| {
+            self.stats.arithmetic_faults += 1;
+            self.halt(&format!("cannot compute {what} exactly: {e}"));
+            T::default()
+        })
+    }
+
     pub(crate) fn halt(&mut self, reason: &str) {
         if matches!(self.mode, RunMode::Halted(_)) {
             return;
@@ -619,7 +633,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// The idle-USD scoreboard from the venue's balances and the resting buys now.
     pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
         let bal = self.venue.balances();
-        let mut committed = Quote::ZERO;
+        // Wide sums: no single order overflows (the venue holds its funds), but sums are
+        // formed across every order and slot.
+        let mut committed = flywheel_core::Wide::ZERO;
         for t in self.tracks.values() {
             if t.side == Side::Buy {
                 let s = &self.slots[t.slot].state;
@@ -633,16 +649,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         .map(|r| (r.price, r.volume))
                         .unwrap_or_default(),
                 };
-                committed += price
-                    .notional(qty - t.cum_qty, Rounding::HalfEven)
-                    .unwrap_or_default();
+                let left = (qty - t.cum_qty).fixed();
+                committed += flywheel_core::Wide::product(price.fixed(), left, Rounding::HalfEven);
             }
         }
-        let next: Quote = self
+        let next: flywheel_core::Wide = self
             .slots
             .iter()
-            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing))
+            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing).into())
             .sum();
+        // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
+        // as "no idle USD", the conservative side, never as zero committed.
+        let fit =
+            |w: flywheel_core::Wide| Quote::new(w.to_fixed().unwrap_or(flywheel_core::Fixed::MAX));
+        let (committed, next) = (fit(committed), fit(next));
         scoreboard(bal.quote.total, committed, next)
     }
 

@@ -48,7 +48,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 leaves,
                 ..
             } => {
-                let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
+                let notional = price.notional(qty, Rounding::HalfEven);
+                let notional = self.or_halt(notional, "an execution's notional");
                 let Some(track) = self.tracks.get_mut(&txid) else {
                     self.untracked(
                         &txid,
@@ -166,8 +167,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .cum_notional
             .fixed()
             .div_round(t.cum_qty.fixed(), decimals, Rounding::HalfEven)
-            .map(flywheel_core::Price::new)
-            .unwrap_or_default();
+            .map(flywheel_core::Price::new);
+        let avg = self.or_halt(avg, "an order's average fill price");
         let state = &self.slots[t.slot].state;
         let event = match t.target {
             OrderRef::Slot(id) if state.find_order(id).is_some() => Event::Fill(Fill {

@@ -12,7 +12,7 @@
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp};
+use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp, Wide};
 use flywheel_maker::{
     keep_resting, FifoBook, HedgeCommand, HedgeCtx, Hedger, HedgerConfig, MakerConfig, MakerState,
     MakerTelemetry, QuoteInput, SideQuote,
@@ -59,11 +59,12 @@ pub struct MakerStats {
     pub histogram: BTreeMap<i64, i64>,
     pub suppressed: BTreeMap<String, u64>,
     pub fifo_errors: u64,
-    pub base_bought: Qty,
-    pub base_sold: Qty,
-    pub quote_spent: Quote,
-    pub quote_received: Quote,
-    pub fees_paid: Quote,
+    /// Flow totals are [`Wide`]: a long run's flows outgrow a single `Fixed`.
+    pub base_bought: Wide,
+    pub base_sold: Wide,
+    pub quote_spent: Wide,
+    pub quote_received: Wide,
+    pub fees_paid: Wide,
 }
 
 /// One sample for the report.
@@ -423,15 +424,17 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 ..
             } => {
                 let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
-                self.stats.fees_paid += fee;
+                // Flow totals are exact at any size; `notional` above is the order's own.
+                let flow = Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
+                self.stats.fees_paid += Wide::from(fee);
                 match side {
                     Side::Buy => {
-                        self.stats.base_bought += qty;
-                        self.stats.quote_spent += notional;
+                        self.stats.base_bought += Wide::from(qty);
+                        self.stats.quote_spent += flow;
                     }
                     Side::Sell => {
-                        self.stats.base_sold += qty;
-                        self.stats.quote_received += notional;
+                        self.stats.base_sold += Wide::from(qty);
+                        self.stats.quote_received += flow;
                     }
                 }
                 match self.fifo.on_fill(side, price, qty, fee, ts) {

@@ -705,6 +705,7 @@ pub(crate) mod tests {
                 fill_rejects: 0,
                 exit_place_failures: 0,
                 marks_refused: 0,
+                arithmetic_faults: 0,
                 exits_unplaced_at_end: 0,
                 released_positions: 0,
             },

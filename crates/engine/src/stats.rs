@@ -23,6 +23,8 @@ pub struct Stats {
     /// Market prices not adopted as the mark: the account could not be valued at them
     /// exactly (each halts trading).
     pub marks_refused: u64,
+    /// Computations that could not be done exactly (each halts trading with its reason).
+    pub arithmetic_faults: u64,
     pub volume_drift: u64,
     pub fill_rejects: u64,
     pub untracked_executions: u64,
@@ -63,6 +65,21 @@ pub fn equity_at(b: &flywheel_venue::Balances, price: Price) -> Wide {
             price.fixed(),
             flywheel_core::Rounding::HalfEven,
         )
+}
+
+/// Start + Σ executions − Σ fees == end, exactly, for both assets (the flows are the run's
+/// [`Wide`] totals).
+pub fn ledger_reconciles(
+    start: &flywheel_venue::Balances,
+    end: &flywheel_venue::Balances,
+    base: (Wide, Wide),
+    quote: (Wide, Wide),
+    fees: Wide,
+) -> bool {
+    let (bought, sold) = base;
+    let (received, spent) = quote;
+    Wide::from(start.base.total) + bought - sold == Wide::from(end.base.total)
+        && Wide::from(start.quote.total) + received - spent - fees == Wide::from(end.quote.total)
 }
 
 /// One sample of the run's state.

@@ -80,6 +80,8 @@ pub struct IntegritySummary {
     pub exit_place_failures: u64,
     /// Market prices refused as the mark (the account could not be valued at them exactly).
     pub marks_refused: u64,
+    /// Computations that could not be done exactly (each halted trading).
+    pub arithmetic_faults: u64,
     /// Exits still not resting at the end (a dropped exit would show here).
     pub exits_unplaced_at_end: u64,
     /// Recovery positions released unrealized by the recovery cap.
@@ -217,11 +219,13 @@ impl Summary {
         let st = engine.stats();
         let start = engine.start_balances();
         let end = engine.venue().balances();
-        let w = |v: flywheel_core::Fixed| Wide::from(v);
-        let reconciled = w(start.base.total.fixed()) + st.base_bought - st.base_sold
-            == w(end.base.total.fixed())
-            && w(start.quote.total.fixed()) + st.quote_received - st.quote_spent - st.fees_paid
-                == w(end.quote.total.fixed());
+        let reconciled = crate::stats::ledger_reconciles(
+            &start,
+            &end,
+            (st.base_bought, st.base_sold),
+            (st.quote_received, st.quote_spent),
+            st.fees_paid,
+        );
         let mark = engine.mark();
         let equity = crate::stats::equity_at;
         let (halted, halt_reason) = match engine.mode() {
@@ -275,6 +279,7 @@ impl Summary {
                 fill_rejects: st.fill_rejects,
                 exit_place_failures: st.exit_place_failures,
                 marks_refused: st.marks_refused,
+                arithmetic_faults: st.arithmetic_faults,
                 exits_unplaced_at_end: exits_unplaced,
                 released_positions: st.released_positions,
             },

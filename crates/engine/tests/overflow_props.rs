@@ -161,3 +161,32 @@ proptest! {
         prop_assert!(json.contains("equity_end_usd"));
     }
 }
+
+fn run_maker(case: &Case) -> String {
+    use flywheel_engine::maker_run::{run_maker_backtest, MakerEngine};
+    let maker = flywheel_maker::MakerConfig::default();
+    let hedger = flywheel_maker::HedgerConfig::default();
+    let venue = VenueConfig::default();
+    let inst = maker.instrument("SOL/USD").expect("instrument");
+    let backtest = BacktestConfig {
+        start_base: case.start_base.parse().expect("base"),
+        start_quote: case.start_quote.parse().expect("quote"),
+    };
+    let sim = SimExchange::new(inst, venue.sim(), backtest.start_balances()).expect("sim");
+    let mut engine = MakerEngine::new(maker, hedger, sim);
+    let evs = events(case);
+    let _ = run_maker_backtest(&mut engine, evs.into_iter().map(Ok::<_, Infallible>));
+    let figures = engine.figures(24.0);
+    let status = engine.status();
+    serde_json::to_string(&(figures, status, &engine.stats)).expect("serializes")
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn the_maker_never_panics_on_hostile_prices(case in case_strategy()) {
+        let json = run_maker(&case);
+        prop_assert!(json.contains("fifo_realized_quote"));
+    }
+}

@@ -257,6 +257,13 @@ impl FifoBook {
             .checked_sub(self.open_fees())
     }
 
+    /// [`Self::unrealized`] exactly at any mid (a [`flywheel_core::Wide`]: it cannot fail).
+    pub fn unrealized_exact(&self, mid: Price) -> flywheel_core::Wide {
+        flywheel_core::Wide::product(mid.fixed(), self.inventory().fixed(), Rounding::HalfEven)
+            - self.open_cost().into()
+            - self.open_fees().into()
+    }
+
     /// Cumulative realized PnL, net of the fees on closed quantity.
     pub fn realized(&self) -> Quote {
         self.realized

@@ -118,8 +118,13 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
     };
     let end = maker.venue().balances();
     let st = &maker.stats;
-    let reconciled = start.base.total + st.base_bought - st.base_sold == end.base.total
-        && start.quote.total + st.quote_received - st.quote_spent - st.fees_paid == end.quote.total;
+    let reconciled = flywheel_engine::stats::ledger_reconciles(
+        &start,
+        &end,
+        (st.base_bought, st.base_sold),
+        (st.quote_received, st.quote_spent),
+        st.fees_paid,
+    );
     let summary = MakerSummary {
         strategy: "maker",
         data: DataSummary {

@@ -14,7 +14,7 @@ use super::MakerEngine;
 #[derive(Clone, Debug, Serialize)]
 pub struct MakerFigures {
     pub fifo_realized_quote: Quote,
-    pub unrealized_quote: Quote,
+    pub unrealized_quote: flywheel_core::Wide,
     pub fees_quote: Quote,
     pub volume_base: Qty,
     pub inventory: InventoryFigures,
@@ -53,7 +53,7 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
         let activations = self.state.guard.activations();
         MakerFigures {
             fifo_realized_quote: self.fifo.realized(),
-            unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
+            unrealized_quote: self.fifo.unrealized_exact(self.mid),
             fees_quote: self.fifo.fees(),
             volume_base: self.fifo.volume(),
             inventory: InventoryFigures {
@@ -102,7 +102,7 @@ pub struct MakerStatus {
     pub maker_trend_down_guard: bool,
     pub maker_pnl_guard_active: bool,
     pub inventory_base: Qty,
-    pub unrealized_quote: Quote,
+    pub unrealized_quote: flywheel_core::Wide,
     pub bid_size: Option<Qty>,
     pub ask_size: Option<Qty>,
     /// The venue minimum decided a side in the last quote decision (raised to it, or
@@ -132,7 +132,7 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
             maker_trend_down_guard: t.is_some_and(|t| t.trend_down_guard),
             maker_pnl_guard_active: self.state.guard.active(self.now),
             inventory_base: self.fifo.inventory(),
-            unrealized_quote: self.fifo.unrealized(self.mid).unwrap_or_default(),
+            unrealized_quote: self.fifo.unrealized_exact(self.mid),
             bid_size: size(Side::Buy),
             ask_size: size(Side::Sell),
             size_floor_bound: t.is_some_and(|t| t.size_floor_bound),
