@@ -110,7 +110,7 @@ fn out_of_range_values_are_all_named() {
         &out,
         &[
             &format!("{name}:2:13: grid.entry_pct: must be > 0"),
-            &format!("{name}:3:22: grid.max_recovery_slots: must be >= 1"),
+            &format!("{name}:3:22: grid.max_recovery_slots: must be between 1 and 50, not 0"),
         ],
     );
 }

@@ -5,13 +5,14 @@
 //! governor, allocator, maker) and by the shells around them.
 
 pub mod config_problem;
+pub mod config_range;
 pub mod fixed;
 pub mod instrument;
 pub mod money;
 pub mod side;
 pub mod time;
 
-pub use config_problem::ConfigProblem;
+pub use config_problem::{ConfigProblem, Severity};
 pub use fixed::{Fixed, FixedError, Rounding};
 pub use instrument::{Instrument, InstrumentError, Liquidity};
 pub use money::{Price, Qty, Quote, Ratio};

@@ -86,3 +86,45 @@ fn instrument_from_defaults() {
     assert_eq!(inst.min_volume, Qty::lit(61, 3));
     assert_eq!(inst.min_cost, Quote::lit(105, 1));
 }
+
+/// `base` with `key` set to `value` the way a config file sets it.
+pub(crate) fn set<C: serde::Serialize + serde::de::DeserializeOwned>(
+    base: &C,
+    key: &str,
+    value: &flywheel_core::config_range::Num,
+) -> Option<C> {
+    let mut json = serde_json::to_value(base).ok()?;
+    json.as_object_mut()?
+        .insert(key.to_string(), serde_json::to_value(value).ok()?);
+    serde_json::from_value(json).ok()
+}
+
+/// The keys of `cfg` whose serialized value is a number (or an exact decimal string).
+pub(crate) fn numeric_keys<C: serde::Serialize>(cfg: &C) -> Vec<String> {
+    let json = serde_json::to_value(cfg).expect("serializes");
+    json.as_object()
+        .expect("object")
+        .iter()
+        .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+#[test]
+fn every_numeric_key_has_a_range() {
+    use flywheel_core::config_range::missing_ranges;
+    let keys = numeric_keys(&MakerConfig::default());
+    let missing = missing_ranges(MAKER_CONFIG_RANGES, keys.iter().map(String::as_str));
+    assert_eq!(missing, Vec::<&str>::new());
+}
+
+/// For every key: its minimum and maximum pass, the values just beyond them fail.
+#[test]
+fn every_range_boundary() {
+    let base = MakerConfig::default();
+    let failures =
+        flywheel_core::config_range::boundary_failures("maker", MAKER_CONFIG_RANGES, |k, v| {
+            set(&base, k, v)
+        });
+    assert_eq!(failures, Vec::<String>::new());
+}

@@ -1,0 +1,151 @@
+//! `[rangers]` and `[churners]` ranges and pair rules.
+//!
+//! Ranges (budgets explained in `flywheel_core::config_range`) apply whether or not the
+//! cyclers are enabled: the ranger set is allocated at start-up with `max_slots` entries even
+//! when disabled, so a huge count must be refused anyway. Sizes share the per-order budget,
+//! the churners' pool the balance budget.
+//!
+//! Pair rules (errors): an exit must live at least as long as its entry
+//! (`exit_timeout_sec >= entry_timeout_sec`).
+//!
+
+use flywheel_core::config_range::{
+    check_ranges, dec, ge, gt, int, le, KeyRange, Num, MAX_BALANCE, MAX_DURATION_SEC, MAX_ORDER,
+    MAX_SLOTS,
+};
+use flywheel_core::key_ranges;
+use flywheel_core::ConfigProblem;
+
+use super::{ChurnerConfig, RangerConfig};
+
+const ZERO: Num = Num::dec(0, 0);
+/// A distance from market or from the entry fill, percent.
+const DISTANCE_MAX: Num = Num::dec(50, 0);
+/// Open-order headroom is a count of orders below an exchange cap (Kraken: 225).
+const HEADROOM_MAX: Num = Num::Int(1000);
+
+/// The range of every numeric `[rangers]` key.
+#[rustfmt::skip]
+pub const RANGER_CONFIG_RANGES: &[KeyRange<RangerConfig>] = key_ranges! { RangerConfig;
+    max_slots: ge(int(1)), le(MAX_SLOTS), "",
+        "one ranger is allocated per slot at start-up, even when disabled";
+    order_size_usd: gt(ZERO), le(MAX_ORDER), "quote", "an order size, within the per-order budget";
+    entry_pct: gt(ZERO), le(DISTANCE_MAX), "percent", "a distance from market, at most 50 %";
+    profit_pct: gt(ZERO), le(DISTANCE_MAX), "percent",
+        "a buy-back distance below the entry fill, at most 50 %";
+    base_reserve: ge(ZERO), le(MAX_BALANCE), "base units",
+        "part of the base balance, which is at most 10^9";
+    entry_timeout_sec: ge(int(1)), le(MAX_DURATION_SEC), "seconds",
+        "an order lifetime, at most 30 days";
+    exit_timeout_sec: ge(int(1)), le(MAX_DURATION_SEC), "seconds",
+        "an order lifetime, at most 30 days";
+    cooldown_sec: ge(int(0)), le(MAX_DURATION_SEC), "seconds", "a pause, at most 30 days";
+    min_headroom: ge(int(0)), le(HEADROOM_MAX), "orders", "a count of open orders";
+};
+
+/// The range of every numeric `[churners]` key.
+#[rustfmt::skip]
+pub const CHURNER_CONFIG_RANGES: &[KeyRange<ChurnerConfig>] = key_ranges! { ChurnerConfig;
+    order_size_usd: gt(ZERO), le(MAX_ORDER), "quote", "an order size, within the per-order budget";
+    reserve_usd: ge(ZERO), le(MAX_BALANCE), "quote", "part of the balance, which is at most 10^9";
+    entry_pct: gt(ZERO), le(DISTANCE_MAX), "percent", "a distance from market, at most 50 %";
+    profit_pct: gt(ZERO), le(DISTANCE_MAX), "percent",
+        "a distance from the entry fill, at most 50 %; unset = 2 × fee + 0.10";
+    entry_timeout_sec: ge(int(1)), le(MAX_DURATION_SEC), "seconds",
+        "an order lifetime, at most 30 days";
+    exit_timeout_sec: ge(int(1)), le(MAX_DURATION_SEC), "seconds",
+        "an order lifetime, at most 30 days";
+    min_headroom: ge(int(0)), le(HEADROOM_MAX), "orders", "a count of open orders";
+    age_distance_weight: gt(ZERO), le(dec(1000, 0)), "percent",
+        "effective age = age × (1 + distance% / weight); 0 would divide by zero";
+};
+
+/// The exit must outlive its entry.
+fn timeouts(entry: u64, exit: u64, out: &mut Vec<ConfigProblem>) {
+    if exit < entry {
+        out.push(
+            ConfigProblem::error(
+                "exit_timeout_sec",
+                format!(
+                    "{exit} is below entry_timeout_sec {entry}: an exit must live at least as \
+                     long as its entry"
+                ),
+            )
+            .with_also(&["entry_timeout_sec"]),
+        );
+    }
+}
+
+impl RangerConfig {
+    /// Every value outside its range in [`RANGER_CONFIG_RANGES`], and inverted pairs.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        let mut out = check_ranges(RANGER_CONFIG_RANGES, self);
+        timeouts(self.entry_timeout_sec, self.exit_timeout_sec, &mut out);
+        out
+    }
+}
+
+impl ChurnerConfig {
+    /// Every value outside its range in [`CHURNER_CONFIG_RANGES`], and inverted pairs.
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        let mut out = check_ranges(CHURNER_CONFIG_RANGES, self);
+        timeouts(self.entry_timeout_sec, self.exit_timeout_sec, &mut out);
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flywheel_core::config_range::{boundary_failures, missing_ranges};
+    use serde::{de::DeserializeOwned, Serialize};
+
+    /// `base` with `key` set to `value` the way a config file sets it.
+    fn set<C: Serialize + DeserializeOwned>(base: &C, key: &str, value: &Num) -> Option<C> {
+        let mut json = serde_json::to_value(base).ok()?;
+        json.as_object_mut()?
+            .insert(key.to_string(), serde_json::to_value(value).ok()?);
+        serde_json::from_value(json).ok()
+    }
+
+    fn numeric_keys<C: Serialize>(cfg: &C) -> Vec<String> {
+        let json = serde_json::to_value(cfg).expect("serializes");
+        json.as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    fn with_profit() -> ChurnerConfig {
+        ChurnerConfig {
+            profit_pct: Some(flywheel_core::Ratio::lit(6, 1)),
+            ..ChurnerConfig::default()
+        }
+    }
+
+    #[test]
+    fn every_numeric_key_has_a_range() {
+        let ranger = numeric_keys(&RangerConfig::default());
+        let missing = missing_ranges(RANGER_CONFIG_RANGES, ranger.iter().map(String::as_str));
+        assert_eq!(missing, Vec::<&str>::new());
+        let churner = numeric_keys(&with_profit());
+        let missing = missing_ranges(CHURNER_CONFIG_RANGES, churner.iter().map(String::as_str));
+        assert_eq!(missing, Vec::<&str>::new());
+    }
+
+    /// For every key: its minimum and maximum pass, the values just beyond them fail.
+    #[test]
+    fn every_range_boundary() {
+        let ranger = RangerConfig::default();
+        let failures =
+            boundary_failures("rangers", RANGER_CONFIG_RANGES, |k, v| set(&ranger, k, v));
+        assert_eq!(failures, Vec::<String>::new());
+        let churner = ChurnerConfig::default();
+        let failures = boundary_failures("churners", CHURNER_CONFIG_RANGES, |k, v| {
+            set(&churner, k, v)
+        });
+        assert_eq!(failures, Vec::<String>::new());
+    }
+}
