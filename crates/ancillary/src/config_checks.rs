@@ -1,4 +1,4 @@
-//! `[rangers]` and `[churners]` ranges and pair rules.
+//! `[rangers]` and `[churners]` ranges, pair rules and cross-checks.
 //!
 //! Ranges (budgets explained in `flywheel_core::config_range`) apply whether or not the
 //! cyclers are enabled: the ranger set is allocated at start-up with `max_slots` entries even
@@ -8,15 +8,20 @@
 //! Pair rules (errors): an exit must live at least as long as its entry
 //! (`exit_timeout_sec >= entry_timeout_sec`).
 //!
+//! Cross-checks against the grid's maker fee run only for enabled cyclers:
+//! - a configured ranger `profit_pct` below `2 × maker_fee + 0.20` is raised to that floor at
+//!   run time ([`RangerConfig::effective_profit_pct`]): warning, so the user knows;
+//! - a configured churner `profit_pct` at or below the round-trip maker fee makes every
+//!   churner round trip lose money: error (unset derives `2 × fee + 0.10`).
 
 use flywheel_core::config_range::{
     check_ranges, dec, ge, gt, int, le, KeyRange, Num, MAX_BALANCE, MAX_DURATION_SEC, MAX_ORDER,
     MAX_SLOTS,
 };
 use flywheel_core::key_ranges;
-use flywheel_core::ConfigProblem;
+use flywheel_core::{ConfigProblem, Ratio};
 
-use super::{ChurnerConfig, RangerConfig};
+use super::{round_trip, ChurnerConfig, RangerConfig};
 
 const ZERO: Num = Num::dec(0, 0);
 /// A distance from market or from the entry fill, percent.
@@ -83,6 +88,25 @@ impl RangerConfig {
         timeouts(self.entry_timeout_sec, self.exit_timeout_sec, &mut out);
         out
     }
+
+    /// Against the grid's maker fee (see the module docs); nothing when disabled.
+    pub fn cross_check(&self, maker_fee_pct: Ratio) -> Vec<ConfigProblem> {
+        let Ok(floor) = self.effective_profit_pct(maker_fee_pct) else {
+            return Vec::new();
+        };
+        if !self.enabled || self.profit_pct >= floor {
+            return Vec::new();
+        }
+        vec![ConfigProblem::warning(
+            "profit_pct",
+            format!(
+                "{} is below the rangers' floor {floor} (2 × grid.maker_fee_pct {maker_fee_pct} \
+                 + {}): rangers exit at {floor} instead",
+                self.profit_pct,
+                super::RANGER_FEE_MARGIN_PCT
+            ),
+        )]
+    }
 }
 
 impl ChurnerConfig {
@@ -92,12 +116,30 @@ impl ChurnerConfig {
         timeouts(self.entry_timeout_sec, self.exit_timeout_sec, &mut out);
         out
     }
+
+    /// Against the grid's maker fee (see the module docs); nothing when disabled.
+    pub fn cross_check(&self, maker_fee_pct: Ratio) -> Vec<ConfigProblem> {
+        let (Some(profit), Ok(fees)) = (self.profit_pct, round_trip(maker_fee_pct)) else {
+            return Vec::new();
+        };
+        if !self.enabled || profit > fees {
+            return Vec::new();
+        }
+        vec![ConfigProblem::error(
+            "profit_pct",
+            format!(
+                "{profit} is not above the round-trip maker fees {fees} (2 × \
+                 grid.maker_fee_pct {maker_fee_pct}): every churner round trip loses money"
+            ),
+        )]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use flywheel_core::config_range::{boundary_failures, missing_ranges};
+    use flywheel_core::Severity::{self, Error, Warning};
     use serde::{de::DeserializeOwned, Serialize};
 
     /// `base` with `key` set to `value` the way a config file sets it.
@@ -120,7 +162,7 @@ mod tests {
 
     fn with_profit() -> ChurnerConfig {
         ChurnerConfig {
-            profit_pct: Some(flywheel_core::Ratio::lit(6, 1)),
+            profit_pct: Some(Ratio::lit(6, 1)),
             ..ChurnerConfig::default()
         }
     }
@@ -147,5 +189,83 @@ mod tests {
             set(&churner, k, v)
         });
         assert_eq!(failures, Vec::<String>::new());
+    }
+
+    #[test]
+    fn cross_checks_table() {
+        let fee = Ratio::lit(25, 2);
+        let on = |profit: &str| RangerConfig {
+            enabled: true,
+            profit_pct: profit.parse().expect("ratio"),
+            ..RangerConfig::default()
+        };
+        let churn = |enabled: bool, profit: Option<&str>| ChurnerConfig {
+            enabled,
+            profit_pct: profit.map(|p| p.parse().expect("ratio")),
+            ..ChurnerConfig::default()
+        };
+        /// (severity, key, message start)
+        type Want = Option<(Severity, &'static str, &'static str)>;
+        // (name, problems, expected problem)
+        let cases: [(&str, Vec<ConfigProblem>, Want); 7] = [
+            (
+                "ranger defaults",
+                RangerConfig::default().cross_check(fee),
+                None,
+            ),
+            (
+                "ranger below its floor, disabled",
+                RangerConfig {
+                    profit_pct: Ratio::lit(5, 1),
+                    ..RangerConfig::default()
+                }
+                .cross_check(fee),
+                None,
+            ),
+            (
+                "ranger below its floor",
+                on("0.5").cross_check(fee),
+                Some((
+                    Warning,
+                    "profit_pct",
+                    "0.5 is below the rangers' floor 0.7 (2 × grid.maker_fee_pct 0.25 + 0.2)",
+                )),
+            ),
+            ("ranger at its floor", on("0.7").cross_check(fee), None),
+            (
+                "churner losing money",
+                churn(true, Some("0.5")).cross_check(fee),
+                Some((
+                    Error,
+                    "profit_pct",
+                    "0.5 is not above the round-trip maker fees 0.5 (2 × grid.maker_fee_pct \
+                     0.25): every churner round trip loses money",
+                )),
+            ),
+            (
+                "churner losing money, disabled",
+                churn(false, Some("0.5")).cross_check(fee),
+                None,
+            ),
+            (
+                "churner with the derived target",
+                churn(true, None).cross_check(fee),
+                None,
+            ),
+        ];
+        for (name, got, want) in cases {
+            match want {
+                None => assert_eq!(got, vec![], "case {name}"),
+                Some((severity, key, message)) => {
+                    assert_eq!(got.len(), 1, "case {name}: {got:?}");
+                    assert_eq!(
+                        (got[0].severity, got[0].key),
+                        (severity, key),
+                        "case {name}"
+                    );
+                    assert!(got[0].message.starts_with(message), "case {name}: {got:?}");
+                }
+            }
+        }
     }
 }

@@ -6,8 +6,9 @@
 //! seconds on the engine clock.
 //!
 //! Every numeric key has a documented range ([`ENGINE_CONFIG_RANGES`], checked by
-//! [`EngineConfig::validate`]), which reports every problem at once, each with its key, so a
-//! config file can be fixed in one pass.
+//! [`EngineConfig::validate`]); [`EngineConfig::cross_check`] compares keys with each other
+//! (profit against fees, entry distance against the refresh distance). Both report every
+//! problem at once, each with its key, so a config file can be fixed in one pass.
 
 use flywheel_core::{Qty, Quote, Ratio};
 use serde::{Deserialize, Serialize};
@@ -272,7 +273,7 @@ impl EngineConfig {
 mod tests {
     use super::*;
     use flywheel_core::config_range::{boundary_failures, missing_ranges, Num};
-    use flywheel_core::Severity::Error;
+    use flywheel_core::Severity::{self, Error, Warning};
 
     fn r(s: &str) -> Ratio {
         s.parse().expect("ratio literal")
@@ -300,6 +301,7 @@ mod tests {
     fn defaults_are_valid_consistent_and_documented() {
         let cfg = EngineConfig::default();
         assert_eq!(cfg.validate(), vec![]);
+        assert_eq!(cfg.cross_check(), vec![]);
         // Every serialized key has a doc line, in the same order.
         let v = serde_json::to_value(all_keys()).expect("serializes");
         let keys: Vec<&str> = v
@@ -379,6 +381,104 @@ mod tests {
             assert_eq!(issues.len(), 1, "case {name}: {issues:?}");
             assert_eq!(issues[0].key, key, "case {name}");
             assert_eq!(issues[0].severity, Error, "case {name}");
+        }
+    }
+
+    #[test]
+    fn cross_checks_table() {
+        type Edit = fn(&mut EngineConfig);
+        /// (severity, key, message start)
+        type Want = &'static [(Severity, &'static str, &'static str)];
+        // (name, edit of the defaults, expected problems)
+        let cases: [(&str, Edit, Want); 11] = [
+            ("defaults", |_| {}, &[]),
+            (
+                "profit below the round-trip fee",
+                |c| c.profit_pct = r("0.1"),
+                &[(
+                    Error,
+                    "profit_pct",
+                    "0.1 is below the round-trip maker fees 0.5 (2 × grid.maker_fee_pct \
+                     0.25): every round trip loses money",
+                )],
+            ),
+            (
+                "profit equal to the round-trip fee",
+                |c| c.profit_pct = r("0.5"),
+                &[(
+                    Error,
+                    "profit_pct",
+                    "0.5 equals the round-trip maker fees 0.5",
+                )],
+            ),
+            (
+                "thin margin",
+                |c| c.profit_pct = r("0.55"),
+                &[(
+                    Warning,
+                    "profit_pct",
+                    "0.55 is only 0.05 percentage points above the round-trip maker fees",
+                )],
+            ),
+            ("a margin of 0.1 pp", |c| c.profit_pct = r("0.6"), &[]),
+            (
+                "no fees, tiny profit",
+                |c| {
+                    c.maker_fee_pct = Ratio::ZERO;
+                    c.profit_pct = r("0.01");
+                },
+                &[],
+            ),
+            (
+                "entry at the refresh distance",
+                |c| c.entry_pct = r("1"),
+                &[(Error, "entry_pct", "1 is not below grid.refresh_pct 1: ")],
+            ),
+            (
+                "one trade's entry beyond the refresh distance",
+                |c| c.entry_pct_b = Some(r("1.5")),
+                &[(Error, "entry_pct_b", "1.5 is not below grid.refresh_pct 1")],
+            ),
+            (
+                "entries below the refresh distance, widened or not",
+                |c| c.entry_pct = r("0.9"),
+                &[],
+            ),
+            (
+                "both trades' own entries checked",
+                |c| {
+                    c.entry_pct_a = Some(r("2"));
+                    c.entry_pct_b = Some(r("3"));
+                },
+                &[
+                    (Error, "entry_pct_a", "2 is not below"),
+                    (Error, "entry_pct_b", "3 is not below"),
+                ],
+            ),
+            (
+                "order size below the exchange minimum cost",
+                |c| c.min_cost_usd = Quote::lit(5, 0),
+                &[(
+                    Warning,
+                    "order_size_usd",
+                    "2 is below grid.min_cost_usd 5: orders of the base size wait",
+                )],
+            ),
+        ];
+        for (name, edit, want) in cases {
+            let mut cfg = EngineConfig::default();
+            edit(&mut cfg);
+            assert_eq!(cfg.validate(), vec![], "case {name}: in range");
+            let got = cfg.cross_check();
+            assert_eq!(got.len(), want.len(), "case {name}: {got:?}");
+            for (g, (severity, key, message)) in got.iter().zip(want) {
+                assert_eq!((g.severity, g.key), (*severity, *key), "case {name}: {g:?}");
+                assert!(
+                    g.message.starts_with(message),
+                    "case {name}: {:?} does not start with {message:?}",
+                    g.message
+                );
+            }
         }
     }
 

@@ -1,23 +1,38 @@
-//! `[grid]` ranges.
+//! `[grid]` ranges and cross-checks.
 //!
 //! [`ENGINE_CONFIG_RANGES`] gives every numeric key a range (the budgets are explained in
 //! `flywheel_core::config_range`): inside them the reducer's and the runtime's arithmetic
 //! stays far from the fixed-point limit, counts cannot allocate absurd memory, and no
 //! duration overflows a timestamp. [`EngineConfig::validate`] checks them.
 //!
+//! [`EngineConfig::cross_check`] compares keys whose values are each fine alone:
+//! - `profit_pct` at or below the round-trip maker fee (`2 × maker_fee_pct`): every round trip
+//!   loses money (error); less than 0.1 percentage point above it: a margin that slippage or
+//!   a higher fee tier wipes out (warning, only when fees are charged);
+//! - an entry distance (`entry_pct`, or `entry_pct_a` / `entry_pct_b` where set) at or beyond
+//!   `refresh_pct`: an entry is refreshed when its distance from market *exceeds*
+//!   `refresh_pct` (`pricing::drift_exceeds`), so such an entry is stale as soon as it is placed
+//!   (or at the first tick away from it) and is cancelled and re-placed at every tick (error).
+//!   Entries the loss backoff widens past `refresh_pct` are not flagged: that needs a losing
+//!   streak, the anti-chase pause (`max_consecutive_refreshes`, `refresh_cooldown_sec`) bounds
+//!   the churn, and with the default backoff any entry above 0.2 % would be flagged;
+//! - `order_size_usd` below `min_cost_usd`: orders of the base size wait until profit, the
+//!   entry floor or the B allocation makes them larger (warning).
 
 use flywheel_core::config_range::{
     check_ranges, dec, ge, gt, int, le, KeyRange, Num, DAY_SEC, MAX_BALANCE, MAX_DURATION_SEC,
     MAX_ORDER, MAX_SLOTS,
 };
 use flywheel_core::key_ranges;
-use flywheel_core::ConfigProblem;
+use flywheel_core::{ConfigProblem, Ratio, TradeId};
 
 use super::EngineConfig;
 
 const ZERO: Num = Num::dec(0, 0);
 /// A distance from market: a buy at `market × (1 − p/100)` stays well above zero.
 const DISTANCE_MAX: Num = Num::dec(50, 0);
+/// Below this margin over the round-trip fee (percentage points), warn.
+const THIN_MARGIN_PP: Ratio = Ratio::lit(1, 1);
 
 /// The range of every numeric `[grid]` key.
 #[rustfmt::skip]
@@ -81,5 +96,98 @@ impl EngineConfig {
     /// `grid.` prefix). A configuration that passes runs without arithmetic overflow.
     pub fn validate(&self) -> Vec<ConfigProblem> {
         check_ranges(ENGINE_CONFIG_RANGES, self)
+    }
+
+    /// Contradictions between keys that are each in range (see the module docs): errors
+    /// where the grid cannot make money or churns orders without end, warnings where it runs
+    /// but a trader would not want it.
+    pub fn cross_check(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        self.profit_vs_fees(&mut out);
+        self.entries_vs_refresh(&mut out);
+        if self.min_cost_usd.is_positive() && self.order_size_usd < self.min_cost_usd {
+            out.push(
+                ConfigProblem::warning(
+                    "order_size_usd",
+                    format!(
+                        "{} is below grid.min_cost_usd {}: orders of the base size wait until \
+                         profit, the entry floor or the B allocation makes them larger",
+                        self.order_size_usd, self.min_cost_usd
+                    ),
+                )
+                .with_also(&["min_cost_usd"]),
+            );
+        }
+        out
+    }
+
+    fn profit_vs_fees(&self, out: &mut Vec<ConfigProblem>) {
+        let (profit, fee) = (self.profit_pct, self.maker_fee_pct);
+        // A buy at P and its exit at P × (1 + p) pay fee × P × (2 + p): the round trip gains
+        // only if p > 2 × fee / (1 − fee), so p ≤ 2 × fee always loses.
+        let Ok(round_trip) = fee.checked_add(fee) else {
+            return;
+        };
+        let fees = format!("the round-trip maker fees {round_trip} (2 × grid.maker_fee_pct {fee})");
+        if profit <= round_trip {
+            let relation = if profit < round_trip {
+                "is below"
+            } else {
+                "equals"
+            };
+            out.push(
+                ConfigProblem::error(
+                    "profit_pct",
+                    format!("{profit} {relation} {fees}: every round trip loses money"),
+                )
+                .with_also(&["maker_fee_pct"]),
+            );
+        } else if round_trip.is_positive() {
+            let margin = profit.checked_sub(round_trip).unwrap_or(Ratio::ZERO);
+            if margin < THIN_MARGIN_PP {
+                out.push(
+                    ConfigProblem::warning(
+                        "profit_pct",
+                        format!(
+                            "{profit} is only {margin} percentage points above {fees}: \
+                             slippage or a higher fee tier makes round trips lose money"
+                        ),
+                    )
+                    .with_also(&["maker_fee_pct"]),
+                );
+            }
+        }
+    }
+
+    fn entries_vs_refresh(&self, out: &mut Vec<ConfigProblem>) {
+        let refresh = self.refresh_pct;
+        let mut checked_shared = false;
+        for (trade, own_key, own) in [
+            (TradeId::A, "entry_pct_a", self.entry_pct_a),
+            (TradeId::B, "entry_pct_b", self.entry_pct_b),
+        ] {
+            let key = match own {
+                Some(p) if p.is_positive() => own_key,
+                _ if checked_shared => continue,
+                _ => {
+                    checked_shared = true;
+                    "entry_pct"
+                }
+            };
+            let entry = self.entry_pct_for(trade);
+            if entry >= refresh {
+                out.push(
+                    ConfigProblem::error(
+                        key,
+                        format!(
+                            "{entry} is not below grid.refresh_pct {refresh}: entries are \
+                             placed beyond the refresh distance, so every one is cancelled \
+                             and re-placed at the next price tick"
+                        ),
+                    )
+                    .with_also(&["refresh_pct"]),
+                );
+            }
+        }
     }
 }

@@ -128,3 +128,71 @@ fn every_range_boundary() {
         });
     assert_eq!(failures, Vec::<String>::new());
 }
+
+#[test]
+fn cross_checks_table() {
+    use flywheel_core::Severity::{self, Error, Warning};
+    type Edit = fn(&mut MakerConfig);
+    /// (severity, key, message start)
+    type Want = Option<(Severity, &'static str, &'static str)>;
+    let cases: [(&str, Edit, Want); 6] = [
+        ("defaults", |_| {}, None),
+        (
+            "band below the narrowest half-spread",
+            |c| c.price_band_bps = 3.0,
+            Some((
+                Error,
+                "price_band_bps",
+                "3 is below half the narrowest full spread the maker quotes (7 bps)",
+            )),
+        ),
+        (
+            "band below the widest half-spread",
+            |c| c.price_band_bps = 15.0,
+            Some((
+                Warning,
+                "price_band_bps",
+                "15 is below half the widest full spread the maker can quote (35 bps",
+            )),
+        ),
+        (
+            "volatility off: the fixed spread counts",
+            |c| {
+                c.volatility_enabled = false;
+                c.spread_bps = 80.0;
+            },
+            Some((Error, "price_band_bps", "35 is below half the narrowest")),
+        ),
+        (
+            "sizes never reach the minimum",
+            |c| c.min_size = Qty::lit(1, 1),
+            Some((Warning, "size_max", "0.072 is below min_size 0.1")),
+        ),
+        (
+            "sizes below the minimum are raised",
+            |c| {
+                c.min_size = Qty::lit(1, 1);
+                c.min_size_policy = MinSizePolicy::Raise;
+            },
+            None,
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let mut cfg = MakerConfig::default();
+        edit(&mut cfg);
+        assert_eq!(cfg.validate(), vec![], "case {name}: in range");
+        let got = cfg.cross_check();
+        match want {
+            None => assert_eq!(got, vec![], "case {name}"),
+            Some((severity, key, message)) => {
+                assert_eq!(got.len(), 1, "case {name}: {got:?}");
+                assert_eq!(
+                    (got[0].severity, got[0].key),
+                    (severity, key),
+                    "case {name}"
+                );
+                assert!(got[0].message.starts_with(message), "case {name}: {got:?}");
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! [`MakerConfig::validate`]: every out-of-range or inverted `[maker]` value at once.
+//! [`MakerConfig::validate`]: every out-of-range or inverted `[maker]` value at once, and
+//! [`MakerConfig::cross_check`]: combinations that cannot quote as intended.
 //!
 //! Ranges ([`MAKER_CONFIG_RANGES`]; budgets in `flywheel_core::config_range`): instrument
 //! steps, minimums and sizes share the per-order budget (10⁶), inventory limits the balance
@@ -14,13 +15,18 @@
 //! vol_min_size_multiplier`, `resume_threshold_bps ≤ pause_threshold_bps`, the trend release
 //! thresholds below their entry thresholds (hysteresis), and the inventory tiers ascending.
 //!
+//! Cross-checks: a `price_band_bps` narrower than half the narrowest spread the maker can
+//! quote suppresses every quote (error); narrower than half the widest spread, quotes
+//! vanish in the widest state (warning); `size_max` below `min_size` under
+//! `min_size_policy = reduce_only` means no quote ever opens a position (warning). The maker
+//! runs with no maker fee (the origin's zero-fee venue), so spreads are not compared to fees.
 
 use flywheel_core::config_range::{
     check_ranges, dec, float, ge, gt, int, le, KeyRange, Num, DAY_SEC, MAX_BALANCE, MAX_ORDER,
 };
 use flywheel_core::{key_ranges, ConfigProblem};
 
-use super::{MakerConfig, Problem};
+use super::{MakerConfig, MinSizePolicy, Problem};
 
 const ZERO: Num = Num::dec(0, 0);
 const NO_BPS: Num = Num::Float(0.0);
@@ -173,5 +179,84 @@ impl MakerConfig {
         at_least(o, ("inventory_tier3", s.inventory_tier3),
             ("inventory_tier2", s.inventory_tier2), false, "tiers ascend");
         out
+    }
+
+    /// Combinations that cannot quote as intended (see the module docs).
+    pub fn cross_check(&self) -> Vec<Problem> {
+        let mut out = Vec::new();
+        let (narrowest, widest) = self.full_spread_bounds_bps();
+        let band = self.price_band_bps;
+        if narrowest / 2.0 > band {
+            out.push(ConfigProblem::error(
+                "price_band_bps",
+                format!(
+                    "{band} is below half the narrowest full spread the maker quotes \
+                     ({narrowest} bps): every quote falls outside the band and none is posted"
+                ),
+            ));
+        } else if widest / 2.0 > band {
+            out.push(ConfigProblem::warning(
+                "price_band_bps",
+                format!(
+                    "{band} is below half the widest full spread the maker can quote \
+                     ({widest} bps, every extra at once): in that state no quote is posted"
+                ),
+            ));
+        }
+        if self.min_size_policy == MinSizePolicy::ReduceOnly && self.size_max < self.min_size {
+            out.push(
+                ConfigProblem::warning(
+                    "size_max",
+                    format!(
+                        "{} is below min_size {}: with min_size_policy reduce_only no quote \
+                         ever opens a position",
+                        self.size_max, self.min_size
+                    ),
+                )
+                .with_also(&["min_size", "min_size_policy"]),
+            );
+        }
+        out
+    }
+
+    /// The narrowest and widest full spread (bps) the quoting rules can produce: the base
+    /// spread (the volatility band's ends when it is on) with no extra and the full jitter
+    /// below, or with every extra that is switched on and the full jitter above.
+    fn full_spread_bounds_bps(&self) -> (f64, f64) {
+        let (base_min, base_max) = if self.volatility_enabled {
+            (self.vol_min_spread_bps, self.vol_max_spread_bps)
+        } else {
+            (self.spread_bps, self.spread_bps)
+        };
+        let (regime_min, regime_max) = if self.regimes_enabled {
+            let (a, d) = (
+                self.aggressive_extra_spread_bps,
+                self.defensive_extra_spread_bps,
+            );
+            (a.min(d), a.max(d))
+        } else {
+            (0.0, 0.0)
+        };
+        let trend = if self.trend_enabled {
+            self.trend_extra_spread_bps
+                .max(self.trend_down_extra_spread_bps)
+        } else {
+            0.0
+        };
+        let tiers = if self.inventory_tiers_enabled {
+            self.inventory_tier1_extra_bps
+                .max(self.inventory_tier2_extra_bps)
+                .max(self.inventory_tier3_extra_bps)
+        } else {
+            0.0
+        };
+        let guard = if self.pnl_guard_enabled {
+            crate::guard::PnlGuard::extra_spread_bps(self)
+        } else {
+            0.0
+        };
+        let narrowest = (base_min + regime_min - self.randomize_bps).max(0.0);
+        let widest = base_max + regime_max + trend + tiers + guard + self.randomize_bps;
+        (narrowest, widest)
     }
 }
