@@ -3,13 +3,20 @@
 //!
 //! Percentages are in percent (0.15 = 0.15 %), durations whole seconds on the engine clock,
 //! sizes in quote currency. [`RangerConfig::validate`] / [`ChurnerConfig::validate`] report
-//! every bad value at once, each with its key (the caller adds the section prefix).
+//! every bad value at once, each with its key (the caller adds the section prefix); every
+//! numeric key has a documented range ([`RANGER_CONFIG_RANGES`], [`CHURNER_CONFIG_RANGES`]);
+//! `cross_check` compares profit targets with the grid's maker fee.
 
 use flywheel_core::{FixedError, Qty, Quote, Ratio};
 use serde::{Deserialize, Serialize};
 
 /// One problem with a value (the section prefix is added by the caller).
 pub use flywheel_core::ConfigProblem as Problem;
+
+#[path = "config_checks.rs"]
+mod checks;
+
+pub use checks::{CHURNER_CONFIG_RANGES, RANGER_CONFIG_RANGES};
 
 /// Safety margin (percent) the ranger's exit keeps above the round-trip maker fee.
 pub const RANGER_FEE_MARGIN_PCT: Ratio = Ratio::lit(20, 2);
@@ -100,48 +107,6 @@ impl RangerConfig {
     pub fn effective_profit_pct(&self, maker_fee_pct: Ratio) -> Result<Ratio, FixedError> {
         let floor = round_trip(maker_fee_pct)?.checked_add(RANGER_FEE_MARGIN_PCT)?;
         Ok(self.profit_pct.max(floor))
-    }
-
-    /// Every out-of-range value.
-    pub fn validate(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let mut check = |ok: bool, key: &'static str, message: &'static str| {
-            if !ok {
-                out.push(Problem { key, message });
-            }
-        };
-        check(self.max_slots >= 1, "max_slots", "must be >= 1");
-        check(
-            self.order_size_usd.is_positive(),
-            "order_size_usd",
-            "must be > 0",
-        );
-        check(
-            pct_ok(self.entry_pct),
-            "entry_pct",
-            "must be > 0 and < 100 (percent)",
-        );
-        check(
-            pct_ok(self.profit_pct),
-            "profit_pct",
-            "must be > 0 and < 100 (percent)",
-        );
-        check(
-            !self.base_reserve.is_negative(),
-            "base_reserve",
-            "must be >= 0",
-        );
-        check(
-            self.entry_timeout_sec >= 1,
-            "entry_timeout_sec",
-            "must be >= 1 second",
-        );
-        check(
-            self.exit_timeout_sec >= self.entry_timeout_sec,
-            "exit_timeout_sec",
-            "must be >= entry_timeout_sec",
-        );
-        out
     }
 }
 
@@ -286,58 +251,6 @@ impl ChurnerConfig {
             None => round_trip(maker_fee_pct)?.checked_add(CHURNER_FEE_MARGIN_PCT),
         }
     }
-
-    /// Every out-of-range value.
-    pub fn validate(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let mut check = |ok: bool, key: &'static str, message: &'static str| {
-            if !ok {
-                out.push(Problem { key, message });
-            }
-        };
-        check(
-            self.order_size_usd.is_positive(),
-            "order_size_usd",
-            "must be > 0",
-        );
-        check(
-            !self.reserve_usd.is_negative(),
-            "reserve_usd",
-            "must be >= 0",
-        );
-        check(
-            pct_ok(self.entry_pct),
-            "entry_pct",
-            "must be > 0 and < 100 (percent)",
-        );
-        if let Some(p) = self.profit_pct {
-            check(
-                pct_ok(p),
-                "profit_pct",
-                "must be > 0 and < 100 (percent), or unset",
-            );
-        }
-        check(
-            self.entry_timeout_sec >= 1,
-            "entry_timeout_sec",
-            "must be >= 1 second",
-        );
-        check(
-            self.exit_timeout_sec >= self.entry_timeout_sec,
-            "exit_timeout_sec",
-            "must be >= entry_timeout_sec",
-        );
-        check(
-            self.age_distance_weight.is_positive(),
-            "age_distance_weight",
-            "must be > 0",
-        );
-        out
-    }
-}
-
-fn pct_ok(p: Ratio) -> bool {
-    p.is_positive() && p < Ratio::HUNDRED
 }
 
 /// `2 × maker_fee_pct` (the round-trip maker fee, percent).
@@ -439,7 +352,7 @@ mod tests {
     #[test]
     fn validation_names_each_bad_key() {
         type MutR = fn(&mut RangerConfig);
-        let ranger: [(&str, MutR, &str); 5] = [
+        let ranger: [(&str, MutR, &str); 6] = [
             ("no rangers", |c| c.max_slots = 0, "max_slots"),
             (
                 "zero size",
@@ -456,6 +369,11 @@ mod tests {
                 "exit shorter",
                 |c| c.exit_timeout_sec = 10,
                 "exit_timeout_sec",
+            ),
+            (
+                "a billion rangers",
+                |c| c.max_slots = 1_000_000_000,
+                "max_slots",
             ),
         ];
         for (name, mutate, key) in ranger {

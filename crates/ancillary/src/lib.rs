@@ -49,8 +49,8 @@ pub use churner::{
     StuckPosition,
 };
 pub use config::{
-    AgeBand, ChurnerConfig, Problem, RangerConfig, CHURNER_CONFIG_DOCS, CHURNER_FEE_MARGIN_PCT,
-    RANGER_CONFIG_DOCS, RANGER_FEE_MARGIN_PCT,
+    AgeBand, ChurnerConfig, Problem, RangerConfig, CHURNER_CONFIG_DOCS, CHURNER_CONFIG_RANGES,
+    CHURNER_FEE_MARGIN_PCT, RANGER_CONFIG_DOCS, RANGER_CONFIG_RANGES, RANGER_FEE_MARGIN_PCT,
 };
 pub use cycle::{Cycle, EntryOrder, ExitOrder, Phase};
 pub use event::{

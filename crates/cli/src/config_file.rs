@@ -9,9 +9,13 @@
 //!    the wrong type is reported under the override's own name;
 //! 4. deserialize into [`FlywheelConfig`]: unknown sections and keys and wrong types are
 //!    reported as `FILE:LINE:COL: section.key: message` (serde stops at the first one);
-//! 5. validate every section and report *all* out-of-range values, each at the place that
-//!    set it: `FILE:LINE:COL: grid.key: message`, `OVERRIDE: grid.key: message`, or
-//!    `FILE: grid.key: message` for a default.
+//! 5. validate every section and the cross-checks between keys
+//!    ([`FlywheelConfig::validate`], in `config_checks`) and report *all* problems, each at
+//!    the place that set it: `FILE:LINE:COL: grid.key: message`, `OVERRIDE: grid.key:
+//!    message`, or `FILE: grid.key: message` for a default. A cross-check names several keys:
+//!    it is placed at the first of them an override set, else the first the file sets.
+//!    Warnings read `PLACE: warning: key: message`; a configuration with warnings only is
+//!    loaded ([`Loaded::warnings`]), one with any error is refused.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -21,17 +25,19 @@ use std::ops::Range;
 use std::path::Path;
 
 use flywheel_ancillary::{ChurnerConfig, RangerConfig, CHURNER_CONFIG_DOCS, RANGER_CONFIG_DOCS};
+use flywheel_core::Severity;
 use flywheel_engine::config::{
     BacktestConfig, LeakConfig, VenueConfig, BACKTEST_CONFIG_DOCS, LEAK_CONFIG_DOCS,
     VENUE_CONFIG_DOCS,
 };
 use flywheel_governor::{GovernorConfig, GOVERNOR_CONFIG_DOCS};
-use flywheel_grid::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
+use flywheel_grid::{EngineConfig, ENGINE_CONFIG_DOCS};
 use flywheel_maker::{HedgerConfig, MakerConfig, HEDGER_CONFIG_DOCS, MAKER_CONFIG_DOCS};
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
+use crate::config_checks::ConfigIssue;
 use crate::overrides::Override;
 
 /// The path that means "read standard input".
@@ -82,67 +88,6 @@ pub struct SectionDoc {
 }
 
 impl FlywheelConfig {
-    /// Every out-of-range value of every section, each named by its dotted key.
-    pub fn validate(&self) -> Vec<ConfigIssue> {
-        let mut issues = self.grid.validate("grid");
-        issues.extend(self.rebalance.validate().into_iter().map(|p| ConfigIssue {
-            key: format!("rebalance.{}", p.key),
-            message: p.message.to_string(),
-        }));
-        // Each section's crate reports (key, message) problems; the file names the section.
-        let pairs = |v: Vec<(&'static str, &'static str)>| v;
-        for (section, problems) in [
-            (
-                "rangers",
-                pairs(
-                    self.rangers
-                        .validate()
-                        .into_iter()
-                        .map(|p| (p.key, p.message))
-                        .collect(),
-                ),
-            ),
-            (
-                "churners",
-                pairs(
-                    self.churners
-                        .validate()
-                        .into_iter()
-                        .map(|p| (p.key, p.message))
-                        .collect(),
-                ),
-            ),
-            (
-                "maker",
-                pairs(
-                    self.maker
-                        .validate()
-                        .into_iter()
-                        .map(|p| (p.key, p.message))
-                        .collect(),
-                ),
-            ),
-            (
-                "hedger",
-                pairs(
-                    self.hedger
-                        .validate()
-                        .into_iter()
-                        .map(|p| (p.key, p.message))
-                        .collect(),
-                ),
-            ),
-        ] {
-            issues.extend(problems.into_iter().map(|(key, message)| ConfigIssue {
-                key: format!("{section}.{key}"),
-                message: message.to_string(),
-            }));
-        }
-        issues.extend(self.venue.validate("venue"));
-        issues.extend(self.backtest.validate("backtest"));
-        issues
-    }
-
     /// Every section with its key docs, in file order (for `config defaults`).
     pub fn section_docs(&self) -> Result<Vec<SectionDoc>, toml::ser::Error> {
         // The per-trade entry distances fall back to `entry_pct`: that is the example.
@@ -240,15 +185,48 @@ pub struct Problem {
     /// Dotted key (`grid.entry_pct`), when known.
     pub key: Option<String>,
     pub message: String,
+    pub severity: Severity,
+}
+
+impl Problem {
+    /// An error at `place`.
+    pub fn error(
+        place: impl Into<String>,
+        key: Option<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            place: place.into(),
+            key,
+            message: message.into(),
+            severity: Severity::Error,
+        }
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.place)?;
+        if self.severity == Severity::Warning {
+            write!(f, "warning: ")?;
+        }
         match &self.key {
-            Some(key) => write!(f, "{}: {}: {}", self.place, key, self.message),
-            None => write!(f, "{}: {}", self.place, self.message),
+            Some(key) => write!(f, "{}: {}", key, self.message),
+            None => write!(f, "{}", self.message),
         }
     }
+}
+
+/// A configuration that loaded, with the warnings found on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loaded {
+    pub config: FlywheelConfig,
+    /// Problems that do not refuse the configuration (all of severity warning).
+    pub warnings: Vec<Problem>,
 }
 
 /// Why a configuration could not be loaded.
@@ -259,7 +237,8 @@ pub enum ConfigError {
         name: String,
         source: std::io::Error,
     },
-    /// The configuration is invalid: every problem found, in order.
+    /// The configuration is invalid: every problem found, in order (at least one error;
+    /// warnings found with them are included).
     Invalid(Vec<Problem>),
 }
 
@@ -303,16 +282,17 @@ pub fn source_name(path: Option<&Path>) -> String {
 pub fn load_config(
     path: Option<&Path>,
     env: impl IntoIterator<Item = (String, String)>,
-) -> Result<FlywheelConfig, ConfigError> {
+) -> Result<Loaded, ConfigError> {
     let overrides = Override::from_env(env).map_err(ConfigError::Invalid)?;
-    load_config_with(path, &overrides)
+    load_config_checked(path, &overrides)
 }
 
-/// Load the configuration from `path` and apply `overrides` in order (a later one wins).
-pub fn load_config_with(
+/// Load the configuration from `path` and apply `overrides` in order (a later one wins),
+/// keeping the warnings for the caller.
+pub fn load_config_checked(
     path: Option<&Path>,
     overrides: &[Override],
-) -> Result<FlywheelConfig, ConfigError> {
+) -> Result<Loaded, ConfigError> {
     let name = source_name(path);
     let text = match path {
         None => String::new(),
@@ -322,6 +302,20 @@ pub fn load_config_with(
         })?,
     };
     parse_config(&name, &text, overrides).map_err(ConfigError::Invalid)
+}
+
+/// [`load_config_checked`] for the commands that run the engine: the warnings are printed
+/// to standard error (one per line, as `config check` prints them) before anything runs,
+/// and an invalid configuration is refused before any data is read.
+pub fn load_config_with(
+    path: Option<&Path>,
+    overrides: &[Override],
+) -> Result<FlywheelConfig, ConfigError> {
+    let loaded = load_config_checked(path, overrides)?;
+    for warning in &loaded.warnings {
+        eprintln!("{warning}");
+    }
+    Ok(loaded.config)
 }
 
 fn read_source(path: &Path) -> std::io::Result<String> {
@@ -339,7 +333,7 @@ pub fn parse_config(
     name: &str,
     text: &str,
     overrides: &[Override],
-) -> Result<FlywheelConfig, Vec<Problem>> {
+) -> Result<Loaded, Vec<Problem>> {
     let source = Source { name, text };
     let mut root = DeTable::parse(text).map_err(|e| vec![source.syntax_problem(&e)])?;
 
@@ -351,11 +345,7 @@ pub fn parse_config(
             Ok(()) => {
                 overridden.insert(o.key(), &o.origin);
             }
-            Err(message) => problems.push(Problem {
-                place: o.origin.clone(),
-                key: Some(o.key()),
-                message,
-            }),
+            Err(message) => problems.push(Problem::error(&o.origin, Some(o.key()), message)),
         }
     }
     if !problems.is_empty() {
@@ -371,22 +361,15 @@ pub fn parse_config(
     let problems: Vec<Problem> = config
         .validate()
         .into_iter()
-        .map(|issue| match overridden.get(&issue.key) {
-            Some(origin) => Problem {
-                place: (*origin).to_string(),
-                key: Some(issue.key),
-                message: issue.message,
-            },
-            None => {
-                let span = value_span(root.get_ref(), &issue.key);
-                source.problem(span, Some(issue.key), &issue.message)
-            }
-        })
+        .map(|issue| source.place(root.get_ref(), &overridden, issue))
         .collect();
-    if problems.is_empty() {
-        Ok(config)
-    } else {
+    if problems.iter().any(Problem::is_error) {
         Err(problems)
+    } else {
+        Ok(Loaded {
+            config,
+            warnings: problems,
+        })
     }
 }
 
@@ -423,11 +406,31 @@ impl Source<'_> {
             Some((line, col)) => format!("{}:{line}:{col}", self.name),
             None => self.name.to_string(),
         };
-        Problem {
-            place,
-            key,
-            message: message.to_string(),
-        }
+        Problem::error(place, key, message)
+    }
+
+    /// A validation issue at the place that set it: of its key and the keys it compares
+    /// with, the first an override set (the override's origin), else the first the file
+    /// sets (its position), else the file itself.
+    fn place(
+        &self,
+        root: &DeTable<'_>,
+        overridden: &BTreeMap<String, &str>,
+        issue: ConfigIssue,
+    ) -> Problem {
+        let keys = || std::iter::once(&issue.key).chain(&issue.also);
+        let by_override = keys().find_map(|k| overridden.get(k));
+        let mut problem = match by_override {
+            Some(origin) => Problem::error(*origin, None, ""),
+            None => {
+                let span = keys().find_map(|k| value_span(root, k));
+                self.problem(span, None, "")
+            }
+        };
+        problem.key = Some(issue.key);
+        problem.message = issue.message;
+        problem.severity = issue.severity;
+        problem
     }
 }
 
@@ -511,187 +514,5 @@ pub fn insert_at<'a>(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn problems(text: &str, overrides: &[Override]) -> Vec<String> {
-        match parse_config("cfg.toml", text, overrides) {
-            Ok(_) => Vec::new(),
-            Err(problems) => problems.iter().map(ToString::to_string).collect(),
-        }
-    }
-
-    fn env(name: &str, value: &str) -> Override {
-        match Override::from_env([(name.to_string(), value.to_string())]) {
-            Ok(mut list) if list.len() == 1 => list.remove(0),
-            other => panic!("bad test override {name}: {other:?}"),
-        }
-    }
-
-    #[test]
-    fn line_col_table() {
-        let text = "a = 1\nbé = 2\n";
-        let cases = [
-            ("start", 0, Some((1, 1))),
-            ("second line", 6, Some((2, 1))),
-            ("after a two-byte char", 9, Some((2, 3))),
-            ("end", text.len(), Some((3, 1))),
-            ("inside a char", 8, None),
-            ("past the end", usize::MAX, None),
-        ];
-        for (name, offset, want) in cases {
-            assert_eq!(line_col(text, offset), want, "case {name}");
-        }
-    }
-
-    #[test]
-    fn problems_table() {
-        let cases: [(&str, &str, Vec<Override>, Vec<&str>); 10] = [
-            ("empty file", "", vec![], vec![]),
-            ("valid value", "[grid]\nentry_pct = 0.3\n", vec![], vec![]),
-            (
-                "syntax error",
-                "[grid]\nentry_pct = = 1\n",
-                vec![],
-                vec!["cfg.toml:2:13: "],
-            ),
-            (
-                "duplicate key",
-                "[grid]\nentry_pct = 1\nentry_pct = 2\n",
-                vec![],
-                vec!["cfg.toml:3:1: duplicate key `entry_pct`"],
-            ),
-            (
-                "unknown key",
-                "[grid]\nentry_pc = 1\n",
-                vec![],
-                vec!["cfg.toml:2:1: grid.entry_pc: unknown field `entry_pc`"],
-            ),
-            (
-                "unknown section",
-                "[gird]\nentry_pct = 1\n",
-                vec![],
-                vec!["cfg.toml:1:2: gird: unknown field `gird`"],
-            ),
-            (
-                "wrong type",
-                "[grid]\nprice_decimals = \"six\"\n",
-                vec![],
-                vec!["cfg.toml:2:18: grid.price_decimals: invalid type"],
-            ),
-            (
-                "every out-of-range value",
-                "[grid]\nentry_pct = 0\nprofit_pct = 100\n",
-                vec![],
-                vec![
-                    "cfg.toml:2:13: grid.entry_pct: must be > 0",
-                    "cfg.toml:3:14: grid.profit_pct: must be > 0",
-                ],
-            ),
-            (
-                "override replaces a file value",
-                "[grid]\nentry_pct = 0\n",
-                vec![env("FLYWHEEL_GRID__ENTRY_PCT", "0.3")],
-                vec![],
-            ),
-            (
-                "out-of-range override is named",
-                "[grid]\nentry_pct = 0.3\n",
-                vec![env("FLYWHEEL_GRID__ENTRY_PCT", "0")],
-                vec!["FLYWHEEL_GRID__ENTRY_PCT: grid.entry_pct: must be > 0"],
-            ),
-        ];
-        for (name, text, overrides, want) in cases {
-            let got = problems(text, &overrides);
-            assert_eq!(got.len(), want.len(), "case {name}: {got:?}");
-            for (g, w) in got.iter().zip(&want) {
-                assert!(g.starts_with(w), "case {name}: got {g:?}, want {w:?}…");
-            }
-        }
-    }
-
-    #[test]
-    fn bad_overrides_are_named() {
-        let cases = [
-            (
-                "unknown key",
-                "FLYWHEEL_GRID__NOPE",
-                "1",
-                "unknown field `nope`",
-            ),
-            (
-                "unknown section",
-                "FLYWHEEL_NOPE__ENTRY_PCT",
-                "1",
-                "unknown field `nope`",
-            ),
-            (
-                "wrong type",
-                "FLYWHEEL_GRID__PRICE_DECIMALS",
-                "six",
-                "invalid type",
-            ),
-            (
-                "too many decimals",
-                "FLYWHEEL_GRID__ENTRY_PCT",
-                "0.0000000001",
-                "more than 9",
-            ),
-        ];
-        for (name, var, value, want) in cases {
-            let got = problems("[grid]\n", &[env(var, value)]);
-            assert_eq!(got.len(), 1, "case {name}: {got:?}");
-            assert!(
-                got[0].starts_with(&format!("{var}: ")),
-                "case {name}: {got:?}"
-            );
-            assert!(got[0].contains(want), "case {name}: {got:?}");
-        }
-    }
-
-    #[test]
-    fn override_under_a_non_table_is_an_error() {
-        let got = problems("grid = 5\n", &[env("FLYWHEEL_GRID__ENTRY_PCT", "0.3")]);
-        assert_eq!(got.len(), 1, "{got:?}");
-        assert!(got[0].starts_with("FLYWHEEL_GRID__ENTRY_PCT: grid.entry_pct: cannot set"));
-    }
-
-    #[test]
-    fn overrides_apply_in_order_and_without_a_file() {
-        let overrides = [
-            env("FLYWHEEL_GRID__ENTRY_PCT", "0.5"),
-            env("FLYWHEEL_GRID__STICKY_MODE_ENABLED", "false"),
-            env("FLYWHEEL_GRID__ENTRY_PCT_A", "\"0.25\""),
-        ];
-        let cfg = parse_config("<defaults>", "", &overrides).expect("valid");
-        assert_eq!(cfg.grid.entry_pct, "0.5".parse().expect("decimal"));
-        assert_eq!(cfg.grid.entry_pct_a, Some("0.25".parse().expect("decimal")));
-        assert!(!cfg.grid.sticky_mode_enabled);
-    }
-
-    #[test]
-    fn every_section_is_documented() {
-        let cfg = FlywheelConfig::default();
-        let table = toml::Table::try_from(&cfg).expect("serializes");
-        let sections = cfg.section_docs().expect("serializes");
-        let mut documented: Vec<&str> = sections.iter().map(|s| s.name).collect();
-        let mut present: Vec<&str> = table.keys().map(String::as_str).collect();
-        documented.sort_unstable();
-        present.sort_unstable();
-        assert_eq!(
-            present, documented,
-            "sections missing from `config defaults`"
-        );
-        for section in &sections {
-            let mut keys: Vec<&str> = section.examples.keys().map(String::as_str).collect();
-            let mut docs: Vec<&str> = section.keys.iter().map(|(k, _)| *k).collect();
-            keys.sort_unstable();
-            docs.sort_unstable();
-            assert_eq!(
-                keys, docs,
-                "section {}: keys without a doc line",
-                section.name
-            );
-        }
-    }
-}
+#[path = "config_file_tests.rs"]
+mod tests;

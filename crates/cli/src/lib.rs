@@ -4,6 +4,7 @@
 //! spawning the binary.
 
 pub mod commands;
+pub mod config_checks;
 pub mod config_file;
 pub mod outputs;
 pub mod overrides;

@@ -48,14 +48,14 @@ impl Override {
                     path,
                     value,
                 }),
-                None => problems.push(Problem {
-                    place: name,
-                    key: None,
-                    message: format!(
+                None => problems.push(Problem::error(
+                    name,
+                    None,
+                    format!(
                         "not a configuration override: expected {ENV_PREFIX}SECTION__KEY, \
                          e.g. {ENV_PREFIX}GRID__ENTRY_PCT"
                     ),
-                }),
+                )),
             }
         }
         if problems.is_empty() {

@@ -197,7 +197,8 @@ mod tests {
             }
         }
         let parsed = parse_config("defaults", &text, &[]).expect("valid");
-        assert_eq!(parsed, defaults);
+        assert_eq!(parsed.config, defaults);
+        assert_eq!(parsed.warnings, vec![], "the defaults raise no warning");
     }
 
     /// `key = …` with a bare key (not a comment that happens to contain ` = `).
@@ -218,7 +219,9 @@ mod tests {
             })
             .map(|line| format!("{line}\n"))
             .collect();
-        let parsed = parse_config("uncommented", &uncommented, &[]).expect("valid");
+        let parsed = parse_config("uncommented", &uncommented, &[])
+            .expect("valid")
+            .config;
         assert_eq!(parsed.grid.entry_pct_a, Some(defaults.grid.entry_pct));
         assert_eq!(parsed.grid.entry_pct_b, Some(defaults.grid.entry_pct));
     }

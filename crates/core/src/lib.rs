@@ -5,6 +5,7 @@
 //! governor, allocator, maker) and by the shells around them.
 
 pub mod config_problem;
+pub mod config_range;
 pub mod fixed;
 pub mod instrument;
 pub mod money;
@@ -12,7 +13,7 @@ pub mod side;
 pub mod time;
 pub mod wide;
 
-pub use config_problem::ConfigProblem;
+pub use config_problem::{ConfigProblem, Severity};
 pub use fixed::{Fixed, FixedError, Rounding};
 pub use instrument::{Instrument, InstrumentError, Liquidity};
 pub use money::{Price, Qty, Quote, Ratio};

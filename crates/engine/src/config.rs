@@ -4,9 +4,19 @@
 //! The instrument's precision, minimums and maker fee come from `[grid]` (the keys the slot
 //! engine rounds with), so the reducer and the venue can never disagree about them; `[venue]`
 //! adds what only the venue needs.
+//!
+//! Every numeric key has a documented range ([`VENUE_CONFIG_RANGES`],
+//! [`BACKTEST_CONFIG_RANGES`], [`LEAK_CONFIG_RANGES`]; the budgets are explained in
+//! `flywheel_core::config_range`). The start balances share the balance budget (10⁹): a
+//! start of 10⁸ quote is allowed, and the design point (a year of 1-second loops with 10⁷
+//! quote) is well inside. The simulated latency is at most a minute: beyond that no maker
+//! order would rest on the book it was priced for.
 
-use flywheel_core::{FixedError, Instrument, Price, Qty, Quote, Ratio};
-use flywheel_grid::{ConfigIssue, EngineConfig};
+use flywheel_core::config_range::{
+    check_ranges, dec, ge, int, le, KeyRange, Num, MAX_BALANCE, MAX_DURATION_SEC,
+};
+use flywheel_core::{key_ranges, ConfigProblem, FixedError, Instrument, Price, Qty, Quote, Ratio};
+use flywheel_grid::EngineConfig;
 use flywheel_venue::sim::{FillRule, SimConfig};
 use flywheel_venue::{AssetBalance, Balances};
 use serde::{Deserialize, Serialize};
@@ -56,23 +66,38 @@ impl VenueConfig {
         }
     }
 
-    pub fn validate(&self, section: &str) -> Vec<ConfigIssue> {
-        let mut out = Vec::new();
-        if self.taker_fee_pct.is_negative() || self.taker_fee_pct >= Ratio::HUNDRED {
-            out.push(ConfigIssue {
-                key: format!("{section}.taker_fee_pct"),
-                message: "must be >= 0 and < 100 (percent)".into(),
-            });
-        }
-        if self.max_open_orders == 0 {
-            out.push(ConfigIssue {
-                key: format!("{section}.max_open_orders"),
-                message: "must be >= 1".into(),
-            });
-        }
-        out
+    /// Every value outside its range in [`VENUE_CONFIG_RANGES`].
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        check_ranges(VENUE_CONFIG_RANGES, self)
     }
 }
+
+const ZERO: Num = Num::dec(0, 0);
+
+/// The range of every numeric `[venue]` key.
+#[rustfmt::skip]
+pub const VENUE_CONFIG_RANGES: &[KeyRange<VenueConfig>] = key_ranges! { VenueConfig;
+    taker_fee_pct: ge(ZERO), le(dec(5, 0)), "percent", "exchange fees are below 1 %";
+    latency_ms: ge(int(0)), le(int(60_000)), "ms",
+        "an order entry delay; beyond a minute no order rests on the book it was priced for";
+    max_open_orders: ge(int(1)), le(int(10_000)), "",
+        "the book holds this many orders (Kraken: 225 per pair)";
+};
+
+/// The range of every numeric `[backtest]` key.
+#[rustfmt::skip]
+pub const BACKTEST_CONFIG_RANGES: &[KeyRange<BacktestConfig>] = key_ranges! { BacktestConfig;
+    start_base: ge(ZERO), le(MAX_BALANCE), "base units",
+        "a balance, within the 10^9 balance budget";
+    start_quote: ge(ZERO), le(MAX_BALANCE), "quote", "a balance, within the 10^9 balance budget";
+};
+
+/// The range of every numeric `[leak]` key.
+#[rustfmt::skip]
+pub const LEAK_CONFIG_RANGES: &[KeyRange<LeakConfig>] = key_ranges! { LeakConfig;
+    balance_degrade_cooldown_sec: ge(int(0)), le(MAX_DURATION_SEC), "seconds",
+        "a cooldown, at most 30 days";
+};
 
 /// `[backtest]`: the simulated account at the start.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,21 +130,9 @@ pub const BACKTEST_CONFIG_DOCS: &[(&str, &str)] = &[
 ];
 
 impl BacktestConfig {
-    pub fn validate(&self, section: &str) -> Vec<ConfigIssue> {
-        let mut out = Vec::new();
-        if self.start_base.is_negative() {
-            out.push(ConfigIssue {
-                key: format!("{section}.start_base"),
-                message: "must be >= 0".into(),
-            });
-        }
-        if self.start_quote.is_negative() {
-            out.push(ConfigIssue {
-                key: format!("{section}.start_quote"),
-                message: "must be >= 0".into(),
-            });
-        }
-        out
+    /// Every value outside its range in [`BACKTEST_CONFIG_RANGES`].
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        check_ranges(BACKTEST_CONFIG_RANGES, self)
     }
 
     pub fn start_balances(&self) -> Balances {
@@ -221,6 +234,11 @@ pub const LEAK_CONFIG_DOCS: &[(&str, &str)] = &[
 ];
 
 impl LeakConfig {
+    /// Every value outside its range in [`LEAK_CONFIG_RANGES`].
+    pub fn validate(&self) -> Vec<ConfigProblem> {
+        check_ranges(LEAK_CONFIG_RANGES, self)
+    }
+
     pub fn recovery(&self) -> bool {
         self.enabled && self.b_side_recovery_enabled
     }
@@ -242,5 +260,62 @@ impl LeakConfig {
         } else {
             0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flywheel_core::config_range::{boundary_failures, missing_ranges};
+    use serde::de::DeserializeOwned;
+
+    /// `base` with `key` set to `value` the way a config file sets it.
+    fn set<C: Serialize + DeserializeOwned>(base: &C, key: &str, value: &Num) -> Option<C> {
+        let mut json = serde_json::to_value(base).ok()?;
+        json.as_object_mut()?
+            .insert(key.to_string(), serde_json::to_value(value).ok()?);
+        serde_json::from_value(json).ok()
+    }
+
+    fn numeric_keys<C: Serialize>(cfg: &C) -> Vec<String> {
+        let json = serde_json::to_value(cfg).expect("serializes");
+        json.as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
+    /// Every numeric key has a range, the defaults pass, and for every key the minimum and
+    /// maximum pass while the values just beyond them fail.
+    #[test]
+    fn ranges_of_venue_backtest_and_leak() {
+        fn section<C: Serialize + DeserializeOwned>(
+            name: &str,
+            base: C,
+            table: &[KeyRange<C>],
+        ) -> Vec<String> {
+            let keys = numeric_keys(&base);
+            let mut failures: Vec<String> = missing_ranges(table, keys.iter().map(String::as_str))
+                .into_iter()
+                .map(|k| format!("{name}.{k}: no range"))
+                .collect();
+            failures.extend(
+                check_ranges(table, &base)
+                    .iter()
+                    .map(|p| format!("{name} default: {p}")),
+            );
+            failures.extend(boundary_failures(name, table, |k, v| set(&base, k, v)));
+            failures
+        }
+        let mut failures = section("venue", VenueConfig::default(), VENUE_CONFIG_RANGES);
+        failures.extend(section(
+            "backtest",
+            BacktestConfig::default(),
+            BACKTEST_CONFIG_RANGES,
+        ));
+        failures.extend(section("leak", LeakConfig::default(), LEAK_CONFIG_RANGES));
+        assert_eq!(failures, Vec::<String>::new());
     }
 }

@@ -4,6 +4,10 @@
 //! Every ratio is on the 0–1 scale (the seed's "ratio" unit): `target_idle_pct = 0.40` means
 //! 40 % of the quote balance should stay idle.
 
+use flywheel_core::config_range::{
+    check_ranges, float, ge, gt, int, le, KeyRange, DAY_SEC, MAX_DURATION_SEC,
+};
+use flywheel_core::key_ranges;
 use serde::{Deserialize, Serialize};
 
 /// One problem with a value (the section prefix is added by the caller).
@@ -87,54 +91,91 @@ pub const GOVERNOR_CONFIG_DOCS: &[(&str, &str)] = &[
     ("max_size_mult", "hard cap of the size multiplier"),
 ];
 
+/// The range of every numeric `[rebalance]` key. Controller values are `f64` and only shape
+/// a signal (skew is clamped to `max_skew`, the size multiplier to `max_size_mult`), so the
+/// ranges reject nonsense (NaN, infinities, negative gains) rather than protect arithmetic;
+/// the size multiplier is what reaches money, and it is capped at 10.
+#[rustfmt::skip]
+pub const GOVERNOR_CONFIG_RANGES: &[KeyRange<GovernorConfig>] = key_ranges! { GovernorConfig;
+    target_idle_pct: ge(float(0.0)), le(float(1.0)), "", "a share of the quote balance, 0-1";
+    kp: ge(float(0.0)), le(float(100.0)), "",
+        "skew per unit of error; the skew is capped at 1 anyway";
+    kd: ge(float(0.0)), le(float(10_000.0)), "seconds",
+        "skew per unit of error velocity (per second): a look-ahead of at most ~3 h";
+    max_skew: ge(float(0.0)), le(float(1.0)), "", "a skew ratio, 0-1";
+    max_skew_step: gt(float(0.0)), le(float(1.0)), "",
+        "a skew change per update; 0 would freeze the skew";
+    neutral_band: ge(float(0.0)), le(float(1.0)), "", "an error ratio, 0-1";
+    ema_halflife: ge(int(1)), le(MAX_DURATION_SEC), "seconds",
+        "a smoothing half-life, at most 30 days";
+    interval_sec: ge(int(1)), le(DAY_SEC), "seconds", "a controller cadence, at most a day";
+    size_sensitivity: ge(float(0.0)), le(float(100.0)), "",
+        "size multiplier per unit of skew; max_size_mult caps the result";
+    max_size_mult: ge(float(1.0)), le(float(10.0)), "",
+        "the governor never scales down; 10× the order size stays in the money budget";
+};
+
 impl GovernorConfig {
-    /// Every out-of-range value.
+    /// Every value outside its range in [`GOVERNOR_CONFIG_RANGES`].
     pub fn validate(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let mut check = |ok: bool, key: &'static str, message: &'static str| {
-            if !ok {
-                out.push(Problem { key, message });
-            }
-        };
-        let unit = |x: f64| x.is_finite() && (0.0..=1.0).contains(&x);
-        check(
-            unit(self.target_idle_pct),
-            "target_idle_pct",
-            "must be between 0 and 1",
+        check_ranges(GOVERNOR_CONFIG_RANGES, self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flywheel_core::config_range::{boundary_failures, missing_ranges, Num};
+
+    fn set(key: &str, value: &Num) -> Option<GovernorConfig> {
+        let mut json = serde_json::to_value(GovernorConfig::default()).ok()?;
+        json.as_object_mut()?
+            .insert(key.to_string(), serde_json::to_value(value).ok()?);
+        serde_json::from_value(json).ok()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_every_numeric_key_has_a_range() {
+        assert_eq!(GovernorConfig::default().validate(), vec![]);
+        let v = serde_json::to_value(GovernorConfig::default()).expect("serializes");
+        let numeric = v
+            .as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| v.is_number())
+            .map(|(k, _)| k.as_str());
+        assert_eq!(
+            missing_ranges(GOVERNOR_CONFIG_RANGES, numeric),
+            Vec::<&str>::new()
         );
-        check(self.kp.is_finite() && self.kp >= 0.0, "kp", "must be >= 0");
-        check(self.kd.is_finite() && self.kd >= 0.0, "kd", "must be >= 0");
-        check(unit(self.max_skew), "max_skew", "must be between 0 and 1");
-        check(
-            self.max_skew_step.is_finite() && self.max_skew_step > 0.0,
-            "max_skew_step",
-            "must be > 0",
+    }
+
+    /// For every key: its minimum and maximum pass, the values just beyond them fail.
+    #[test]
+    fn every_range_boundary() {
+        assert_eq!(
+            boundary_failures("rebalance", GOVERNOR_CONFIG_RANGES, set),
+            Vec::<String>::new()
         );
-        check(
-            unit(self.neutral_band),
-            "neutral_band",
-            "must be between 0 and 1",
-        );
-        check(
-            self.ema_halflife >= 1,
-            "ema_halflife",
-            "must be >= 1 second",
-        );
-        check(
-            self.interval_sec >= 1,
-            "interval_sec",
-            "must be >= 1 second",
-        );
-        check(
-            self.size_sensitivity.is_finite() && self.size_sensitivity >= 0.0,
-            "size_sensitivity",
-            "must be >= 0",
-        );
-        check(
-            self.max_size_mult.is_finite() && self.max_size_mult >= 1.0,
-            "max_size_mult",
-            "must be >= 1 (the governor never scales down)",
-        );
-        out
+    }
+
+    #[test]
+    fn non_finite_values_are_named() {
+        type Edit = fn(&mut GovernorConfig);
+        let cases: [(&str, Edit, &str); 3] = [
+            ("NaN gain", |c| c.kp = f64::NAN, "kp"),
+            ("infinite gain", |c| c.kd = f64::INFINITY, "kd"),
+            (
+                "negative infinity",
+                |c| c.neutral_band = f64::NEG_INFINITY,
+                "neutral_band",
+            ),
+        ];
+        for (name, edit, key) in cases {
+            let mut cfg = GovernorConfig::default();
+            edit(&mut cfg);
+            let keys: Vec<&str> = cfg.validate().iter().map(|p| p.key).collect();
+            assert_eq!(keys, vec![key], "case {name}");
+        }
     }
 }

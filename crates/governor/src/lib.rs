@@ -10,7 +10,7 @@ pub mod controller;
 pub mod status;
 
 pub use actuator::{effective_multipliers, scale_entry, size_multipliers, Gates, Multipliers};
-pub use config::{GovernorConfig, Problem, GOVERNOR_CONFIG_DOCS};
+pub use config::{GovernorConfig, Problem, GOVERNOR_CONFIG_DOCS, GOVERNOR_CONFIG_RANGES};
 pub use controller::{GovernorState, Update, FLIPS_TO_DAMP, HOUR_SECS};
 pub use status::{oscillation_warning, RebalancerStatus};
 

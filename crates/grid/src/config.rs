@@ -5,25 +5,18 @@
 //! new slots are sticky. Percentages are in percent (0.2 = 0.2 %). Durations are whole
 //! seconds on the engine clock.
 //!
-//! [`EngineConfig::validate`] reports every out-of-range value at once, each with its key
-//! (`grid.<field>`), so a config file can be fixed in one pass.
+//! Every numeric key has a documented range ([`ENGINE_CONFIG_RANGES`], checked by
+//! [`EngineConfig::validate`]); [`EngineConfig::cross_check`] compares keys with each other
+//! (profit against fees, entry distance against the refresh distance). Both report every
+//! problem at once, each with its key, so a config file can be fixed in one pass.
 
 use flywheel_core::{Qty, Quote, Ratio};
 use serde::{Deserialize, Serialize};
 
-/// One problem with a configuration value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigIssue {
-    /// Dotted key, e.g. `grid.entry_pct`.
-    pub key: String,
-    pub message: String,
-}
+#[path = "config_checks.rs"]
+mod checks;
 
-impl std::fmt::Display for ConfigIssue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
+pub use checks::ENGINE_CONFIG_RANGES;
 
 /// Parameters of the per-slot pair engine.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -274,162 +267,49 @@ impl EngineConfig {
             _ => self.entry_pct,
         }
     }
-
-    /// Every out-of-range value, each named by its key under `section` (e.g. `grid`).
-    pub fn validate(&self, section: &str) -> Vec<ConfigIssue> {
-        let mut issues = Vec::new();
-        let mut check = |ok: bool, key: &str, message: &str| {
-            if !ok {
-                issues.push(ConfigIssue {
-                    key: format!("{section}.{key}"),
-                    message: message.to_string(),
-                });
-            }
-        };
-        let hundred = Ratio::HUNDRED;
-        let pct_ok = |p: Ratio| p.is_positive() && p < hundred;
-        check(
-            pct_ok(self.entry_pct),
-            "entry_pct",
-            "must be > 0 and < 100 (percent)",
-        );
-        for (key, v) in [
-            ("entry_pct_a", self.entry_pct_a),
-            ("entry_pct_b", self.entry_pct_b),
-        ] {
-            if let Some(p) = v {
-                check(
-                    !p.is_negative() && p < hundred,
-                    key,
-                    "must be >= 0 and < 100 (percent; 0 = use entry_pct)",
-                );
-            }
-        }
-        check(
-            pct_ok(self.profit_pct),
-            "profit_pct",
-            "must be > 0 and < 100 (percent)",
-        );
-        check(
-            self.refresh_pct.is_positive(),
-            "refresh_pct",
-            "must be > 0 (percent)",
-        );
-        check(
-            self.order_size_usd.is_positive(),
-            "order_size_usd",
-            "must be > 0",
-        );
-        check(
-            self.price_decimals <= 9,
-            "price_decimals",
-            "must be between 0 and 9",
-        );
-        check(
-            self.volume_decimals <= 9,
-            "volume_decimals",
-            "must be between 0 and 9",
-        );
-        check(!self.min_volume.is_negative(), "min_volume", "must be >= 0");
-        check(
-            !self.min_cost_usd.is_negative(),
-            "min_cost_usd",
-            "must be >= 0",
-        );
-        check(
-            !self.maker_fee_pct.is_negative() && self.maker_fee_pct < hundred,
-            "maker_fee_pct",
-            "must be >= 0 and < 100 (percent)",
-        );
-        check(
-            self.loss_backoff_start >= 1,
-            "loss_backoff_start",
-            "must be >= 1",
-        );
-        check(
-            self.loss_cooldown_start >= 1,
-            "loss_cooldown_start",
-            "must be >= 1",
-        );
-        check(
-            !self.backoff_factor.is_negative(),
-            "backoff_factor",
-            "must be >= 0",
-        );
-        check(
-            self.backoff_max_multiplier >= Ratio::ONE,
-            "backoff_max_multiplier",
-            "must be >= 1",
-        );
-        check(
-            self.max_consecutive_refreshes >= 1,
-            "max_consecutive_refreshes",
-            "must be >= 1",
-        );
-        check(
-            self.max_recovery_slots >= 1,
-            "max_recovery_slots",
-            "must be >= 1",
-        );
-        check(
-            (1..=1000).contains(&self.slots),
-            "slots",
-            "must be between 1 and 1000",
-        );
-        check(
-            self.loop_interval_sec >= 5,
-            "loop_interval_sec",
-            "must be >= 5",
-        );
-        check(
-            self.max_entry_adds_per_loop >= 1,
-            "max_entry_adds_per_loop",
-            "must be >= 1",
-        );
-        check(
-            self.open_orders_limit >= 1,
-            "open_orders_limit",
-            "must be >= 1",
-        );
-        check(
-            self.open_order_safety_ratio >= Ratio::lit(1, 1)
-                && self.open_order_safety_ratio <= Ratio::ONE,
-            "open_order_safety_ratio",
-            "must be between 0.1 and 1",
-        );
-        check(
-            !self.allocation_safety_buffer_usd.is_negative(),
-            "allocation_safety_buffer_usd",
-            "must be >= 0",
-        );
-        check(
-            !self.daily_loss_limit.is_negative(),
-            "daily_loss_limit",
-            "must be >= 0",
-        );
-        check(
-            self.max_completed_cycles <= 100_000,
-            "max_completed_cycles",
-            "must be at most 100000 (the journal keeps full history)",
-        );
-        issues
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flywheel_core::config_range::{boundary_failures, missing_ranges, Num};
+    use flywheel_core::Severity::{self, Error, Warning};
+
+    fn r(s: &str) -> Ratio {
+        s.parse().expect("ratio literal")
+    }
+
+    /// The defaults with every optional key set, so that every key is serialized.
+    fn all_keys() -> EngineConfig {
+        EngineConfig {
+            entry_pct_a: Some(Ratio::ZERO),
+            entry_pct_b: Some(Ratio::ZERO),
+            ..EngineConfig::default()
+        }
+    }
+
+    /// The defaults with `key` set to `value` the way a config file sets it (`None` when the
+    /// key's type cannot hold the value).
+    fn set(key: &str, value: &Num) -> Option<EngineConfig> {
+        let mut json = serde_json::to_value(EngineConfig::default()).ok()?;
+        json.as_object_mut()?
+            .insert(key.to_string(), serde_json::to_value(value).ok()?);
+        serde_json::from_value(json).ok()
+    }
 
     #[test]
-    fn defaults_are_valid_and_documented() {
+    fn defaults_are_valid_consistent_and_documented() {
         let cfg = EngineConfig::default();
-        assert!(cfg.validate("grid").is_empty());
+        assert_eq!(cfg.validate(), vec![]);
+        assert_eq!(cfg.cross_check(), vec![]);
         // Every serialized key has a doc line, in the same order.
-        let mut all = cfg.clone();
-        all.entry_pct_a = Some(Ratio::ZERO);
-        all.entry_pct_b = Some(Ratio::ZERO);
-        let v = serde_json::to_value(&all).unwrap();
-        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        let v = serde_json::to_value(all_keys()).expect("serializes");
+        let keys: Vec<&str> = v
+            .as_object()
+            .expect("object")
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
         let mut documented: Vec<&str> = ENGINE_CONFIG_DOCS.iter().map(|(k, _)| *k).collect();
         let mut sorted_keys = keys.clone();
         sorted_keys.sort_unstable();
@@ -438,60 +318,178 @@ mod tests {
     }
 
     #[test]
+    fn every_numeric_key_has_a_range() {
+        let v = serde_json::to_value(all_keys()).expect("serializes");
+        let numeric = v
+            .as_object()
+            .expect("object")
+            .iter()
+            .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+            .map(|(k, _)| k.as_str());
+        assert_eq!(
+            missing_ranges(ENGINE_CONFIG_RANGES, numeric),
+            Vec::<&str>::new()
+        );
+    }
+
+    /// For every key: its minimum and maximum pass, the values just beyond them fail.
+    #[test]
+    fn every_range_boundary() {
+        assert_eq!(
+            boundary_failures("grid", ENGINE_CONFIG_RANGES, set),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn validation_names_each_bad_key() {
         type Mutate = fn(&mut EngineConfig);
-        let cases: [(&str, Mutate, &str); 6] = [
-            (
-                "zero entry",
-                |c| c.entry_pct = Ratio::ZERO,
-                "grid.entry_pct",
-            ),
-            (
-                "huge profit",
-                |c| c.profit_pct = "100".parse().unwrap(),
-                "grid.profit_pct",
-            ),
-            (
-                "ten decimals",
-                |c| c.price_decimals = 10,
-                "grid.price_decimals",
-            ),
+        let cases: [(&str, Mutate, &str); 8] = [
+            ("zero entry", |c| c.entry_pct = Ratio::ZERO, "entry_pct"),
+            ("huge profit", |c| c.profit_pct = r("100"), "profit_pct"),
+            ("ten decimals", |c| c.price_decimals = 10, "price_decimals"),
             (
                 "no recovery",
                 |c| c.max_recovery_slots = 0,
-                "grid.max_recovery_slots",
+                "max_recovery_slots",
             ),
             (
                 "negative side pct",
-                |c| c.entry_pct_b = Some("-1".parse().unwrap()),
-                "grid.entry_pct_b",
+                |c| c.entry_pct_b = Some(r("-1")),
+                "entry_pct_b",
             ),
             (
                 "multiplier below one",
-                |c| c.backoff_max_multiplier = "0.5".parse().unwrap(),
-                "grid.backoff_max_multiplier",
+                |c| c.backoff_max_multiplier = r("0.5"),
+                "backoff_max_multiplier",
+            ),
+            (
+                "loop interval of i64::MAX seconds",
+                |c| c.loop_interval_sec = i64::MAX as u64,
+                "loop_interval_sec",
+            ),
+            (
+                "stale age that overflows + 1",
+                |c| c.stale_price_max_age_sec = u64::MAX,
+                "stale_price_max_age_sec",
             ),
         ];
         for (name, mutate, key) in cases {
             let mut cfg = EngineConfig::default();
             mutate(&mut cfg);
-            let issues = cfg.validate("grid");
+            let issues = cfg.validate();
             assert_eq!(issues.len(), 1, "case {name}: {issues:?}");
             assert_eq!(issues[0].key, key, "case {name}");
+            assert_eq!(issues[0].severity, Error, "case {name}");
+        }
+    }
+
+    #[test]
+    fn cross_checks_table() {
+        type Edit = fn(&mut EngineConfig);
+        /// (severity, key, message start)
+        type Want = &'static [(Severity, &'static str, &'static str)];
+        // (name, edit of the defaults, expected problems)
+        let cases: [(&str, Edit, Want); 11] = [
+            ("defaults", |_| {}, &[]),
+            (
+                "profit below the round-trip fee",
+                |c| c.profit_pct = r("0.1"),
+                &[(
+                    Error,
+                    "profit_pct",
+                    "0.1 is below the round-trip maker fees 0.5 (2 × grid.maker_fee_pct \
+                     0.25): every round trip loses money",
+                )],
+            ),
+            (
+                "profit equal to the round-trip fee",
+                |c| c.profit_pct = r("0.5"),
+                &[(
+                    Error,
+                    "profit_pct",
+                    "0.5 equals the round-trip maker fees 0.5",
+                )],
+            ),
+            (
+                "thin margin",
+                |c| c.profit_pct = r("0.55"),
+                &[(
+                    Warning,
+                    "profit_pct",
+                    "0.55 is only 0.05 percentage points above the round-trip maker fees",
+                )],
+            ),
+            ("a margin of 0.1 pp", |c| c.profit_pct = r("0.6"), &[]),
+            (
+                "no fees, tiny profit",
+                |c| {
+                    c.maker_fee_pct = Ratio::ZERO;
+                    c.profit_pct = r("0.01");
+                },
+                &[],
+            ),
+            (
+                "entry at the refresh distance",
+                |c| c.entry_pct = r("1"),
+                &[(Error, "entry_pct", "1 is not below grid.refresh_pct 1: ")],
+            ),
+            (
+                "one trade's entry beyond the refresh distance",
+                |c| c.entry_pct_b = Some(r("1.5")),
+                &[(Error, "entry_pct_b", "1.5 is not below grid.refresh_pct 1")],
+            ),
+            (
+                "entries below the refresh distance, widened or not",
+                |c| c.entry_pct = r("0.9"),
+                &[],
+            ),
+            (
+                "both trades' own entries checked",
+                |c| {
+                    c.entry_pct_a = Some(r("2"));
+                    c.entry_pct_b = Some(r("3"));
+                },
+                &[
+                    (Error, "entry_pct_a", "2 is not below"),
+                    (Error, "entry_pct_b", "3 is not below"),
+                ],
+            ),
+            (
+                "order size below the exchange minimum cost",
+                |c| c.min_cost_usd = Quote::lit(5, 0),
+                &[(
+                    Warning,
+                    "order_size_usd",
+                    "2 is below grid.min_cost_usd 5: orders of the base size wait",
+                )],
+            ),
+        ];
+        for (name, edit, want) in cases {
+            let mut cfg = EngineConfig::default();
+            edit(&mut cfg);
+            assert_eq!(cfg.validate(), vec![], "case {name}: in range");
+            let got = cfg.cross_check();
+            assert_eq!(got.len(), want.len(), "case {name}: {got:?}");
+            for (g, (severity, key, message)) in got.iter().zip(want) {
+                assert_eq!((g.severity, g.key), (*severity, *key), "case {name}: {g:?}");
+                assert!(
+                    g.message.starts_with(message),
+                    "case {name}: {:?} does not start with {message:?}",
+                    g.message
+                );
+            }
         }
     }
 
     #[test]
     fn per_trade_entry_pct() {
         let cfg = EngineConfig {
-            entry_pct_a: Some("0.3".parse().unwrap()),
+            entry_pct_a: Some(r("0.3")),
             entry_pct_b: Some(Ratio::ZERO),
             ..EngineConfig::default()
         };
-        assert_eq!(
-            cfg.entry_pct_for(flywheel_core::TradeId::A),
-            "0.3".parse().unwrap()
-        );
+        assert_eq!(cfg.entry_pct_for(flywheel_core::TradeId::A), r("0.3"));
         assert_eq!(cfg.entry_pct_for(flywheel_core::TradeId::B), cfg.entry_pct);
     }
 }

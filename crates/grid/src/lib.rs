@@ -25,7 +25,7 @@ pub mod state;
 mod test_support;
 
 pub use bootstrap::{add_entry, bootstrap_orders, EntryError};
-pub use config::{ConfigIssue, EngineConfig, ENGINE_CONFIG_DOCS};
+pub use config::{EngineConfig, ENGINE_CONFIG_DOCS, ENGINE_CONFIG_RANGES};
 pub use entries::{OrderSizes, SlotContext};
 pub use event::{
     Action, BookCycle, CancelReason, Event, Fill, OrderRef, OrphanReason, PlaceOrder, PlaceReason,

@@ -140,7 +140,7 @@ mod gen {
                     max_consecutive_refreshes: refreshes,
                     ..EngineConfig::default()
                 };
-                assert_eq!(cfg.validate("grid"), vec![], "generated config is valid");
+                assert_eq!(cfg.validate(), vec![], "generated config is in range");
                 let market = Price::from_parts(micro, 6).expect("market");
                 // At least 14 units at up to 1 % above market: both sides size at bootstrap.
                 let floor = 14 * micro * 101 / 100 / 10_000 + 1;

@@ -23,6 +23,7 @@ mod docs;
 mod validate;
 
 pub use docs::MAKER_CONFIG_DOCS;
+pub use validate::MAKER_CONFIG_RANGES;
 
 /// One problem with a value (the section prefix is added by the caller).
 pub use flywheel_core::ConfigProblem as Problem;
@@ -284,4 +285,4 @@ impl MakerConfig {
 
 #[cfg(test)]
 #[path = "config_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -86,3 +86,113 @@ fn instrument_from_defaults() {
     assert_eq!(inst.min_volume, Qty::lit(61, 3));
     assert_eq!(inst.min_cost, Quote::lit(105, 1));
 }
+
+/// `base` with `key` set to `value` the way a config file sets it.
+pub(crate) fn set<C: serde::Serialize + serde::de::DeserializeOwned>(
+    base: &C,
+    key: &str,
+    value: &flywheel_core::config_range::Num,
+) -> Option<C> {
+    let mut json = serde_json::to_value(base).ok()?;
+    json.as_object_mut()?
+        .insert(key.to_string(), serde_json::to_value(value).ok()?);
+    serde_json::from_value(json).ok()
+}
+
+/// The keys of `cfg` whose serialized value is a number (or an exact decimal string).
+pub(crate) fn numeric_keys<C: serde::Serialize>(cfg: &C) -> Vec<String> {
+    let json = serde_json::to_value(cfg).expect("serializes");
+    json.as_object()
+        .expect("object")
+        .iter()
+        .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+#[test]
+fn every_numeric_key_has_a_range() {
+    use flywheel_core::config_range::missing_ranges;
+    let keys = numeric_keys(&MakerConfig::default());
+    let missing = missing_ranges(MAKER_CONFIG_RANGES, keys.iter().map(String::as_str));
+    assert_eq!(missing, Vec::<&str>::new());
+}
+
+/// For every key: its minimum and maximum pass, the values just beyond them fail.
+#[test]
+fn every_range_boundary() {
+    let base = MakerConfig::default();
+    let failures =
+        flywheel_core::config_range::boundary_failures("maker", MAKER_CONFIG_RANGES, |k, v| {
+            set(&base, k, v)
+        });
+    assert_eq!(failures, Vec::<String>::new());
+}
+
+#[test]
+fn cross_checks_table() {
+    use flywheel_core::Severity::{self, Error, Warning};
+    type Edit = fn(&mut MakerConfig);
+    /// (severity, key, message start)
+    type Want = Option<(Severity, &'static str, &'static str)>;
+    let cases: [(&str, Edit, Want); 6] = [
+        ("defaults", |_| {}, None),
+        (
+            "band below the narrowest half-spread",
+            |c| c.price_band_bps = 3.0,
+            Some((
+                Error,
+                "price_band_bps",
+                "3 is below half the narrowest full spread the maker quotes (7 bps)",
+            )),
+        ),
+        (
+            "band below the widest half-spread",
+            |c| c.price_band_bps = 15.0,
+            Some((
+                Warning,
+                "price_band_bps",
+                "15 is below half the widest full spread the maker can quote (35 bps",
+            )),
+        ),
+        (
+            "volatility off: the fixed spread counts",
+            |c| {
+                c.volatility_enabled = false;
+                c.spread_bps = 80.0;
+            },
+            Some((Error, "price_band_bps", "35 is below half the narrowest")),
+        ),
+        (
+            "sizes never reach the minimum",
+            |c| c.min_size = Qty::lit(1, 1),
+            Some((Warning, "size_max", "0.072 is below min_size 0.1")),
+        ),
+        (
+            "sizes below the minimum are raised",
+            |c| {
+                c.min_size = Qty::lit(1, 1);
+                c.min_size_policy = MinSizePolicy::Raise;
+            },
+            None,
+        ),
+    ];
+    for (name, edit, want) in cases {
+        let mut cfg = MakerConfig::default();
+        edit(&mut cfg);
+        assert_eq!(cfg.validate(), vec![], "case {name}: in range");
+        let got = cfg.cross_check();
+        match want {
+            None => assert_eq!(got, vec![], "case {name}"),
+            Some((severity, key, message)) => {
+                assert_eq!(got.len(), 1, "case {name}: {got:?}");
+                assert_eq!(
+                    (got[0].severity, got[0].key),
+                    (severity, key),
+                    "case {name}"
+                );
+                assert!(got[0].message.starts_with(message), "case {name}: {got:?}");
+            }
+        }
+    }
+}

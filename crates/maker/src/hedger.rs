@@ -221,103 +221,10 @@ pub fn secs_to_ms(secs: Fixed) -> i64 {
     div_round(i128::from(secs.raw()), 1_000_000, Rounding::HalfEven) as i64
 }
 
-fn bps_ok(b: Ratio) -> bool {
-    !b.is_negative() && b < Ratio::lit(10_000, 0) && b.fixed().decimals_used() <= 5
-}
+#[path = "hedger_validate.rs"]
+mod validate;
 
-fn secs_ok(s: Fixed) -> bool {
-    !s.is_negative() && s.decimals_used() <= 3 && s <= Fixed::lit(86_400, 0)
-}
-
-impl HedgerConfig {
-    /// Every out-of-range or inconsistent value.
-    pub fn validate(&self) -> Vec<Problem> {
-        let mut out = Vec::new();
-        let mut check = |ok: bool, key: &'static str, message: &'static str| {
-            if !ok {
-                out.push(Problem { key, message });
-            }
-        };
-        check(
-            self.trigger_units.is_positive(),
-            "trigger_units",
-            "must be > 0",
-        );
-        check(
-            !self.trigger_notional.is_negative(),
-            "trigger_notional",
-            "must be >= 0 (0 = off)",
-        );
-        check(
-            !self.target_units.is_negative() && self.target_units < self.trigger_units,
-            "target_units",
-            "must be >= 0 and below trigger_units",
-        );
-        check(
-            self.max_clip_units.is_positive(),
-            "max_clip_units",
-            "must be > 0",
-        );
-        let bps_msg = "must be between 0 and 10000 bps, with at most 5 decimals";
-        for (key, v) in [
-            ("price_offset_bps", self.price_offset_bps),
-            ("max_slippage_bps", self.max_slippage_bps),
-            ("passive_offset_bps", self.passive_offset_bps),
-            ("guard_emergency_extra_bps", self.guard_emergency_extra_bps),
-            (
-                "guard_emergency_max_slippage_bps",
-                self.guard_emergency_max_slippage_bps,
-            ),
-            ("guard_price_offset_bps", self.guard_price_offset_bps),
-            ("guard_max_slippage_bps", self.guard_max_slippage_bps),
-        ] {
-            check(bps_ok(v), key, bps_msg);
-        }
-        let secs_msg = "must be between 0 and 86400 seconds, with at most 3 decimals";
-        for (key, v) in [
-            ("cooldown_seconds", self.cooldown_seconds),
-            ("passive_wait_seconds", self.passive_wait_seconds),
-            ("passive_timeout_seconds", self.passive_timeout_seconds),
-            ("guard_emergency_seconds", self.guard_emergency_seconds),
-            (
-                "guard_emergency_cooldown_seconds",
-                self.guard_emergency_cooldown_seconds,
-            ),
-        ] {
-            check(secs_ok(v), key, secs_msg);
-        }
-        check(
-            self.guard_clip_multiplier.is_positive() && self.guard_clip_multiplier <= Ratio::ONE,
-            "guard_clip_multiplier",
-            "must be in (0, 1]",
-        );
-        check(
-            self.guard_emergency_clip_multiplier >= Ratio::ONE
-                && self.guard_emergency_clip_multiplier <= Ratio::lit(10, 0),
-            "guard_emergency_clip_multiplier",
-            "must be in [1, 10]",
-        );
-        // The origin's defect (b): an offset beyond its cap. Clamped at run time, but a
-        // config that asks for it is a mistake worth naming.
-        check(
-            self.price_offset_bps <= self.max_slippage_bps,
-            "price_offset_bps",
-            "must not exceed max_slippage_bps",
-        );
-        check(
-            self.guard_price_offset_bps <= self.guard_max_slippage_bps,
-            "guard_price_offset_bps",
-            "must not exceed guard_max_slippage_bps",
-        );
-        check(
-            self.price_offset_bps.max(self.guard_price_offset_bps) + self.guard_emergency_extra_bps
-                <= self.guard_emergency_max_slippage_bps,
-            "guard_emergency_extra_bps",
-            "offset + extra must not exceed guard_emergency_max_slippage_bps",
-        );
-        out
-    }
-}
+pub use validate::HEDGER_CONFIG_RANGES;
 
 /// What the hedger sees at one decision.
 #[derive(Clone, Copy, Debug)]

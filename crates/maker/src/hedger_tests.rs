@@ -629,6 +629,18 @@ fn config_defaults_validate_and_docs_cover_every_key() {
 }
 
 #[test]
+fn config_every_numeric_key_has_a_range_and_every_boundary_holds() {
+    use crate::config::tests::{numeric_keys, set};
+    use flywheel_core::config_range::{boundary_failures, missing_ranges};
+    let base = HedgerConfig::default();
+    let keys = numeric_keys(&base);
+    let missing = missing_ranges(HEDGER_CONFIG_RANGES, keys.iter().map(String::as_str));
+    assert_eq!(missing, Vec::<&str>::new());
+    let failures = boundary_failures("hedger", HEDGER_CONFIG_RANGES, |k, v| set(&base, k, v));
+    assert_eq!(failures, Vec::<String>::new());
+}
+
+#[test]
 fn config_rejects_unknown_keys_and_accepts_partial() {
     let partial: HedgerConfig =
         serde_json::from_str(r#"{"trigger_units": 0.008, "cooldown_seconds": 1.5}"#)

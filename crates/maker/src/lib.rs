@@ -9,7 +9,7 @@ pub mod guard;
 pub mod hedger;
 pub mod quote;
 
-pub use config::{MakerConfig, MinSizePolicy, Problem, MAKER_CONFIG_DOCS};
+pub use config::{MakerConfig, MinSizePolicy, Problem, MAKER_CONFIG_DOCS, MAKER_CONFIG_RANGES};
 pub use estimators::{
     Regime, RegimeProfile, RegimeSwitch, TrendFilter, TrendState, VolatilityEstimator,
 };
@@ -17,7 +17,7 @@ pub use fifo::{FifoBook, FifoError, Lot};
 pub use guard::PnlGuard;
 pub use hedger::{
     HedgeCommand, HedgeCtx, HedgeFlags, HedgePhase, Hedger, HedgerConfig, HedgerCounters,
-    HEDGER_CONFIG_DOCS,
+    HEDGER_CONFIG_DOCS, HEDGER_CONFIG_RANGES,
 };
 pub use quote::{
     keep_resting, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote, SuppressReason,

@@ -3,7 +3,9 @@
 //! `defaults` prints every key of every section at its default value, with one comment per
 //! key, as a TOML file that `check` accepts unchanged. `check` loads a file exactly as the
 //! engine commands will ([`load_config`], including `FLYWHEEL_SECTION__KEY` environment
-//! overrides) and prints `FILE: ok`, or every problem found and exits with status 2.
+//! overrides: every key in its range, then the cross-checks between keys). It prints every
+//! warning on standard error and `FILE: ok` on standard output when there is no error (exit
+//! status 0), or every problem found, warnings included, and exits with status 2.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +32,8 @@ enum ConfigCommand {
     Defaults,
     /// Check a configuration file and the FLYWHEEL_SECTION__KEY environment overrides.
     ///
-    /// Prints `FILE: ok` and exits 0 when the configuration is valid. Otherwise prints
+    /// Prints `FILE: ok` and exits 0 when the configuration is valid, after any warnings
+    /// (`FILE:LINE:COL: warning: section.key: message`, on standard error). Otherwise prints
     /// every problem, one per line (`FILE:LINE:COL: section.key: message`), and exits 2.
     Check {
         /// The TOML file to check; `-` reads standard input.
@@ -57,8 +60,16 @@ fn defaults() -> anyhow::Result<ExitCode> {
 
 fn check(file: PathBuf) -> anyhow::Result<ExitCode> {
     match load_config(Some(&file), crate::overrides::process_env()) {
-        Ok(_config) => {
-            println!("{}: ok", source_name(Some(&file)));
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("{warning}");
+            }
+            let name = source_name(Some(&file));
+            match loaded.warnings.len() {
+                0 => println!("{name}: ok"),
+                1 => println!("{name}: ok, 1 warning"),
+                n => println!("{name}: ok, {n} warnings"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(ConfigError::Invalid(problems)) => {
