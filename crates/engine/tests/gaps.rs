@@ -173,3 +173,45 @@ proptest! {
         prop_assert_eq!(fast.venue().balances(), slow.venue().balances());
     }
 }
+
+/// A year of 1-second loops at 10 million idle quote: the per-loop sums (idle USD and its
+/// attribution) reach ~3 × 10¹⁴, far past a single `Quote`, and must stay exact.
+#[test]
+fn a_year_of_one_second_loops_at_ten_million_quote() {
+    let grid = EngineConfig {
+        loop_interval_sec: 1,
+        ..EngineConfig::default()
+    };
+    let venue = VenueConfig::default();
+    let inst = instrument(&grid, &venue).expect("instrument");
+    let balances = BacktestConfig {
+        start_base: Qty::ZERO,
+        start_quote: "10000000".parse().expect("quote"),
+    }
+    .start_balances();
+    let sim = SimExchange::new(inst, venue.sim(), balances).expect("sim");
+    let mut e = Engine::new(grid, sim, NoJournal);
+    let year_ms = 365 * 86_400_000;
+    let events = [
+        trade(T0, Price::lit(1, 1)),
+        trade(T0 + year_ms, Price::lit(1, 1)),
+    ];
+    run_backtest(
+        &mut e,
+        events.iter().cloned().map(Ok::<_, Infallible>),
+        |_| {},
+    )
+    .expect("runs");
+    assert!(e.loops() >= 31_536_000, "{} loops", e.loops());
+    let totals = e.leak_totals();
+    let sum = totals.attribution_sum.idle_usd;
+    assert!(
+        sum.to_fixed().is_err(),
+        "the sum ({sum}) is beyond a single Quote, as the test intends"
+    );
+    let mean = totals.attribution_mean().idle_usd;
+    assert!(
+        mean > "9000000".parse().expect("quote"),
+        "most of the quote sits idle on average: {mean}"
+    );
+}
