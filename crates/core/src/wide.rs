@@ -173,6 +173,14 @@ impl Serialize for Wide {
     }
 }
 
+impl std::str::FromStr for Wide {
+    type Err = FixedError;
+    /// An exact decimal with at most nine decimals (what `Display` prints).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        parse(s).ok_or_else(|| FixedError::Syntax(s.to_string()))
+    }
+}
+
 impl<'de> Deserialize<'de> for Wide {
     /// A decimal string with at most nine decimals (what `Serialize` writes).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -60,7 +60,7 @@
 
 use flywheel_core::fixed::div_round;
 use flywheel_core::{
-    Fixed, FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp,
+    Fixed, FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, Wide,
 };
 use serde::{Deserialize, Serialize};
 
@@ -304,16 +304,17 @@ pub struct HedgerCounters {
     pub skipped_below_minimum: u64,
     /// Decisions abandoned on an arithmetic error (overflow; never expected).
     pub errors: u64,
-    /// Σ filled base volume.
-    pub volume: Qty,
+    /// Σ filled base volume. The run totals are [`Wide`]: they grow with the run's length
+    /// and outgrow a single `Fixed` on a long, large run.
+    pub volume: Wide,
     /// Σ filled notional.
-    pub notional: Quote,
+    pub notional: Wide,
     /// Σ fees on hedge fills (the hedger's cost besides slippage).
-    pub fees: Quote,
+    pub fees: Wide,
     /// Σ over aggressive fills of slippage vs the decision mid, bps (positive = cost).
-    pub slippage_bps_sum: Ratio,
+    pub slippage_bps_sum: Wide,
     /// Σ over aggressive fills of slippage vs the decision mid, quote (positive = cost).
-    pub slippage_quote: Quote,
+    pub slippage_quote: Wide,
 }
 
 impl HedgerCounters {
@@ -322,13 +323,10 @@ impl HedgerCounters {
         if self.aggressive_fills == 0 {
             return None;
         }
-        let n = i128::from(self.aggressive_fills);
-        let v = div_round(
-            i128::from(self.slippage_bps_sum.raw()),
-            n,
-            Rounding::HalfEven,
-        );
-        i64::try_from(v).ok().map(Ratio::from_raw)
+        self.slippage_bps_sum
+            .mean(self.aggressive_fills)
+            .ok()
+            .map(Ratio::new)
     }
 }
 
@@ -663,12 +661,9 @@ impl Hedger {
 
     fn add_fill(&mut self, qty: Qty, price: Price, fee: Quote) {
         let c = &mut self.counters;
-        c.volume += qty;
-        match price.notional(qty, Rounding::HalfEven) {
-            Ok(n) => c.notional += n,
-            Err(_) => c.errors += 1,
-        }
-        c.fees += fee;
+        c.volume += Wide::from(qty);
+        c.notional += Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
+        c.fees += Wide::from(fee);
     }
 
     /// A (partial) fill of the passive order: `qty` at `price` with `fee`. Counted even when
@@ -721,7 +716,7 @@ impl Hedger {
                 self.add_slippage(mid, side, filled, avg_price);
             }
         } else if !fee.is_zero() {
-            self.counters.fees += fee;
+            self.counters.fees += Wide::from(fee);
         }
         if mid.is_some() {
             if filled.is_positive() {
@@ -745,8 +740,8 @@ impl Hedger {
         );
         match (quote, i64::try_from(bps)) {
             (Ok(q), Ok(b)) if mid.is_positive() => {
-                self.counters.slippage_quote += q;
-                self.counters.slippage_bps_sum += Ratio::from_raw(b);
+                self.counters.slippage_quote += Wide::from(q);
+                self.counters.slippage_bps_sum += Wide::from(Ratio::from_raw(b));
             }
             _ => self.counters.errors += 1,
         }

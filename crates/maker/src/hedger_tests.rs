@@ -471,11 +471,11 @@ fn counters_and_slippage() {
     assert_eq!(c.passive_fills, 1);
     assert_eq!(c.aggressive_orders, 1);
     assert_eq!(c.aggressive_fills, 1);
-    assert_eq!(c.volume, q("0.035"));
+    assert_eq!(c.volume, q("0.035").into());
     // 0.005 × 150.03 + 0.03 × 149.9 = 0.75015 + 4.497
     assert_eq!(c.notional, "5.24715".parse().expect("quote"));
     // (150 − 149.9) / 150 × 10 000 = 6.666666667 bps; 0.1 × 0.03 = 0.003
-    assert_eq!(c.slippage_bps_sum, r("6.666666667"));
+    assert_eq!(c.slippage_bps_sum, r("6.666666667").into());
     assert_eq!(c.slippage_quote, "0.003".parse().expect("quote"));
     assert_eq!(c.avg_slippage_bps(), Some(r("6.666666667")));
     assert_eq!(h.phase, HedgePhase::CoolingDown { since: t(600) });
@@ -501,11 +501,11 @@ fn fees_are_counted() {
     };
     assert_eq!(h.decide(&cfg, &ctx), vec![ioc(Sell, "149.85", "0.03")]);
     h.on_ioc_done(t(10), q("0.03"), p("150.1"), "0.0009".parse().expect("fee"));
-    assert_eq!(h.counters.fees, "0.0009".parse::<Quote>().expect("fee"));
+    assert_eq!(h.counters.fees, "0.0009".parse::<Wide>().expect("fee"));
     // Filled above mid: negative slippage (price improvement).
     assert_eq!(
         h.counters.slippage_quote,
-        "-0.003".parse::<Quote>().expect("q")
+        "-0.003".parse::<Wide>().expect("q")
     );
 }
 

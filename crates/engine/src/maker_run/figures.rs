@@ -43,8 +43,8 @@ pub struct HedgerFigures {
     pub passive: u64,
     pub aggressive: u64,
     pub avg_slippage_bps: Option<f64>,
-    pub volume_base: Qty,
-    pub fees_quote: Quote,
+    pub volume_base: flywheel_core::Wide,
+    pub fees_quote: flywheel_core::Wide,
 }
 
 impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
@@ -108,8 +108,8 @@ pub struct MakerStatus {
     /// The venue minimum decided a side in the last quote decision (raised to it, or
     /// suppressed because the minimum would have grown |inventory|).
     pub size_floor_bound: bool,
-    pub hedger_volume_base: Qty,
-    pub hedger_fees_quote: Quote,
+    pub hedger_volume_base: flywheel_core::Wide,
+    pub hedger_fees_quote: flywheel_core::Wide,
     pub hedger_passive_fills: u64,
     pub hedger_aggressive_fills: u64,
     pub hedger_emergency_orders: u64,
