@@ -12,11 +12,12 @@ use flywheel_core::{Price, Qty, Timestamp};
 
 use crate::error::{quote, DataError, Location};
 use crate::event::Bar;
+use crate::limits::MAX_NUMBER_TOKEN;
 use crate::number::{decimal_field, time_field, TimeUnit};
 
 const BUF_SIZE: usize = 64 * 1024;
-/// Longest number token accepted (a real one has at most ~30 characters).
-const MAX_TOKEN: usize = 64;
+/// Longest number token accepted (see [`MAX_NUMBER_TOKEN`]).
+const MAX_TOKEN: usize = MAX_NUMBER_TOKEN;
 const FIELD_NAMES: [&str; 6] = ["open time", "open", "high", "low", "close", "volume"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

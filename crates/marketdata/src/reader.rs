@@ -17,6 +17,7 @@ use crate::event::{Bar, MarketEvent, Trade};
 use crate::format::Format;
 use crate::iso::format_utc;
 use crate::json::JsonBars;
+use crate::limits::MAX_LEADING_WHITESPACE;
 
 /// Bars buffered at open to detect the bar interval.
 pub const INTERVAL_PROBE_BARS: usize = 16;
@@ -26,8 +27,6 @@ pub const DEFAULT_BAR_INTERVAL_MS: i64 = 60_000;
 const MAX_TIME_MS: i64 = 253_402_300_799_999;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const BUF_SIZE: usize = 64 * 1024;
-/// Whitespace accepted before the first data byte.
-const MAX_LEADING_WHITESPACE: usize = 1 << 20;
 
 type DynRead = Box<dyn Read + Send>;
 

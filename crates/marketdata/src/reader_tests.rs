@@ -8,6 +8,7 @@ use flate2::Compression;
 use flywheel_core::{Price, Qty, Side, Timestamp};
 
 use super::*;
+use crate::limits::MAX_LINE_BYTES;
 
 fn p(s: &str) -> Price {
     s.parse().unwrap()
@@ -561,6 +562,48 @@ fn errors_table() {
             "u.csv",
             b"1,2,3,4,5\n".to_vec(),
             "u.csv:1: headerless CSV with 5 fields",
+        ),
+        (
+            "NUL bytes without a line break",
+            "n.csv",
+            vec![0; 3 * MAX_LINE_BYTES],
+            "n.csv:1: line longer than 65536 bytes",
+        ),
+        (
+            "NUL bytes gzipped",
+            "n.csv.gz",
+            gzip(&vec![0; 3 * MAX_LINE_BYTES]),
+            "n.csv.gz:1: line longer than 65536 bytes",
+        ),
+        (
+            "long line after the header",
+            "k.csv",
+            [b"TS,PRICE,VOLUME\n".as_slice(), &[b'1'; MAX_LINE_BYTES + 1]].concat(),
+            "k.csv:2: line longer than 65536 bytes",
+        ),
+        (
+            "unclosed quote",
+            "k.csv",
+            [b"TS,PRICE,VOLUME\n\"".as_slice(), &b"x\n".repeat(MAX_LINE_BYTES)].concat(),
+            "k.csv:2: record starting on this line is longer than 65536 bytes (an unclosed quote?)",
+        ),
+        (
+            "too many fields",
+            "k.csv",
+            [b"TS,PRICE,VOLUME\n".as_slice(), &[b','; 2000]].concat(),
+            "k.csv:2: more than 1024 fields on one line",
+        ),
+        (
+            "CRLF line ends keep the line numbers",
+            "c.csv",
+            b"TS,PRICE,VOLUME\r\n1688169649,18.89,1\r\n1688169650,x,1\r\n".to_vec(),
+            r#"c.csv:3: price "x" is not a decimal number"#,
+        ),
+        (
+            "a blank line keeps the line numbers",
+            "b.csv",
+            b"TS,PRICE,VOLUME\n1688169649,18.89,1\n\n1688169650,x,1\n".to_vec(),
+            r#"b.csv:4: price "x" is not a decimal number"#,
         ),
     ];
     for (name, file, data, want) in cases {
