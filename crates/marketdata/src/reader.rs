@@ -58,7 +58,7 @@ pub struct MarketDataReader {
     format: Format,
     source: Source,
     interval: Option<i64>,
-    ahead: VecDeque<Bar>,
+    ahead: VecDeque<(Bar, Location)>,
     ahead_err: Option<DataError>,
     /// Time of the previous record (trade time or bar open time).
     last: Option<i64>,
@@ -181,7 +181,7 @@ impl MarketDataReader {
         let mut prev: Option<i64> = None;
         while self.ahead.len() < INTERVAL_PROBE_BARS {
             match self.pull() {
-                Ok(Some(MarketEvent::Bar(b))) => {
+                Ok(Some((MarketEvent::Bar(b), at))) => {
                     let t = b.open_time.millis();
                     if let Some(p) = prev {
                         let d = t - p;
@@ -190,9 +190,9 @@ impl MarketDataReader {
                         }
                     }
                     prev = Some(t);
-                    self.ahead.push_back(b);
+                    self.ahead.push_back((b, at));
                 }
-                Ok(Some(MarketEvent::Trade(_))) | Ok(None) => break,
+                Ok(Some((MarketEvent::Trade(_), _))) | Ok(None) => break,
                 Err(e) => {
                     self.ahead_err = Some(e);
                     break;
@@ -202,9 +202,9 @@ impl MarketDataReader {
         self.interval = Some(smallest.unwrap_or(DEFAULT_BAR_INTERVAL_MS));
     }
 
-    /// The next record from the source, validated.
+    /// The next record from the source, validated, and where it is.
     #[inline]
-    fn pull(&mut self) -> Result<Option<MarketEvent>, DataError> {
+    fn pull(&mut self) -> Result<Option<(MarketEvent, Location)>, DataError> {
         let Some((event, at)) = self.source.next(&self.file)? else {
             return Ok(None);
         };
@@ -215,7 +215,7 @@ impl MarketDataReader {
         match checked {
             Ok(t) => {
                 self.last = Some(t);
-                Ok(Some(event))
+                Ok(Some((event, at)))
             }
             Err(why) => Err(DataError::row(&self.file, at, why)),
         }
@@ -234,13 +234,14 @@ impl MarketDataReader {
     }
 }
 
-impl Iterator for MarketDataReader {
-    type Item = Result<MarketEvent, DataError>;
-
+impl MarketDataReader {
+    /// Like [`Iterator::next`], with where the event is in the file: its line (and for JSON,
+    /// the column of its `[`), for messages about an event that is valid data but suspect
+    /// (see [`crate::sanity`]).
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(b) = self.ahead.pop_front() {
-            return Some(Ok(self.finish(MarketEvent::Bar(b))));
+    pub fn next_located(&mut self) -> Option<Result<(MarketEvent, Location), DataError>> {
+        if let Some((b, at)) = self.ahead.pop_front() {
+            return Some(Ok((self.finish(MarketEvent::Bar(b)), at)));
         }
         if let Some(e) = self.ahead_err.take() {
             self.done = true;
@@ -250,7 +251,7 @@ impl Iterator for MarketDataReader {
             return None;
         }
         match self.pull() {
-            Ok(Some(event)) => Some(Ok(self.finish(event))),
+            Ok(Some((event, at))) => Some(Ok((self.finish(event), at))),
             Ok(None) => {
                 self.done = true;
                 None
@@ -260,6 +261,15 @@ impl Iterator for MarketDataReader {
                 Some(Err(e))
             }
         }
+    }
+}
+
+impl Iterator for MarketDataReader {
+    type Item = Result<MarketEvent, DataError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_located().map(|r| r.map(|(event, _)| event))
     }
 }
 

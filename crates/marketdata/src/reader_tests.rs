@@ -753,3 +753,42 @@ fn debug_is_implemented() {
     let s = format!("{r:?}");
     assert!(s.contains("kraken") || s.contains("KrakenCsv"), "{s}");
 }
+
+#[test]
+fn next_located_table() {
+    // (name, content, expected locations in order)
+    let cases: [(&str, &[u8], &[Location]); 4] = [
+        (
+            "csv lines after a header",
+            KRAKEN_HEADER.as_bytes(),
+            &[Location::line(2), Location::line(3), Location::line(4)],
+        ),
+        (
+            "headerless csv",
+            KRAKEN_BARE.as_bytes(),
+            &[Location::line(1), Location::line(2)],
+        ),
+        (
+            "json bars on one line: the column of each '['",
+            FREQTRADE.as_bytes(),
+            &[
+                Location::at(1, 2),
+                Location::at(1, 54),
+                Location::at(1, 116),
+            ],
+        ),
+        (
+            "json bars on their own lines (through the interval probe)",
+            b"[\n[1631917380000,1,2,1,1],\n  [1631917440000,1,2,1,1]\n]",
+            &[Location::at(2, 1), Location::at(3, 3)],
+        ),
+    ];
+    for (name, data, want) in cases {
+        let mut r = reader("f", data).unwrap();
+        let mut got = Vec::new();
+        while let Some(item) = r.next_located() {
+            got.push(item.unwrap().1);
+        }
+        assert_eq!(got, want, "case {name}");
+    }
+}
