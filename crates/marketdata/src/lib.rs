@@ -41,6 +41,7 @@ mod json;
 pub mod limits;
 mod number;
 pub mod reader;
+pub mod sanity;
 
 pub use error::{DataError, Location};
 pub use event::{Bar, MarketEvent, Trade};
