@@ -18,7 +18,7 @@ use std::io::{ErrorKind, Read};
 
 use csv_core::{ReadRecordResult, Reader as Core};
 
-use crate::limits::{MAX_FIELDS, MAX_LINE_BYTES};
+use crate::limits::{MAX_FIELDS, MAX_LINE_BYTES, MAX_WHITESPACE_RUN};
 
 const BUF_SIZE: usize = 64 * 1024;
 
@@ -33,6 +33,8 @@ pub(crate) enum RecordError {
     },
     /// More than [`MAX_FIELDS`] fields.
     TooManyFields,
+    /// More than [`MAX_WHITESPACE_RUN`] bytes of blank lines in a row.
+    BlankRun,
 }
 
 impl RecordError {
@@ -48,6 +50,9 @@ impl RecordError {
                  (an unclosed quote?)"
             ),
             RecordError::TooManyFields => format!("more than {MAX_FIELDS} fields on one line"),
+            RecordError::BlankRun => {
+                format!("more than {MAX_WHITESPACE_RUN} bytes of blank lines in a row")
+            }
         }
     }
 }
@@ -157,10 +162,10 @@ impl CsvRecords {
         if self.done {
             return Ok(false);
         }
-        let result = self.skip_blank_lines().and_then(|()| {
-            self.line = self.current_line();
-            self.read_inner()
-        });
+        let skipped = self.skip_blank_lines();
+        // The record's first line (or, after too many blank lines, where the run stopped).
+        self.line = self.current_line();
+        let result = skipped.and_then(|()| self.read_inner());
         if !matches!(result, Ok(true)) {
             self.done = true;
             if result.is_err() {
@@ -176,6 +181,7 @@ impl CsvRecords {
     /// `\r` and `\n` anyway (end of record, after a `\r`, or start of record); a first
     /// byte of anything else moves it to the start of a field either way.
     fn skip_blank_lines(&mut self) -> Result<(), RecordError> {
+        let mut run = 0usize;
         loop {
             if self.pos == self.len {
                 if self.eof {
@@ -190,6 +196,10 @@ impl CsvRecords {
                 _ => return Ok(()),
             }
             self.pos += 1;
+            run += 1;
+            if run > MAX_WHITESPACE_RUN {
+                return Err(RecordError::BlankRun);
+            }
         }
     }
 
@@ -299,6 +309,18 @@ mod tests {
             ),
             ("exactly the field limit", fields(MAX_FIELDS), 1, None),
             ("one field over", fields(MAX_FIELDS + 1), 0, Some("fields")),
+            (
+                "blank lines up to the limit",
+                [vec![b'\n'; MAX_WHITESPACE_RUN], b"a".to_vec()].concat(),
+                1,
+                None,
+            ),
+            (
+                "endless blank lines",
+                vec![b'\n'; MAX_WHITESPACE_RUN + 1],
+                0,
+                Some("blank"),
+            ),
         ];
         for (name, input, want_n, want_err) in cases {
             let (got, err) = records(input);
@@ -307,6 +329,7 @@ mod tests {
                 RecordError::TooLong { multiline: false } => "line",
                 RecordError::TooLong { multiline: true } => "multiline",
                 RecordError::TooManyFields => "fields",
+                RecordError::BlankRun => "blank",
                 RecordError::Io(_) => "io",
             });
             assert_eq!(kind, want_err, "case {name}");

@@ -12,7 +12,7 @@ use flywheel_core::{Price, Qty, Timestamp};
 
 use crate::error::{quote, DataError, Location};
 use crate::event::Bar;
-use crate::limits::MAX_NUMBER_TOKEN;
+use crate::limits::{MAX_FIELDS, MAX_NUMBER_TOKEN, MAX_WHITESPACE_RUN};
 use crate::number::{decimal_field, time_field, TimeUnit};
 
 const BUF_SIZE: usize = 64 * 1024;
@@ -143,9 +143,11 @@ impl JsonBars {
         }
     }
 
-    /// Skip whitespace (counting lines) and return the next byte, not consumed.
+    /// Skip whitespace (counting lines) and return the next byte, not consumed. A run longer
+    /// than [`MAX_WHITESPACE_RUN`] is an error, so an endless one cannot keep us reading.
     #[inline]
     fn skip_ws(&mut self, file: &str) -> Result<Option<u8>, DataError> {
+        let mut run = 0usize;
         loop {
             match self.peek(file)? {
                 Some(b'\n') => {
@@ -155,6 +157,14 @@ impl JsonBars {
                 }
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
                 other => return Ok(other),
+            }
+            run += 1;
+            if run > MAX_WHITESPACE_RUN {
+                return Err(self.err(
+                    file,
+                    self.here(),
+                    format!("more than {MAX_WHITESPACE_RUN} bytes of whitespace in a row"),
+                ));
             }
         }
     }
@@ -371,6 +381,13 @@ impl JsonBars {
                 _ => {} // extra trailing fields (Binance kline layout)
             }
             n += 1;
+            if n > MAX_FIELDS {
+                return Err(self.err(
+                    file,
+                    at,
+                    format!("bar {index} has more than {MAX_FIELDS} fields"),
+                ));
+            }
             match self.skip_ws(file)? {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {

@@ -17,7 +17,7 @@ use crate::event::{Bar, MarketEvent, Trade};
 use crate::format::Format;
 use crate::iso::format_utc;
 use crate::json::JsonBars;
-use crate::limits::MAX_LEADING_WHITESPACE;
+use crate::limits::MAX_WHITESPACE_RUN;
 
 /// Bars buffered at open to detect the bar interval.
 pub const INTERVAL_PROBE_BARS: usize = 16;
@@ -424,7 +424,7 @@ fn sniff(mut src: DynRead, file: &str) -> Result<(DynRead, Option<u8>), DataErro
         if n == 0 {
             break None;
         }
-        if prefix.len() > MAX_LEADING_WHITESPACE {
+        if prefix.len() > MAX_WHITESPACE_RUN {
             return Err(DataError::format(
                 file,
                 "no data in the first 1 MiB (only whitespace)",

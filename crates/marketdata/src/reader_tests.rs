@@ -8,7 +8,7 @@ use flate2::Compression;
 use flywheel_core::{Price, Qty, Side, Timestamp};
 
 use super::*;
-use crate::limits::MAX_LINE_BYTES;
+use crate::limits::{MAX_LINE_BYTES, MAX_WHITESPACE_RUN};
 
 fn p(s: &str) -> Price {
     s.parse().unwrap()
@@ -592,6 +592,24 @@ fn errors_table() {
             "k.csv",
             [b"TS,PRICE,VOLUME\n".as_slice(), &[b','; 2000]].concat(),
             "k.csv:2: more than 1024 fields on one line",
+        ),
+        (
+            "endless blank lines",
+            "k.csv",
+            [b"TS,PRICE,VOLUME\n".as_slice(), &[b'\n'; MAX_WHITESPACE_RUN + 9]].concat(),
+            "k.csv:1048579: more than 1048576 bytes of blank lines in a row",
+        ),
+        (
+            "endless whitespace inside JSON",
+            "w.json",
+            [b"[".as_slice(), &[b' '; MAX_WHITESPACE_RUN + 9]].concat(),
+            "w.json:1:1048579: more than 1048576 bytes of whitespace in a row",
+        ),
+        (
+            "a JSON bar with endless fields",
+            "f.json",
+            format!("[[1631917380000,1,2,1,1{}]]", ",5".repeat(2000)).into(),
+            "f.json:1:2: bar 1 has more than 1024 fields",
         ),
         (
             "CRLF line ends keep the line numbers",
