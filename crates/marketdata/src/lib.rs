@@ -19,6 +19,9 @@
 //! ([`MarketDataReader::bar_interval`]). Every error names the file and line (and, for JSON,
 //! the column) and displays as one line, e.g. `data.csv:57: price "abc" is not a decimal number`.
 //!
+//! Valid but implausible prices (a single print at 1.23e8 in a $200 market) pass the readers;
+//! [`sanity::SanityFilter`] skips or rejects them against the recent median.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), flywheel_marketdata::DataError> {
 //! let reader = flywheel_marketdata::open(std::path::Path::new("trades.csv.gz"))?;

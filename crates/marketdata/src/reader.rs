@@ -47,8 +47,10 @@ impl Source {
 
 /// A streaming reader of one market data file: an iterator of validated events in file order.
 ///
-/// Memory is constant in the file length (a 64 KiB buffer per layer and, for bar files, the
-/// first [`INTERVAL_PROBE_BARS`] bars). The iterator is fused: after the first error it ends.
+/// Memory is constant in the file length (a 64 KiB buffer per layer, a CSV record of at most
+/// [`crate::limits::MAX_LINE_BYTES`] and, for bar files, the first [`INTERVAL_PROBE_BARS`]
+/// bars) and bounded whatever the input ([`crate::limits`]). The iterator is fused: after the
+/// first error it ends.
 ///
 /// Checks on every record: prices > 0; trade sizes > 0; bar volume ≥ 0; `high ≥ max(open,
 /// close)`, `low ≤ min(open, close)`; trade times non-decreasing (equal times keep file
