@@ -439,3 +439,7 @@ fn sniff(mut src: DynRead, file: &str) -> Result<(DynRead, Option<u8>), DataErro
 #[cfg(test)]
 #[path = "reader_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reader_limit_tests.rs"]
+mod limit_tests;
