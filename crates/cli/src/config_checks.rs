@@ -111,6 +111,7 @@ impl FlywheelConfig {
                 .into_iter()
                 .map(in_section("backtest")),
         );
+        issues.extend(self.sanity.validate().into_iter().map(in_section("sanity")));
 
         let fee = self.grid.maker_fee_pct;
         let mut cross: Vec<ConfigIssue> = Vec::new();

@@ -33,6 +33,7 @@ use flywheel_engine::config::{
 use flywheel_governor::{GovernorConfig, GOVERNOR_CONFIG_DOCS};
 use flywheel_grid::{EngineConfig, ENGINE_CONFIG_DOCS};
 use flywheel_maker::{HedgerConfig, MakerConfig, HEDGER_CONFIG_DOCS, MAKER_CONFIG_DOCS};
+use flywheel_marketdata::sanity::{PriceSanityConfig, PRICE_SANITY_CONFIG_DOCS};
 use serde::{Deserialize, Serialize};
 use toml::de::{DeTable, DeValue};
 use toml::Spanned;
@@ -70,6 +71,8 @@ pub struct FlywheelConfig {
     pub venue: VenueConfig,
     /// `[backtest]`: the simulated account.
     pub backtest: BacktestConfig,
+    /// `[sanity]`: checks on recorded market data (outlier prints, gaps).
+    pub sanity: PriceSanityConfig,
 }
 
 /// One section as `config defaults` prints it.
@@ -172,6 +175,14 @@ impl FlywheelConfig {
                 keys: BACKTEST_CONFIG_DOCS,
                 values: toml::Table::try_from(&self.backtest)?,
                 examples: toml::Table::try_from(&self.backtest)?,
+            },
+            SectionDoc {
+                name: "sanity",
+                title: "Checks on recorded market data: prints far from the recent median, and \
+                    gaps too long to be real.",
+                keys: PRICE_SANITY_CONFIG_DOCS,
+                values: toml::Table::try_from(&self.sanity)?,
+                examples: toml::Table::try_from(&self.sanity)?,
             },
         ])
     }

@@ -43,6 +43,10 @@ fn ranges() -> Vec<(&'static str, &'static str, Bound, Bound)> {
         "backtest",
         flywheel_engine::config::BACKTEST_CONFIG_RANGES,
     ));
+    out.extend(rows(
+        "sanity",
+        flywheel_marketdata::sanity::PRICE_SANITY_CONFIG_RANGES,
+    ));
     out
 }
 

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId};
+use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
 use flywheel_grid::{ModeSource, OrderSizes, Phase};
 use flywheel_venue::Venue;
 use serde::Serialize;
@@ -69,7 +69,7 @@ impl LeakTotals {
     /// saturates at the largest quote).
     pub fn attribution_mean(&self) -> LeakAttribution {
         let n = self.attribution_loops.max(1);
-        let avg = |w: flywheel_core::Wide| {
+        let avg = |w: Wide| {
             w.mean(n)
                 .map(Quote::new)
                 .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
@@ -89,26 +89,26 @@ impl LeakTotals {
     }
 }
 
-/// [`LeakAttribution`] summed over loops: [`flywheel_core::Wide`] totals, because a year of
+/// [`LeakAttribution`] summed over loops: [`Wide`] totals, because a year of
 /// 1-second loops at 10 million idle quote is ~3 × 10¹⁴, beyond a single `Quote`.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LeakAttributionSum {
-    pub idle_usd: flywheel_core::Wide,
-    pub l1_blocked_b_entries: flywheel_core::Wide,
-    pub l2_l3_ancillary_profit: flywheel_core::Wide,
-    pub l4_settled_vs_profit_gap: flywheel_core::Wide,
-    pub l5_fee_overshoot: flywheel_core::Wide,
-    pub l6_rounding_residual: flywheel_core::Wide,
-    pub l7_legacy_sizing: flywheel_core::Wide,
-    pub l8_floor_inflation: flywheel_core::Wide,
-    pub unexplained: flywheel_core::Wide,
+    pub idle_usd: Wide,
+    pub l1_blocked_b_entries: Wide,
+    pub l2_l3_ancillary_profit: Wide,
+    pub l4_settled_vs_profit_gap: Wide,
+    pub l5_fee_overshoot: Wide,
+    pub l6_rounding_residual: Wide,
+    pub l7_legacy_sizing: Wide,
+    pub l8_floor_inflation: Wide,
+    pub unexplained: Wide,
 }
 
 impl LeakAttributionSum {
     /// Add one loop's attribution `loops` times (identical loops, e.g. a stale stretch).
     pub fn add(&mut self, a: &LeakAttribution, loops: u64) {
-        let add = |sum: &mut flywheel_core::Wide, v: Quote| {
-            *sum += flywheel_core::Wide::from(v).times(loops);
+        let add = |sum: &mut Wide, v: Quote| {
+            *sum += Wide::from(v).times(loops);
         };
         add(&mut self.idle_usd, a.idle_usd);
         add(&mut self.l1_blocked_b_entries, a.l1_blocked_b_entries);
@@ -528,7 +528,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             - self.cfg.allocation_safety_buffer_usd)
             .max(Quote::ZERO);
         let min_b = self.min_b_entry_usd();
-        let (mut blocked, mut floor, mut n_blocked) = (Quote::ZERO, Quote::ZERO, 0u32);
+        // Sums over slots are Wide (each size can be near the whole balance), then capped
+        // at the idle USD they can explain: every cause takes at most that much anyway.
+        let cap = |w: Wide| Quote::new(w.min(Wide::from(idle)).to_fixed().unwrap_or_default());
+        let (mut blocked, mut floor, mut n_blocked) = (Wide::ZERO, Wide::ZERO, 0u32);
         for idx in 0..self.slots.len() {
             let s = &self.slots[idx].state;
             let has_b = s.orders.iter().any(|o| o.trade_id == TradeId::B);
@@ -536,7 +539,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             if has_b || !wants_b {
                 continue;
             }
-            let size = self.sizes_for(idx, false).b.max(min_b);
+            let size = Wide::from(self.sizes_for(idx, false).b.max(min_b));
             if self.b_floor_inflates(idx) {
                 floor += size;
             } else {
@@ -546,15 +549,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         let quote_first = self.cfg.quote_first_allocation;
         let blocked = if n_blocked > 0 && quote_first {
-            blocked.max(deployable)
+            blocked.max(Wide::from(deployable))
         } else {
             blocked
         };
-        let gap: Quote = self
+        let (blocked, floor) = (cap(blocked), cap(floor));
+        let gap = cap(self
             .slots
             .iter()
-            .map(|s| (s.state.total_settled_usd - s.state.total_profit).max(Quote::ZERO))
-            .sum();
+            .map(|s| {
+                Wide::from((s.state.total_settled_usd - s.state.total_profit).max(Quote::ZERO))
+            })
+            .sum());
         let st = &self.stats;
         let rate = self.cfg.maker_fee_pct.percent().map(|r| r.fixed());
         let estimated = rate
@@ -563,11 +569,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         // estimate fails only past the i128 range (saturated flows): then nothing is
         // attributed to fees and the idle USD stays `unexplained`.
         let overshoot = estimated
-            .map(|e| (e - st.fees_paid).max(flywheel_core::Wide::ZERO))
+            .map(|e| (e - st.fees_paid).max(Wide::ZERO))
             .and_then(|o| o.min(idle.fixed().into()).to_fixed())
             .map(Quote::new)
             .unwrap_or(Quote::ZERO);
-        let residual: Quote = self.slots.iter().map(|s| s.b_residual_usd).sum();
+        let residual = cap(self
+            .slots
+            .iter()
+            .map(|s| Wide::from(s.b_residual_usd))
+            .sum());
         let legacy = if quote_first { Quote::ZERO } else { deployable };
         let mut left = idle;
         let mut take = |amount: Quote| {

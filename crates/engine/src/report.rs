@@ -669,6 +669,7 @@ pub(crate) mod tests {
                 events: 3,
                 first_ts: Some(Timestamp::from_millis(1_700_000_000_000)),
                 last_ts: Some(Timestamp::from_millis(1_700_000_120_500)),
+                sanity: None,
             },
             run: RunSummary {
                 wall_s: 0.25,

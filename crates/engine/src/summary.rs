@@ -19,6 +19,42 @@ pub struct DataSummary {
     pub events: u64,
     pub first_ts: Option<Timestamp>,
     pub last_ts: Option<Timestamp>,
+    /// What the data sanity check did (absent when the events did not come from a file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sanity: Option<SanitySummary>,
+}
+
+/// The data sanity check's figures (see `flywheel_marketdata::sanity`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SanitySummary {
+    /// `skip`, `reject` or `off`.
+    pub mode: String,
+    /// Events judged against the recent median.
+    pub checked: u64,
+    /// Outlier prints dropped.
+    pub skipped: u64,
+    /// The first one dropped: `file:line: price P (median M)`.
+    pub first_skipped: Option<String>,
+}
+
+impl SanitySummary {
+    pub fn new(
+        mode: flywheel_marketdata::sanity::SanityMode,
+        stats: &flywheel_marketdata::sanity::SanityStats,
+    ) -> Self {
+        use flywheel_marketdata::sanity::SanityMode;
+        let mode = match mode {
+            SanityMode::Off => "off",
+            SanityMode::Skip => "skip",
+            SanityMode::Reject => "reject",
+        };
+        SanitySummary {
+            mode: mode.to_string(),
+            checked: stats.checked,
+            skipped: stats.skipped,
+            first_skipped: stats.first_skipped.as_ref().map(ToString::to_string),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize)]
@@ -246,6 +282,7 @@ impl Summary {
                 events: data.events,
                 first_ts: data.first_ts,
                 last_ts: data.last_ts,
+                sanity: None,
             },
             run: RunSummary::default(),
             pnl: PnlSummary {

@@ -1,22 +1,21 @@
 //! CSV sources: Tardis trades, Kraken Time & Sales (and generic trades), generic OHLC.
 //!
-//! One `csv::Reader` over the (decompressed) stream and one reused `ByteRecord`: no
-//! allocation per row. Fields are parsed straight from bytes. The first record decides the
+//! One [`CsvRecords`] over the (decompressed) stream, whose buffers are allocated once: no
+//! allocation per row, and memory bounded by [`crate::limits`] whatever the input (an endless
+//! line is an error naming its line). Fields are parsed straight from bytes. The first record decides the
 //! layout (header names, or three numbers for a headerless Kraken file); columns are found
 //! by name, so their order does not matter.
 
 use std::io::Read;
 
-use csv::{ByteRecord, ReaderBuilder};
 use flywheel_core::{Price, Qty, Side, Timestamp};
 
-use crate::error::{one_line, quote, DataError, Location};
+use crate::csvrec::{CsvRecords, Record, RecordError};
+use crate::error::{quote, DataError, Location};
 use crate::event::{Bar, MarketEvent, Trade};
 use crate::format::Format;
 use crate::iso::parse_iso8601;
 use crate::number::{decimal_field, looks_numeric, time_field, TimeUnit};
-
-const BUF_SIZE: usize = 64 * 1024;
 
 const TIME_NAMES: &[&str] = &["time", "timestamp", "ts", "date", "datetime", "open_time"];
 const QTY_NAMES: &[&str] = &["volume", "amount", "qty", "quantity", "size", "vol"];
@@ -50,8 +49,7 @@ enum Layout {
 }
 
 pub(crate) struct CsvSource {
-    rdr: csv::Reader<Box<dyn Read + Send>>,
-    rec: ByteRecord,
+    rdr: CsvRecords,
     layout: Layout,
     /// Field count every row must have (from the header or the first row).
     fields: usize,
@@ -66,7 +64,7 @@ const EXPECTED: &str = "expected a Tardis trades header \
     a Kraken Time & Sales file (TS,PRICE,VOLUME, or headerless timestamp,price,volume), \
     an OHLC header (time,open,high,low,close[,volume]) or a freqtrade JSON array";
 
-fn classify(rec: &ByteRecord, forced: Option<Format>) -> Result<(Layout, Format, bool), String> {
+fn classify(rec: Record<'_>, forced: Option<Format>) -> Result<(Layout, Format, bool), String> {
     let names: Vec<String> = rec
         .iter()
         .map(|f| String::from_utf8_lossy(f.trim_ascii()).to_ascii_lowercase())
@@ -181,7 +179,7 @@ fn classify(rec: &ByteRecord, forced: Option<Format>) -> Result<(Layout, Format,
     }
 }
 
-fn field(rec: &ByteRecord, i: usize) -> &[u8] {
+fn field<'a>(rec: Record<'a>, i: usize) -> &'a [u8] {
     rec.get(i).unwrap_or_default()
 }
 
@@ -220,14 +218,8 @@ impl CsvSource {
         file: &str,
         forced: Option<Format>,
     ) -> Result<(CsvSource, Format), DataError> {
-        let rdr = ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(BUF_SIZE)
-            .from_reader(src);
         let mut s = CsvSource {
-            rdr,
-            rec: ByteRecord::new(),
+            rdr: CsvRecords::new(src),
             layout: Layout::Trades {
                 ts: 0,
                 price: 1,
@@ -242,35 +234,34 @@ impl CsvSource {
         if !s.read(file)? {
             return Err(DataError::format(file, "the file has no data rows"));
         }
-        let (layout, format, has_header) = classify(&s.rec, forced)
+        let (layout, format, has_header) = classify(s.rdr.record(), forced)
             .map_err(|why| DataError::row(file, Location::line(s.line), why))?;
         s.layout = layout;
-        s.fields = s.rec.len();
+        s.fields = s.rdr.record().len();
         s.has_header = has_header;
         s.first_is_pending = !has_header;
         Ok((s, format))
     }
 
-    /// Read the next record into `self.rec`; false at the end.
+    /// Read the next record (see [`CsvRecords::record`]); false at the end.
     fn read(&mut self, file: &str) -> Result<bool, DataError> {
-        match self.rdr.read_byte_record(&mut self.rec) {
+        match self.rdr.read() {
             Ok(more) => {
                 if more {
-                    self.line = self.rec.position().map_or(self.line + 1, |p| p.line());
+                    self.line = self.rdr.line();
                 }
                 Ok(more)
             }
-            Err(e) => {
-                let at = Location::line(self.line + 1);
-                Err(match e.into_kind() {
-                    csv::ErrorKind::Io(source) => DataError::Read {
-                        file: file.to_string(),
-                        at,
-                        source,
-                    },
-                    other => DataError::row(file, at, one_line(&format!("{other:?}"))),
-                })
-            }
+            Err(RecordError::Io(source)) => Err(DataError::Read {
+                file: file.to_string(),
+                at: Location::line(self.rdr.current_line()),
+                source,
+            }),
+            Err(e) => Err(DataError::row(
+                file,
+                Location::line(self.rdr.line()),
+                e.reason(),
+            )),
         }
     }
 
@@ -285,7 +276,7 @@ impl CsvSource {
             return Ok(None);
         }
         let at = Location::line(self.line);
-        let rec = &self.rec;
+        let rec = self.rdr.record();
         if rec.len() != self.fields {
             let origin = if self.has_header {
                 "as in the header"
@@ -309,7 +300,7 @@ impl CsvSource {
     }
 }
 
-fn parse_row(layout: Layout, rec: &ByteRecord) -> Result<MarketEvent, String> {
+fn parse_row(layout: Layout, rec: Record<'_>) -> Result<MarketEvent, String> {
     let event = match layout {
         Layout::Tardis {
             ts,

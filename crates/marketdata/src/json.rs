@@ -12,11 +12,12 @@ use flywheel_core::{Price, Qty, Timestamp};
 
 use crate::error::{quote, DataError, Location};
 use crate::event::Bar;
+use crate::limits::{MAX_FIELDS, MAX_NUMBER_TOKEN, MAX_WHITESPACE_RUN};
 use crate::number::{decimal_field, time_field, TimeUnit};
 
 const BUF_SIZE: usize = 64 * 1024;
-/// Longest number token accepted (a real one has at most ~30 characters).
-const MAX_TOKEN: usize = 64;
+/// Longest number token accepted (see [`MAX_NUMBER_TOKEN`]).
+const MAX_TOKEN: usize = MAX_NUMBER_TOKEN;
 const FIELD_NAMES: [&str; 6] = ["open time", "open", "high", "low", "close", "volume"];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,9 +143,11 @@ impl JsonBars {
         }
     }
 
-    /// Skip whitespace (counting lines) and return the next byte, not consumed.
+    /// Skip whitespace (counting lines) and return the next byte, not consumed. A run longer
+    /// than [`MAX_WHITESPACE_RUN`] is an error, so an endless one cannot keep us reading.
     #[inline]
     fn skip_ws(&mut self, file: &str) -> Result<Option<u8>, DataError> {
+        let mut run = 0usize;
         loop {
             match self.peek(file)? {
                 Some(b'\n') => {
@@ -154,6 +157,14 @@ impl JsonBars {
                 }
                 Some(b' ' | b'\t' | b'\r') => self.pos += 1,
                 other => return Ok(other),
+            }
+            run += 1;
+            if run > MAX_WHITESPACE_RUN {
+                return Err(self.err(
+                    file,
+                    self.here(),
+                    format!("more than {MAX_WHITESPACE_RUN} bytes of whitespace in a row"),
+                ));
             }
         }
     }
@@ -370,6 +381,13 @@ impl JsonBars {
                 _ => {} // extra trailing fields (Binance kline layout)
             }
             n += 1;
+            if n > MAX_FIELDS {
+                return Err(self.err(
+                    file,
+                    at,
+                    format!("bar {index} has more than {MAX_FIELDS} fields"),
+                ));
+            }
             match self.skip_ws(file)? {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {

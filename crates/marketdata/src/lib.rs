@@ -3,7 +3,8 @@
 //! [`open`] takes a path, detects gzip by its magic bytes (not the extension) and the format
 //! by the content, and returns a [`MarketDataReader`]: an iterator of
 //! `Result<`[`MarketEvent`]`, `[`DataError`]`>` in file order, with constant memory in the
-//! file length. Supported formats ([`Format`]):
+//! file length, and bounded on any input ([`limits`]: a line longer than [`MAX_LINE_BYTES`]
+//! is an error naming its line, never a reallocation). Supported formats ([`Format`]):
 //!
 //! | format | content | events |
 //! |---|---|---|
@@ -18,6 +19,9 @@
 //! ([`MarketDataReader::bar_interval`]). Every error names the file and line (and, for JSON,
 //! the column) and displays as one line, e.g. `data.csv:57: price "abc" is not a decimal number`.
 //!
+//! Valid but implausible prices (a single print at 1.23e8 in a $200 market) pass the readers;
+//! [`sanity::SanityFilter`] skips or rejects them against the recent median.
+//!
 //! ```no_run
 //! # fn main() -> Result<(), flywheel_marketdata::DataError> {
 //! let reader = flywheel_marketdata::open(std::path::Path::new("trades.csv.gz"))?;
@@ -30,16 +34,20 @@
 //! # Ok(())
 //! # }
 //! ```
+mod csvrec;
 mod csvsrc;
 pub mod error;
 pub mod event;
 pub mod format;
 mod iso;
 mod json;
+pub mod limits;
 mod number;
 pub mod reader;
+pub mod sanity;
 
 pub use error::{DataError, Location};
 pub use event::{Bar, MarketEvent, Trade};
 pub use format::{Format, UnknownFormat};
+pub use limits::MAX_LINE_BYTES;
 pub use reader::{open, open_as, MarketDataReader, DEFAULT_BAR_INTERVAL_MS, INTERVAL_PROBE_BARS};

@@ -17,6 +17,7 @@ use crate::event::{Bar, MarketEvent, Trade};
 use crate::format::Format;
 use crate::iso::format_utc;
 use crate::json::JsonBars;
+use crate::limits::MAX_WHITESPACE_RUN;
 
 /// Bars buffered at open to detect the bar interval.
 pub const INTERVAL_PROBE_BARS: usize = 16;
@@ -26,8 +27,6 @@ pub const DEFAULT_BAR_INTERVAL_MS: i64 = 60_000;
 const MAX_TIME_MS: i64 = 253_402_300_799_999;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 const BUF_SIZE: usize = 64 * 1024;
-/// Whitespace accepted before the first data byte.
-const MAX_LEADING_WHITESPACE: usize = 1 << 20;
 
 type DynRead = Box<dyn Read + Send>;
 
@@ -48,8 +47,10 @@ impl Source {
 
 /// A streaming reader of one market data file: an iterator of validated events in file order.
 ///
-/// Memory is constant in the file length (a 64 KiB buffer per layer and, for bar files, the
-/// first [`INTERVAL_PROBE_BARS`] bars). The iterator is fused: after the first error it ends.
+/// Memory is constant in the file length (a 64 KiB buffer per layer, a CSV record of at most
+/// [`crate::limits::MAX_LINE_BYTES`] and, for bar files, the first [`INTERVAL_PROBE_BARS`]
+/// bars) and bounded whatever the input ([`crate::limits`]). The iterator is fused: after the
+/// first error it ends.
 ///
 /// Checks on every record: prices > 0; trade sizes > 0; bar volume ≥ 0; `high ≥ max(open,
 /// close)`, `low ≤ min(open, close)`; trade times non-decreasing (equal times keep file
@@ -59,7 +60,7 @@ pub struct MarketDataReader {
     format: Format,
     source: Source,
     interval: Option<i64>,
-    ahead: VecDeque<Bar>,
+    ahead: VecDeque<(Bar, Location)>,
     ahead_err: Option<DataError>,
     /// Time of the previous record (trade time or bar open time).
     last: Option<i64>,
@@ -182,7 +183,7 @@ impl MarketDataReader {
         let mut prev: Option<i64> = None;
         while self.ahead.len() < INTERVAL_PROBE_BARS {
             match self.pull() {
-                Ok(Some(MarketEvent::Bar(b))) => {
+                Ok(Some((MarketEvent::Bar(b), at))) => {
                     let t = b.open_time.millis();
                     if let Some(p) = prev {
                         let d = t - p;
@@ -191,9 +192,9 @@ impl MarketDataReader {
                         }
                     }
                     prev = Some(t);
-                    self.ahead.push_back(b);
+                    self.ahead.push_back((b, at));
                 }
-                Ok(Some(MarketEvent::Trade(_))) | Ok(None) => break,
+                Ok(Some((MarketEvent::Trade(_), _))) | Ok(None) => break,
                 Err(e) => {
                     self.ahead_err = Some(e);
                     break;
@@ -203,9 +204,9 @@ impl MarketDataReader {
         self.interval = Some(smallest.unwrap_or(DEFAULT_BAR_INTERVAL_MS));
     }
 
-    /// The next record from the source, validated.
+    /// The next record from the source, validated, and where it is.
     #[inline]
-    fn pull(&mut self) -> Result<Option<MarketEvent>, DataError> {
+    fn pull(&mut self) -> Result<Option<(MarketEvent, Location)>, DataError> {
         let Some((event, at)) = self.source.next(&self.file)? else {
             return Ok(None);
         };
@@ -216,7 +217,7 @@ impl MarketDataReader {
         match checked {
             Ok(t) => {
                 self.last = Some(t);
-                Ok(Some(event))
+                Ok(Some((event, at)))
             }
             Err(why) => Err(DataError::row(&self.file, at, why)),
         }
@@ -235,13 +236,14 @@ impl MarketDataReader {
     }
 }
 
-impl Iterator for MarketDataReader {
-    type Item = Result<MarketEvent, DataError>;
-
+impl MarketDataReader {
+    /// Like [`Iterator::next`], with where the event is in the file: its line (and for JSON,
+    /// the column of its `[`), for messages about an event that is valid data but suspect
+    /// (see [`crate::sanity`]).
     #[inline]
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(b) = self.ahead.pop_front() {
-            return Some(Ok(self.finish(MarketEvent::Bar(b))));
+    pub fn next_located(&mut self) -> Option<Result<(MarketEvent, Location), DataError>> {
+        if let Some((b, at)) = self.ahead.pop_front() {
+            return Some(Ok((self.finish(MarketEvent::Bar(b)), at)));
         }
         if let Some(e) = self.ahead_err.take() {
             self.done = true;
@@ -251,7 +253,7 @@ impl Iterator for MarketDataReader {
             return None;
         }
         match self.pull() {
-            Ok(Some(event)) => Some(Ok(self.finish(event))),
+            Ok(Some((event, at))) => Some(Ok((self.finish(event), at))),
             Ok(None) => {
                 self.done = true;
                 None
@@ -261,6 +263,15 @@ impl Iterator for MarketDataReader {
                 Some(Err(e))
             }
         }
+    }
+}
+
+impl Iterator for MarketDataReader {
+    type Item = Result<MarketEvent, DataError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_located().map(|r| r.map(|(event, _)| event))
     }
 }
 
@@ -415,7 +426,7 @@ fn sniff(mut src: DynRead, file: &str) -> Result<(DynRead, Option<u8>), DataErro
         if n == 0 {
             break None;
         }
-        if prefix.len() > MAX_LEADING_WHITESPACE {
+        if prefix.len() > MAX_WHITESPACE_RUN {
             return Err(DataError::format(
                 file,
                 "no data in the first 1 MiB (only whitespace)",
@@ -428,3 +439,7 @@ fn sniff(mut src: DynRead, file: &str) -> Result<(DynRead, Option<u8>), DataErro
 #[cfg(test)]
 #[path = "reader_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "reader_limit_tests.rs"]
+mod limit_tests;

@@ -19,7 +19,7 @@ fn t(ms: i64) -> Timestamp {
     Timestamp::from_millis(ms)
 }
 
-fn gzip(data: &[u8]) -> Vec<u8> {
+pub(super) fn gzip(data: &[u8]) -> Vec<u8> {
     let mut e = GzEncoder::new(Vec::new(), Compression::default());
     e.write_all(data).unwrap();
     e.finish().unwrap()
@@ -35,7 +35,7 @@ impl<R: Read> Read for Trickle<R> {
     }
 }
 
-fn reader(name: &str, data: &[u8]) -> Result<MarketDataReader, DataError> {
+pub(super) fn reader(name: &str, data: &[u8]) -> Result<MarketDataReader, DataError> {
     MarketDataReader::from_reader(Cursor::new(data.to_vec()), name)
 }
 
@@ -67,7 +67,7 @@ fn bar(open_ms: i64, close_ms: i64, ohlc: [&str; 4], volume: Option<&str>) -> Ma
 const T0: i64 = 1_631_917_380_000; // 2021-09-17T22:23:00Z
 const M: i64 = 60_000;
 
-const FREQTRADE: &str = "[[1631917380000,0.2412,0.2414,0.241,0.2414,267830.0],\
+pub(super) const FREQTRADE: &str = "[[1631917380000,0.2412,0.2414,0.241,0.2414,267830.0],\
 [1631917440000,0.2413,0.2414,0.2412,0.2413,205995.4000000004],\
 [1631917500000,0.2414,0.2414,0.2411,0.2413,1e-06]]";
 
@@ -77,13 +77,13 @@ coinbase,DOGE-USD,1760054400172744,1760054400220278,151769427,sell,0.24863,4.5
 coinbase,DOGE-USD,1760054400225893,1760054400272437,151769428,buy,0.24865,1e-06
 ";
 
-const KRAKEN_HEADER: &str = "TS,PRICE,VOLUME
+pub(super) const KRAKEN_HEADER: &str = "TS,PRICE,VOLUME
 1688169649,18.89000,2.50000000
 1688169649,18.89000,2.50000000
 1688169651,18.90000,1.32485427
 ";
 
-const KRAKEN_BARE: &str = "1688169649,18.89000,2.50000000
+pub(super) const KRAKEN_BARE: &str = "1688169649,18.89000,2.50000000
 1688169651.25,18.90000,1.32485427
 ";
 
@@ -369,8 +369,7 @@ fn errors_table() {
         let gz = gzip(TARDIS.as_bytes());
         gz[..gz.len() - 4].to_vec()
     };
-    // (name, file name, content, expected message start)
-    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+    let cases: Vec<ErrorCase> = vec![
         (
             "bad price",
             "data.csv",
@@ -563,6 +562,15 @@ fn errors_table() {
             "u.csv:1: headerless CSV with 5 fields",
         ),
     ];
+    assert_errors(cases);
+}
+
+/// (name, file name, content, expected message start)
+pub(super) type ErrorCase = (&'static str, &'static str, Vec<u8>, &'static str);
+
+/// Each case must fail with a one-line message starting with the expected text, naming the
+/// file; the same when every byte arrives in its own read.
+pub(super) fn assert_errors(cases: Vec<ErrorCase>) {
     for (name, file, data, want) in cases {
         let got = read_all(file, &data);
         let err = match got {

@@ -2,22 +2,11 @@
 //! first/last prices and times, price extremes, taker side counts and total sizes.
 //! Skips with a message when the folder is absent.
 
-use std::path::{Path, PathBuf};
-
 use flywheel_core::{Price, Qty, Side, Timestamp};
 use flywheel_marketdata::{open, Format, MarketEvent};
 
-/// `shared/data` beside the repository (`FLYWHEEL_DATA_DIR` overrides): the nearest ancestor
-/// of this crate that has it, so the test works from any checkout depth.
-fn data_dir() -> Option<PathBuf> {
-    if let Some(dir) = std::env::var_os("FLYWHEEL_DATA_DIR") {
-        return Some(PathBuf::from(dir)).filter(|d| d.is_dir());
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join("data"))
-        .find(|d| d.is_dir())
-}
+mod common;
+use common::data_dir;
 
 struct Expect {
     file: &'static str,

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use flywheel_core::Price;
+use flywheel_engine::summary::SanitySummary;
+use flywheel_marketdata::sanity::SanityFilter;
 use flywheel_venue::SimExchange;
 use serde::Serialize;
 use serde_json::Value;
@@ -112,9 +114,23 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
     Ok(load_config_with(source.config.as_deref(), &overrides)?)
 }
 
-/// Open a data file; its error is already one self-contained line (file and reason).
-fn open_data(path: &Path) -> anyhow::Result<flywheel_marketdata::MarketDataReader> {
-    flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))
+/// Open a data file behind the `[sanity]` checks (outlier prints, gaps); its errors are
+/// one self-contained line (file:line and reason).
+fn open_data(path: &Path, cfg: &FlywheelConfig) -> anyhow::Result<SanityFilter> {
+    let reader = flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    SanityFilter::new(reader, &cfg.sanity).map_err(|problems| {
+        // `load` validated [sanity] already; this is the filter's own word on it.
+        let text: Vec<String> = problems
+            .iter()
+            .map(|p| format!("sanity.{}: {}", p.key, p.message))
+            .collect();
+        anyhow::anyhow!("{}", text.join("; "))
+    })
+}
+
+/// What the sanity check did, for the summary.
+fn sanity_summary(filter: &SanityFilter, cfg: &FlywheelConfig) -> SanitySummary {
+    SanitySummary::new(cfg.sanity.mode, filter.stats())
 }
 
 /// The files `source` reads, as inputs no output may name.
@@ -147,17 +163,21 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         Strategy::Grid => grid_exchange(&cfg)?,
         Strategy::Maker => maker_exchange(&cfg)?,
     };
-    let reader = open_data(&args.data)?;
+    let mut reader = open_data(&args.data, &cfg)?;
     let files = vec![args.data.display().to_string()];
     let journal = outputs.journal_stream()?;
     let want_report = outputs.report.is_some();
+    let events = reader.by_ref();
     let ((json, table), html, journal_end) = match args.strategy {
         Strategy::Grid => {
-            let (r, end) = run_engine(&cfg, sim, files, reader, journal, want_report, !out.quiet)?;
+            let (mut r, end) =
+                run_engine(&cfg, sim, files, events, journal, want_report, !out.quiet)?;
+            r.summary.data.sanity = Some(sanity_summary(&reader, &cfg));
             (summary_forms(&r.summary)?, r.html, end)
         }
         Strategy::Maker => {
-            let (r, end) = run_maker(&cfg, sim, files, reader, journal, want_report)?;
+            let (mut r, end) = run_maker(&cfg, sim, files, events, journal, want_report)?;
+            r.summary.data.sanity = Some(sanity_summary(&reader, &cfg));
             (summary_forms(&r.summary)?, r.html, end)
         }
     };
@@ -199,7 +219,7 @@ pub struct CompareArgs {
 struct Side {
     cfg: FlywheelConfig,
     sim: SimExchange,
-    reader: flywheel_marketdata::MarketDataReader,
+    reader: SanityFilter,
 }
 
 impl Side {
@@ -209,28 +229,24 @@ impl Side {
             Strategy::Grid => grid_exchange(&cfg)?,
             Strategy::Maker => maker_exchange(&cfg)?,
         };
-        let reader = open_data(data)?;
+        let reader = open_data(data, &cfg)?;
         Ok(Side { cfg, sim, reader })
     }
 
-    fn run(self, strategy: Strategy, data: &Path) -> anyhow::Result<Value> {
+    fn run(mut self, strategy: Strategy, data: &Path) -> anyhow::Result<Value> {
         let files = vec![data.display().to_string()];
         let no_journal = None::<std::io::Sink>;
+        let events = self.reader.by_ref();
         let summary = match strategy {
             Strategy::Grid => {
-                let (r, _) = run_engine(
-                    &self.cfg,
-                    self.sim,
-                    files,
-                    self.reader,
-                    no_journal,
-                    false,
-                    true,
-                )?;
+                let (mut r, _) =
+                    run_engine(&self.cfg, self.sim, files, events, no_journal, false, true)?;
+                r.summary.data.sanity = Some(sanity_summary(&self.reader, &self.cfg));
                 serde_json::to_value(r.summary)?
             }
             Strategy::Maker => {
-                let (r, _) = run_maker(&self.cfg, self.sim, files, self.reader, no_journal, false)?;
+                let (mut r, _) = run_maker(&self.cfg, self.sim, files, events, no_journal, false)?;
+                r.summary.data.sanity = Some(sanity_summary(&self.reader, &self.cfg));
                 serde_json::to_value(r.summary)?
             }
         };

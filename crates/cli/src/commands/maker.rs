@@ -132,6 +132,7 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
             events: data.events,
             first_ts: data.first_ts,
             last_ts: data.last_ts,
+            sanity: None,
         },
         run: RunSummary {
             wall_s: wall,
