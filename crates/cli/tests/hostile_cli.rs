@@ -343,6 +343,117 @@ fn cases() -> Vec<Case> {
         )
         .code(0)
         .creates(&["m.json", "m.jsonl"]),
+        // Hostile prices and extreme sizes never abort: an outlier print is skipped and
+        // counted; without the check the engine refuses the mark and halts, naming it.
+        case(
+            "a fat-finger print is skipped and counted",
+            spike,
+            "backtest --data spike.csv --json out.json",
+        )
+        .code(0)
+        .creates(&["out.json"])
+        .then(one_print_skipped),
+        case(
+            "with the price check off the engine refuses the print and halts",
+            spike,
+            "backtest --data spike.csv --json out.json --set sanity.mode=off",
+        )
+        .code(0)
+        .creates(&["out.json"])
+        .then(spike_refused_and_halted),
+        case(
+            "sanity reject names the line, the price and the median",
+            spike,
+            "backtest --data spike.csv --set sanity.mode=reject",
+        )
+        .says(&["spike.csv:202:", "123000000", "median"]),
+        case(
+            "the maker survives the print too",
+            spike,
+            "backtest --strategy maker --data spike.csv --json out.json --set sanity.mode=off",
+        )
+        .code(0)
+        .creates(&["out.json"]),
+        case(
+            "large balances with fast loops keep exact totals",
+            month_like,
+            "backtest --data data.csv --json out.json --set backtest.start_quote=100000000 \
+             --set backtest.start_base=1000000000 --set grid.loop_interval_sec=15 \
+             --set grid.quote_first_allocation=false",
+        )
+        .code(0)
+        .creates(&["out.json"])
+        .then(reconciled_and_trading),
+        // Gaps: a mistyped far-future time is an error naming its line; a gap allowed by
+        // the limit is crossed at once, however long.
+        case(
+            "a 2043 typo in the last row",
+            typo_2043,
+            "backtest --data typo.csv",
+        )
+        .says(&[
+            "typo.csv:61:",
+            "years since the previous event (line 60)",
+            "sanity.max_gap_sec",
+        ]),
+        case(
+            "1970 to 9999 with no gap limit finishes",
+            span_1970_9999,
+            "backtest --data span.csv --json out.json --set sanity.max_gap_sec=0",
+        )
+        .code(0)
+        .creates(&["out.json"])
+        .then(crossed_the_gap),
+        // Values that passed `config check` and then aborted the run, and contradictions
+        // a trader expects `config check` to catch: refused before any data is read.
+        case(
+            "loop interval of i64::MAX",
+            data,
+            "backtest --data data.csv --set grid.loop_interval_sec=9223372036854775807",
+        )
+        .says(&["grid.loop_interval_sec", "between 1 and 3600"]),
+        case(
+            "start quote of 1e10",
+            data,
+            "backtest --data data.csv --set backtest.start_quote=10000000000",
+        )
+        .says(&["backtest.start_quote"]),
+        case(
+            "order size of 1e9",
+            data,
+            "backtest --data data.csv --set grid.order_size_usd=1000000000",
+        )
+        .says(&["grid.order_size_usd"]),
+        case(
+            "min volume of 9e9",
+            data,
+            "backtest --data data.csv --set grid.min_volume=9000000000",
+        )
+        .says(&["grid.min_volume"]),
+        case(
+            "a billion rangers",
+            data,
+            "backtest --data data.csv --set rangers.max_slots=1000000000",
+        )
+        .says(&["rangers.max_slots"]),
+        case(
+            "profit below the round-trip fees",
+            data,
+            "backtest --data data.csv --set grid.profit_pct=0.1",
+        )
+        .says(&["grid.profit_pct", "every round trip loses money"]),
+        case(
+            "entries farther than the refresh distance",
+            data,
+            "backtest --data data.csv --set grid.entry_pct=2 --set grid.refresh_pct=1",
+        )
+        .says(&["grid.entry_pct", "grid.refresh_pct"]),
+        case(
+            "a line with no end",
+            endless_line,
+            "backtest --data long.csv",
+        )
+        .says(&["long.csv:2:", "line longer than"]),
     ]
 }
 
