@@ -35,8 +35,8 @@ use crate::config::LeakConfig;
 use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak::LeakState;
-use crate::scoreboard::{scoreboard, Scoreboard};
-use crate::sizing::{allocate_b, order_size_usd, LoopSizing};
+use crate::scoreboard::Scoreboard;
+use crate::sizing::{allocate_b, LoopSizing};
 use crate::stats::{FillMark, Sample, Series, Stats};
 
 /// One slot: a pair engine state and its sticky flag.
@@ -261,33 +261,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.mark = price;
         }
         self.mark_at = Some(ts);
-    }
-
-    /// Whether every amount a loop forms at `price` stays well inside the exact range:
-    /// the account's base at that price, plus four minimum-size entries per slot, plus the
-    /// quote, with an 8× margin for sums across slots and the runway's 1.5×.
-    fn mark_fits(&self, price: Price) -> Result<(), String> {
-        let bal = self.venue.balances();
-        let slots = u64::try_from(self.slots.len()).unwrap_or(u64::MAX).max(1);
-        let entries = flywheel_core::Wide::product(
-            price.fixed(),
-            self.cfg.min_volume.fixed(),
-            Rounding::Ceil,
-        )
-        .times(4 * slots);
-        let total = crate::stats::equity_at(&bal, price) + entries;
-        let limit = flywheel_core::Wide::from(flywheel_core::Fixed::MAX)
-            .mul_fixed(flywheel_core::Fixed::lit(125, 3), Rounding::Floor);
-        if limit.is_ok_and(|l| total <= l) {
-            Ok(())
-        } else {
-            Err(format!(
-                "price {price} refused: the account ({} base, {} quote, {slots} slots) valued at it \
-                 leaves the exact money range (±9.2e9 with margin); check the data or enable \
-                 the price sanity filter",
-                bal.base.total, bal.quote.total
-            ))
-        }
     }
 
     /// The mark is known and no older than `stale_price_max_age_sec`.
@@ -557,22 +530,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.halt(&reason);
     }
 
-    /// The value of an exact computation, or — when it cannot be done exactly (overflow) —
-    /// zero after halting trading with the reason. [`Self::mark_fits`] keeps every amount a
-    /// loop forms inside the range, so this is a backstop that is never silent: the fault is
-    /// counted and named.
-    pub(crate) fn or_halt<T: Default>(
-        &mut self,
-        r: Result<T, flywheel_core::FixedError>,
-        what: &str,
-    ) -> T {
-        r.unwrap_or_else(|e| {
-            self.stats.arithmetic_faults += 1;
-            self.halt(&format!("cannot compute {what} exactly: {e}"));
-            T::default()
-        })
-    }
-
     pub(crate) fn halt(&mut self, reason: &str) {
         if matches!(self.mode, RunMode::Halted(_)) {
             return;
@@ -626,120 +583,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     });
                 }
             }
-        }
-    }
-
-    /// Step 7: scoreboard, slot-time, samples.
-    /// The idle-USD scoreboard from the venue's balances and the resting buys now.
-    pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
-        let bal = self.venue.balances();
-        // Wide sums: no single order overflows (the venue holds its funds), but sums are
-        // formed across every order and slot.
-        let mut committed = flywheel_core::Wide::ZERO;
-        for t in self.tracks.values() {
-            if t.side == Side::Buy {
-                let s = &self.slots[t.slot].state;
-                let (price, qty) = match t.target {
-                    OrderRef::Slot(id) => s
-                        .find_order(id)
-                        .map(|o| (o.price, o.volume))
-                        .unwrap_or_default(),
-                    OrderRef::Recovery(id) => s
-                        .find_recovery(id)
-                        .map(|r| (r.price, r.volume))
-                        .unwrap_or_default(),
-                };
-                let left = (qty - t.cum_qty).fixed();
-                committed += flywheel_core::Wide::product(price.fixed(), left, Rounding::HalfEven);
-            }
-        }
-        let next: flywheel_core::Wide = self
-            .slots
-            .iter()
-            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing).into())
-            .sum();
-        // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
-        // as "no idle USD", the conservative side, never as zero committed.
-        let fit =
-            |w: flywheel_core::Wide| Quote::new(w.to_fixed().unwrap_or(flywheel_core::Fixed::MAX));
-        let (committed, next) = (fit(committed), fit(next));
-        scoreboard(bal.quote.total, committed, next)
-    }
-
-    fn finish_loop(&mut self) {
-        let dt = self.last_loop_at.map(|prev| self.now.millis_since(prev));
-        self.close_loops(self.now, 1, dt.map(|dt| (dt, 0)));
-    }
-
-    /// Step 7 for `n` identical loops at `first`, `first + interval`, …: the scoreboard,
-    /// slot-time, governor and leak accounting, equity and samples. `dt` is `(ms since the
-    /// previous loop for the first one, interval ms)`, or `None` when no loop ran before.
-    /// With `n == 1` this is exactly one loop's step 7; a stale stretch calls it once for
-    /// all its loops (nothing the accounting reads changes between them).
-    pub(crate) fn close_loops(&mut self, first: Timestamp, n: u64, dt: Option<(i64, i64)>) {
-        self.now = self.now.max(first);
-        for idx in 0..self.slots.len() {
-            self.note_degradation(idx);
-        }
-        let bal = self.venue.balances();
-        self.scoreboard = self.compute_scoreboard();
-        let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
-        self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
-        self.stats.idle_ratio_samples += n;
-        let interval = dt.map_or(0, |(_, iv)| iv);
-        let loop_ts = |i: u64| {
-            Timestamp::from_millis(
-                first
-                    .millis()
-                    .saturating_add(interval.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX))),
-            )
-        };
-        let last = loop_ts(n.saturating_sub(1));
-        if let Some((dt0, iv)) = dt {
-            let total =
-                dt0.saturating_add(iv.saturating_mul(i64::try_from(n - 1).unwrap_or(i64::MAX)));
-            for s in &self.slots {
-                if s.state.short_only {
-                    self.stats.short_only_slot_ms += total;
-                }
-                if s.state.long_only {
-                    self.stats.long_only_slot_ms += total;
-                }
-            }
-            self.governor_account_run(first, n, dt0, iv);
-            self.leak_account_run(n, dt0, iv);
-        }
-        self.now = self.now.max(last);
-        self.last_loop_at = Some(self.now);
-        let equity = crate::stats::equity_at(&bal, self.mark);
-        if equity > self.stats.equity_peak {
-            self.stats.equity_peak = equity;
-        }
-        self.stats.max_drawdown = self.stats.max_drawdown.max(self.stats.equity_peak - equity);
-        let sample = Sample {
-            ts: first,
-            price: self.mark,
-            equity,
-            realized: self.stats.realized,
-            base: bal.base.total,
-            quote: bal.quote.total,
-            idle_pct,
-            idle_usd: self.scoreboard.idle_usd,
-            target_pct: self.governor.cfg.target_idle_pct * 100.0,
-            skew: self.governor.state.current_skew,
-            size_mult_a: self.governor.mult.a,
-            size_mult_b: self.governor.mult.b,
-        };
-        self.samples.push_run(n, |i| Sample {
-            ts: loop_ts(i),
-            ..sample
-        });
-        if self.journal.enabled() {
-            let sb = self.scoreboard;
-            self.journal.record(&JournalRecord::LoopEnd {
-                ts: self.now,
-                scoreboard: &sb,
-            });
         }
     }
 }

@@ -22,6 +22,7 @@ use serde::Serialize;
 use crate::config::LeakConfig;
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink, Source};
+use crate::leak_totals::LeakTotals;
 
 /// The seed's B-entry failure reasons (§6.2; `throughput_below_min` is `below_min_size`).
 pub const FAILURE_REASONS: [&str; 6] = [
@@ -49,80 +50,6 @@ pub(crate) struct LeakState {
     recoveries: VecDeque<Timestamp>,
     pub last_recovery: Option<Timestamp>,
     pub totals: LeakTotals,
-}
-
-/// Run totals of the patches.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct LeakTotals {
-    pub b_failures: BTreeMap<String, u64>,
-    pub recoveries: u64,
-    /// Σ over loops of balance-degraded slots × loop length, seconds.
-    pub balance_degraded_slot_seconds: i64,
-    /// Σ over loops of each attribution field, and the number of loops summed.
-    pub attribution_sum: LeakAttributionSum,
-    pub attribution_loops: u64,
-}
-
-impl LeakTotals {
-    /// The attribution averaged over the loops. A mean is at most the largest per-loop
-    /// value, so it fits a `Quote` (the fallback is unreachable, never a silent zero: it
-    /// saturates at the largest quote).
-    pub fn attribution_mean(&self) -> LeakAttribution {
-        let n = self.attribution_loops.max(1);
-        let avg = |w: Wide| {
-            w.mean(n)
-                .map(Quote::new)
-                .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
-        };
-        let s = &self.attribution_sum;
-        LeakAttribution {
-            idle_usd: avg(s.idle_usd),
-            l1_blocked_b_entries: avg(s.l1_blocked_b_entries),
-            l2_l3_ancillary_profit: avg(s.l2_l3_ancillary_profit),
-            l4_settled_vs_profit_gap: avg(s.l4_settled_vs_profit_gap),
-            l5_fee_overshoot: avg(s.l5_fee_overshoot),
-            l6_rounding_residual: avg(s.l6_rounding_residual),
-            l7_legacy_sizing: avg(s.l7_legacy_sizing),
-            l8_floor_inflation: avg(s.l8_floor_inflation),
-            unexplained: avg(s.unexplained),
-        }
-    }
-}
-
-/// [`LeakAttribution`] summed over loops: [`Wide`] totals, because a year of
-/// 1-second loops at 10 million idle quote is ~3 × 10¹⁴, beyond a single `Quote`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct LeakAttributionSum {
-    pub idle_usd: Wide,
-    pub l1_blocked_b_entries: Wide,
-    pub l2_l3_ancillary_profit: Wide,
-    pub l4_settled_vs_profit_gap: Wide,
-    pub l5_fee_overshoot: Wide,
-    pub l6_rounding_residual: Wide,
-    pub l7_legacy_sizing: Wide,
-    pub l8_floor_inflation: Wide,
-    pub unexplained: Wide,
-}
-
-impl LeakAttributionSum {
-    /// Add one loop's attribution `loops` times (identical loops, e.g. a stale stretch).
-    pub fn add(&mut self, a: &LeakAttribution, loops: u64) {
-        let add = |sum: &mut Wide, v: Quote| {
-            *sum += Wide::from(v).times(loops);
-        };
-        add(&mut self.idle_usd, a.idle_usd);
-        add(&mut self.l1_blocked_b_entries, a.l1_blocked_b_entries);
-        add(&mut self.l2_l3_ancillary_profit, a.l2_l3_ancillary_profit);
-        add(
-            &mut self.l4_settled_vs_profit_gap,
-            a.l4_settled_vs_profit_gap,
-        );
-        add(&mut self.l5_fee_overshoot, a.l5_fee_overshoot);
-        add(&mut self.l6_rounding_residual, a.l6_rounding_residual);
-        add(&mut self.l7_legacy_sizing, a.l7_legacy_sizing);
-        add(&mut self.l8_floor_inflation, a.l8_floor_inflation);
-        add(&mut self.unexplained, a.unexplained);
-    }
 }
 
 impl LeakState {

@@ -1,0 +1,131 @@
+//! Step 7 of the loop, and the same for a stretch of identical loops: the idle-USD
+//! scoreboard, slot-time, governor and leak accounting, equity, drawdown and samples.
+//!
+//! Invariant: `close_loops(first, n, dt)` accounts exactly what `n` single loops at
+//! `first`, `first + interval`, … would (see `stale.rs`); money sums across orders and slots
+//! are [`Wide`], so no sum of valid amounts can overflow.
+
+use flywheel_core::{Fixed, Quote, Rounding, Side, Timestamp, Wide};
+use flywheel_grid::OrderRef;
+use flywheel_venue::Venue;
+
+use crate::engine::Engine;
+use crate::journal::{JournalRecord, JournalSink};
+use crate::scoreboard::{scoreboard, Scoreboard};
+use crate::sizing::order_size_usd;
+use crate::stats::Sample;
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// Step 7: scoreboard, slot-time, samples.
+    /// The idle-USD scoreboard from the venue's balances and the resting buys now.
+    pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
+        let bal = self.venue.balances();
+        // Wide sums: no single order overflows (the venue holds its funds), but sums are
+        // formed across every order and slot.
+        let mut committed = Wide::ZERO;
+        for t in self.tracks.values() {
+            if t.side == Side::Buy {
+                let s = &self.slots[t.slot].state;
+                let (price, qty) = match t.target {
+                    OrderRef::Slot(id) => s
+                        .find_order(id)
+                        .map(|o| (o.price, o.volume))
+                        .unwrap_or_default(),
+                    OrderRef::Recovery(id) => s
+                        .find_recovery(id)
+                        .map(|r| (r.price, r.volume))
+                        .unwrap_or_default(),
+                };
+                let left = (qty - t.cum_qty).fixed();
+                committed += Wide::product(price.fixed(), left, Rounding::HalfEven);
+            }
+        }
+        let next: Wide = self
+            .slots
+            .iter()
+            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing).into())
+            .sum();
+        // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
+        // as "no idle USD", the conservative side, never as zero committed.
+        let fit = |w: Wide| Quote::new(w.to_fixed().unwrap_or(Fixed::MAX));
+        let (committed, next) = (fit(committed), fit(next));
+        scoreboard(bal.quote.total, committed, next)
+    }
+
+    pub(crate) fn finish_loop(&mut self) {
+        let dt = self.last_loop_at.map(|prev| self.now.millis_since(prev));
+        self.close_loops(self.now, 1, dt.map(|dt| (dt, 0)));
+    }
+
+    /// Step 7 for `n` identical loops at `first`, `first + interval`, …: the scoreboard,
+    /// slot-time, governor and leak accounting, equity and samples. `dt` is `(ms since the
+    /// previous loop for the first one, interval ms)`, or `None` when no loop ran before.
+    /// With `n == 1` this is exactly one loop's step 7; a stale stretch calls it once for
+    /// all its loops (nothing the accounting reads changes between them).
+    pub(crate) fn close_loops(&mut self, first: Timestamp, n: u64, dt: Option<(i64, i64)>) {
+        self.now = self.now.max(first);
+        for idx in 0..self.slots.len() {
+            self.note_degradation(idx);
+        }
+        let bal = self.venue.balances();
+        self.scoreboard = self.compute_scoreboard();
+        let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
+        self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
+        self.stats.idle_ratio_samples += n;
+        let interval = dt.map_or(0, |(_, iv)| iv);
+        let loop_ts = |i: u64| {
+            Timestamp::from_millis(
+                first
+                    .millis()
+                    .saturating_add(interval.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX))),
+            )
+        };
+        let last = loop_ts(n.saturating_sub(1));
+        if let Some((dt0, iv)) = dt {
+            let total =
+                dt0.saturating_add(iv.saturating_mul(i64::try_from(n - 1).unwrap_or(i64::MAX)));
+            for s in &self.slots {
+                if s.state.short_only {
+                    self.stats.short_only_slot_ms += total;
+                }
+                if s.state.long_only {
+                    self.stats.long_only_slot_ms += total;
+                }
+            }
+            self.governor_account_run(first, n, dt0, iv);
+            self.leak_account_run(n, dt0, iv);
+        }
+        self.now = self.now.max(last);
+        self.last_loop_at = Some(self.now);
+        let equity = crate::stats::equity_at(&bal, self.mark);
+        if equity > self.stats.equity_peak {
+            self.stats.equity_peak = equity;
+        }
+        self.stats.max_drawdown = self.stats.max_drawdown.max(self.stats.equity_peak - equity);
+        let sample = Sample {
+            ts: first,
+            price: self.mark,
+            equity,
+            realized: self.stats.realized,
+            base: bal.base.total,
+            quote: bal.quote.total,
+            idle_pct,
+            idle_usd: self.scoreboard.idle_usd,
+            target_pct: self.governor.cfg.target_idle_pct * 100.0,
+            skew: self.governor.state.current_skew,
+            size_mult_a: self.governor.mult.a,
+            size_mult_b: self.governor.mult.b,
+        };
+        self.samples.push_run(n, |i| Sample {
+            ts: loop_ts(i),
+            ..sample
+        });
+        if self.journal.enabled() {
+            let sb = self.scoreboard;
+            self.journal.record(&JournalRecord::LoopEnd {
+                ts: self.now,
+                scoreboard: &sb,
+            });
+        }
+    }
+}
