@@ -138,27 +138,9 @@ impl ChurnerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use flywheel_core::config_range::testkit::{numeric_keys, set};
     use flywheel_core::config_range::{boundary_failures, missing_ranges};
     use flywheel_core::Severity::{self, Error, Warning};
-    use serde::{de::DeserializeOwned, Serialize};
-
-    /// `base` with `key` set to `value` the way a config file sets it.
-    fn set<C: Serialize + DeserializeOwned>(base: &C, key: &str, value: &Num) -> Option<C> {
-        let mut json = serde_json::to_value(base).ok()?;
-        json.as_object_mut()?
-            .insert(key.to_string(), serde_json::to_value(value).ok()?);
-        serde_json::from_value(json).ok()
-    }
-
-    fn numeric_keys<C: Serialize>(cfg: &C) -> Vec<String> {
-        let json = serde_json::to_value(cfg).expect("serializes");
-        json.as_object()
-            .expect("object")
-            .iter()
-            .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
-            .map(|(k, _)| k.clone())
-            .collect()
-    }
 
     fn with_profit() -> ChurnerConfig {
         ChurnerConfig {

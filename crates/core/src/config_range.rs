@@ -416,3 +416,33 @@ pub fn missing_ranges<'a, C>(
 #[cfg(test)]
 #[path = "config_range_tests.rs"]
 mod tests;
+
+/// Helpers for each section's range tests (feature `testkit`, used as a dev-dependency).
+#[cfg(feature = "testkit")]
+pub mod testkit {
+    use super::Num;
+
+    /// `base` with `key` set to `value` the way a config file sets it (`None` when the
+    /// value does not deserialize into the key's type).
+    pub fn set<C: serde::Serialize + serde::de::DeserializeOwned>(
+        base: &C,
+        key: &str,
+        value: &Num,
+    ) -> Option<C> {
+        let mut json = serde_json::to_value(base).ok()?;
+        json.as_object_mut()?
+            .insert(key.to_string(), serde_json::to_value(value).ok()?);
+        serde_json::from_value(json).ok()
+    }
+
+    /// The keys of `cfg` whose serialized value is a number (or an exact decimal string).
+    pub fn numeric_keys<C: serde::Serialize>(cfg: &C) -> Vec<String> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(cfg) else {
+            return Vec::new();
+        };
+        map.iter()
+            .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+}

@@ -1,4 +1,5 @@
 use super::*;
+pub(crate) use flywheel_core::config_range::testkit::{numeric_keys, set};
 
 #[test]
 fn defaults_validate_clean() {
@@ -85,29 +86,6 @@ fn instrument_from_defaults() {
     assert_eq!(inst.volume_decimals, 3);
     assert_eq!(inst.min_volume, Qty::lit(61, 3));
     assert_eq!(inst.min_cost, Quote::lit(105, 1));
-}
-
-/// `base` with `key` set to `value` the way a config file sets it.
-pub(crate) fn set<C: serde::Serialize + serde::de::DeserializeOwned>(
-    base: &C,
-    key: &str,
-    value: &flywheel_core::config_range::Num,
-) -> Option<C> {
-    let mut json = serde_json::to_value(base).ok()?;
-    json.as_object_mut()?
-        .insert(key.to_string(), serde_json::to_value(value).ok()?);
-    serde_json::from_value(json).ok()
-}
-
-/// The keys of `cfg` whose serialized value is a number (or an exact decimal string).
-pub(crate) fn numeric_keys<C: serde::Serialize>(cfg: &C) -> Vec<String> {
-    let json = serde_json::to_value(cfg).expect("serializes");
-    json.as_object()
-        .expect("object")
-        .iter()
-        .filter(|(_, v)| v.is_number() || v.as_str().is_some_and(|s| s.parse::<f64>().is_ok()))
-        .map(|(k, _)| k.clone())
-        .collect()
 }
 
 #[test]
