@@ -48,10 +48,33 @@ fn leaf(v: &Value) -> String {
     }
 }
 
-/// Print one run's summary. A write error (a closed pipe: `flywheel … | head`) is returned,
-/// where `println!` would panic.
+/// What a trader judges a run by, printed first and in this order (when present): equity
+/// against holding the starting balances leads, realized PnL is never the headline.
+pub const HEADLINE: &[&str] = &[
+    "pnl.equity_change_usd",
+    "pnl.vs_hold_usd",
+    "pnl.realized_usd",
+    "pnl.unrealized_usd",
+    "pnl.fees_usd",
+    "pnl.max_drawdown_usd",
+];
+
+/// `rows` with the [`HEADLINE`] keys moved to the front, in its order.
+fn headline_first(mut rows: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut head = Vec::new();
+    for key in HEADLINE {
+        if let Some(i) = rows.iter().position(|(k, _)| k == key) {
+            head.push(rows.remove(i));
+        }
+    }
+    head.extend(rows);
+    head
+}
+
+/// Print one run's summary, the headline first. A write error (a closed pipe:
+/// `flywheel … | head`) is returned, where `println!` would panic.
 pub fn print_summary(summary: &impl Serialize) -> io::Result<()> {
-    let rows = flatten(summary);
+    let rows = headline_first(flatten(summary));
     let width = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let mut out = io::stdout().lock();
     for (k, v) in rows {
@@ -62,7 +85,7 @@ pub fn print_summary(summary: &impl Serialize) -> io::Result<()> {
 
 /// Print two runs side by side; `*` marks rows that differ. Write errors are returned.
 pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) -> io::Result<()> {
-    let ra = flatten(a);
+    let ra = headline_first(flatten(a));
     let rb = flatten(b);
     let width = ra.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     let vw = ra
@@ -98,4 +121,35 @@ pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) -> io::Result<()
         writeln!(out, "{mark} {k:<width$}  {va:>vw$}  {vb:>vw$}")?;
     }
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_headline_leads_in_its_order() {
+        let summary = serde_json::json!({
+            "data": {"events": 3},
+            "pnl": {
+                "fees_usd": "1", "realized_usd": "5", "vs_hold_usd": "-2",
+                "equity_change_usd": "7", "round_trips": 4
+            }
+        });
+        let keys: Vec<String> = headline_first(flatten(&summary))
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "pnl.equity_change_usd",
+                "pnl.vs_hold_usd",
+                "pnl.realized_usd",
+                "pnl.fees_usd",
+                "data.events",
+                "pnl.round_trips"
+            ]
+        );
+    }
 }

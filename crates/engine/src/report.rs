@@ -475,14 +475,17 @@ fn summary_groups(s: &Summary) -> Vec<(&'static str, Rows)> {
         (
             "Profit and loss",
             vec![
+                kv("equity change", p.equity_change_usd),
+                kv("vs holding the start", p.vs_hold_usd),
                 kv("realized PnL", p.realized_usd),
+                kv("unrealized (held inventory)", p.unrealized_usd),
                 kv("fees", p.fees_usd),
+                kv("max drawdown", p.max_drawdown_usd),
                 kv("round trips", p.round_trips),
                 kv("wins / losses", format!("{} / {}", p.wins, p.losses)),
-                kv("max drawdown", p.max_drawdown_usd),
                 kv("equity start", p.equity_start_usd),
                 kv("equity end", p.equity_end_usd),
-                kv("equity change", p.equity_end_usd - p.equity_start_usd),
+                kv("holding the start, at the end", p.hold_end_usd),
                 kv("last price", s.last_price),
             ],
         ),
@@ -676,14 +679,17 @@ pub(crate) mod tests {
                 events_per_s: 12.0,
             },
             pnl: PnlSummary {
-                realized_usd: q("1.5").into(),
-                fees_usd: q("0.3").into(),
                 round_trips: 2,
                 wins: 2,
                 losses: 0,
-                max_drawdown_usd: q("0.7").into(),
-                equity_start_usd: q("100").into(),
-                equity_end_usd: q("101.2").into(),
+                ..PnlSummary::headline(
+                    q("100").into(),
+                    q("101.2").into(),
+                    q("100.4").into(),
+                    q("1.5").into(),
+                    q("0.3").into(),
+                    q("0.7").into(),
+                )
             },
             balances: BalancesSummary {
                 start: side("0", "100"),

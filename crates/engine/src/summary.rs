@@ -65,18 +65,59 @@ pub struct RunSummary {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct PnlSummary {
+    /// End equity − start equity (each at its own mark): what the account gained, market
+    /// moves of the held base included.
+    pub equity_change_usd: Wide,
+    /// End equity − the starting balances held untouched and valued at the last price: what
+    /// the strategy added over doing nothing. The headline of a run.
+    pub vs_hold_usd: Wide,
     /// Σ net profit of booked round trips (fees of both legs included).
     pub realized_usd: Wide,
+    /// `vs_hold_usd − realized_usd`: the inventory the strategy holds differently from the
+    /// start (open positions, released recovery positions), at the last price, with the
+    /// fees of its open legs.
+    pub unrealized_usd: Wide,
     /// Σ fees paid on every execution.
     pub fees_usd: Wide,
+    /// Largest peak-to-trough fall of mark-to-market equity, sampled every loop.
+    pub max_drawdown_usd: Wide,
     pub round_trips: u64,
     pub wins: u64,
     pub losses: u64,
-    /// Largest peak-to-trough fall of mark-to-market equity, sampled every loop.
-    pub max_drawdown_usd: Wide,
     /// Mark-to-market equity (quote + base × last price) at start and end.
     pub equity_start_usd: Wide,
     pub equity_end_usd: Wide,
+    /// The starting balances valued at the last price (the "hold" benchmark).
+    pub hold_end_usd: Wide,
+}
+
+impl PnlSummary {
+    /// The headline figures from the equity at both ends, the hold benchmark and the
+    /// realized total (the rest filled in by the caller).
+    pub fn headline(
+        equity_start: Wide,
+        equity_end: Wide,
+        hold_end: Wide,
+        realized: Wide,
+        fees: Wide,
+        max_drawdown: Wide,
+    ) -> PnlSummary {
+        let vs_hold = equity_end - hold_end;
+        PnlSummary {
+            equity_change_usd: equity_end - equity_start,
+            vs_hold_usd: vs_hold,
+            realized_usd: realized,
+            unrealized_usd: vs_hold - realized,
+            fees_usd: fees,
+            max_drawdown_usd: max_drawdown,
+            round_trips: 0,
+            wins: 0,
+            losses: 0,
+            equity_start_usd: equity_start,
+            equity_end_usd: equity_end,
+            hold_end_usd: hold_end,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -187,9 +228,10 @@ pub struct RebalancerSummary {
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub strategy: &'static str,
+    /// First: what a trader judges a run by (equity against holding, then the rest).
+    pub pnl: PnlSummary,
     pub data: DataSummary,
     pub run: RunSummary,
-    pub pnl: PnlSummary,
     pub balances: BalancesSummary,
     pub orders: OrdersSummary,
     pub integrity: IntegritySummary,
@@ -286,14 +328,17 @@ impl Summary {
             },
             run: RunSummary::default(),
             pnl: PnlSummary {
-                realized_usd: st.realized,
-                fees_usd: st.fees_paid,
                 round_trips: st.round_trips,
                 wins: st.wins,
                 losses: st.losses,
-                max_drawdown_usd: st.max_drawdown,
-                equity_start_usd: equity(&start, first_price),
-                equity_end_usd: equity(&end, mark),
+                ..PnlSummary::headline(
+                    equity(&start, first_price),
+                    equity(&end, mark),
+                    equity(&start, mark),
+                    st.realized,
+                    st.fees_paid,
+                    st.max_drawdown,
+                )
             },
             balances: BalancesSummary {
                 start: side(&start),
