@@ -43,7 +43,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let next: Wide = self
             .slots
             .iter()
-            .map(|s| order_size_usd(&self.cfg, None, s.state.total_profit, &self.sizing).into())
+            .map(|s| {
+                order_size_usd(&self.cfg, None, s.state.compounding_profit(), &self.sizing).into()
+            })
             .sum();
         // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
         // as "no idle USD", the conservative side, never as zero committed.

@@ -72,7 +72,7 @@ impl Governance {
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// The sizes for a slot's next entries; `governed` applies the governor's scaling.
     pub(crate) fn sizes_for(&self, idx: usize, governed: bool) -> OrderSizes {
-        let profit = self.slots[idx].state.total_profit;
+        let profit = self.slots[idx].state.compounding_profit();
         let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
         let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
         // Patch B: the slot's rounding residual rides on its next B order.

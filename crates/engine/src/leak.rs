@@ -254,7 +254,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if self.sizing.floor_exempt_b || !self.cfg.entry_floor_enabled {
             return false;
         }
-        let profit = self.slots[idx].state.total_profit;
+        let profit = self.slots[idx].state.compounding_profit();
         let unfloored = crate::sizing::LoopSizing {
             floor: Quote::ZERO,
             ..self.sizing

@@ -11,7 +11,7 @@
 //! re-priced and retried every loop until it rests. After every placement the volume in
 //! slot state is compared with the volume sent (`volume_drift` counts any difference).
 
-use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, TradeId};
+use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, TradeId, Wide};
 use flywheel_grid::{Action, ModeSource, OrderRef, PlaceReason, Role};
 use flywheel_venue::{OrderKind, OrderRequest, Reject, Venue};
 
@@ -88,7 +88,30 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         self.stats.losses += 1;
                     }
                 }
-                Action::ReleaseRecovery { .. } => self.stats.released_positions += 1,
+                Action::ReleaseRecovery {
+                    recovery,
+                    mark_price,
+                    pnl_at_mark,
+                    ..
+                } => {
+                    let st = &mut self.stats;
+                    st.released_positions += 1;
+                    st.released_pnl_at_release += Wide::from(pnl_at_mark);
+                    // The base the release leaves held (+, a bought B) or owed (−, a sold A),
+                    // and its value then: valued again at the end, it shows what it fetched.
+                    let volume = Wide::from(recovery.volume);
+                    let value = Wide::product(
+                        mark_price.fixed(),
+                        recovery.volume.fixed(),
+                        Rounding::HalfEven,
+                    );
+                    let (base, value) = match recovery.trade_id {
+                        TradeId::B => (volume, value),
+                        TradeId::A => (-volume, -value),
+                    };
+                    st.released_base += base;
+                    st.released_value_at_release += value;
+                }
             }
         }
     }

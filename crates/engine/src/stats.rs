@@ -34,6 +34,12 @@ pub struct Stats {
     /// Running totals are [`Wide`]: a long run's flows outgrow a single `Fixed`.
     pub realized: Wide,
     pub released_positions: u64,
+    /// Σ of the released positions' results at the mark when released (fees included).
+    pub released_pnl_at_release: Wide,
+    /// Σ base left by releases: + held (bought B entries), − owed (sold A entries).
+    pub released_base: Wide,
+    /// Σ of that base valued at each release's mark.
+    pub released_value_at_release: Wide,
     /// Σ of all execution fees (venue side).
     pub fees_paid: Wide,
     pub base_bought: Wide,

@@ -89,6 +89,12 @@ pub struct PnlSummary {
     pub equity_end_usd: Wide,
     /// The starting balances valued at the last price (the "hold" benchmark).
     pub hold_end_usd: Wide,
+    /// Σ results of released recovery positions at the mark when released (fees included;
+    /// the losses among them were charged to their slots' compounding).
+    pub released_pnl_at_release_usd: Wide,
+    /// What the released inventory did after release: its base valued at the last price
+    /// minus its value at release (null only past the exact range).
+    pub released_value_change_usd: Option<Wide>,
 }
 
 impl PnlSummary {
@@ -116,6 +122,8 @@ impl PnlSummary {
             equity_start_usd: equity_start,
             equity_end_usd: equity_end,
             hold_end_usd: hold_end,
+            released_pnl_at_release_usd: Wide::ZERO,
+            released_value_change_usd: Some(Wide::ZERO),
         }
     }
 }
@@ -331,6 +339,12 @@ impl Summary {
                 round_trips: st.round_trips,
                 wins: st.wins,
                 losses: st.losses,
+                released_pnl_at_release_usd: st.released_pnl_at_release,
+                released_value_change_usd: st
+                    .released_base
+                    .mul_fixed(mark.fixed(), flywheel_core::Rounding::HalfEven)
+                    .ok()
+                    .map(|now| now - st.released_value_at_release),
                 ..PnlSummary::headline(
                     equity(&start, first_price),
                     equity(&end, mark),

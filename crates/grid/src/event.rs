@@ -195,5 +195,9 @@ pub enum Action {
         recovery: RecoveryOrder,
         mark_price: Price,
         reason: ReleaseReason,
+        /// The position's result had it been closed at `mark_price` (its entry fee and a
+        /// maker fee on the close included). A loss (negative) is charged to the slot's
+        /// compounding base (`PairState::released_loss`); a gain is not credited.
+        pnl_at_mark: Quote,
     },
 }

@@ -32,6 +32,7 @@ pub use event::{
     RecoveryFill, ReleaseReason,
 };
 pub use invariants::{check_invariants, Violation};
+pub use orphan::pnl_at;
 pub use pricing::{compute_order_volume, entry_backoff_multiplier, entry_price, exit_price};
 pub use reducer::{transition, TransitionError};
 pub use state::{

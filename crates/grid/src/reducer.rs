@@ -316,11 +316,13 @@ fn apply_validated(
         }
         Event::RecoveryCancel { recovery_id, .. } => {
             let recovery = take_recovery(state, *recovery_id)?;
-            actions.push(Action::ReleaseRecovery {
+            crate::orphan::release(
+                state,
+                ctx.cfg,
                 recovery,
-                mark_price: state.market_price,
-                reason: ReleaseReason::RecoveryCancelled,
-            });
+                ReleaseReason::RecoveryCancelled,
+                &mut actions,
+            )?;
         }
     }
     if state.phase() != Phase::S2 {

@@ -1,7 +1,7 @@
 //! Rule tests for `PriceTick` and `TimerTick` in each phase (spec §1.6), including the fixed
 //! re-entry cooldown (spec §9 #2).
 
-use flywheel_core::{Side, TradeId};
+use flywheel_core::{Quote, Side, TradeId};
 
 use crate::test_support::*;
 use crate::{
@@ -327,10 +327,23 @@ fn recovery_cap_evicts_farthest_and_releases_without_booking() {
             recovery,
             reason,
             mark_price,
+            pnl_at_mark,
         } => {
             assert_eq!(recovery.recovery_id, 1);
             assert_eq!(*reason, ReleaseReason::RecoveryCapEvict);
             assert_eq!(*mark_price, p("0.10"));
+            let want = crate::orphan::pnl_at(recovery, *mark_price, cfg.maker_fee_pct).unwrap();
+            assert_eq!(*pnl_at_mark, want);
+            assert_eq!(s.released_loss, want.min(Quote::ZERO), "a loss is charged");
+            assert!(
+                want.is_negative(),
+                "the evicted recovery is under water here"
+            );
+            assert_eq!(
+                s.compounding_profit(),
+                s.total_profit + want,
+                "compounding builds on booked profit less the released loss"
+            );
         }
         other => panic!("expected a release, got {other:?}"),
     }

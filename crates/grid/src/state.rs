@@ -205,6 +205,10 @@ pub struct PairState {
     pub next_recovery_id: RecoveryId,
     /// Σ net profit of booked cycles.
     pub total_profit: Quote,
+    /// Σ losses of released recovery positions at the mark when released (≤ 0): not
+    /// realized, but charged to the compounding base so sizes never grow on winners alone.
+    #[serde(default)]
+    pub released_loss: Quote,
     /// Σ settled_usd of booked cycles.
     pub total_settled_usd: Quote,
     /// Σ of all fill fees (entry fees at the entry fill, exit fees at the exit fill).
@@ -240,6 +244,7 @@ impl PairState {
             next_order_id: 1,
             next_recovery_id: 1,
             total_profit: Quote::ZERO,
+            released_loss: Quote::ZERO,
             total_settled_usd: Quote::ZERO,
             total_fees: Quote::ZERO,
             today_realized_loss: Quote::ZERO,
@@ -270,6 +275,15 @@ impl PairState {
 
     /// Derived phase (spec §1.2): S2 if both exits exist, S1a with a buy exit, S1b with a
     /// sell exit, else S0.
+    /// What compounding builds on: booked profit plus the losses of released positions
+    /// (`total_profit + released_loss`). A slot that sheds losers by releasing them does
+    /// not size up on its winners alone.
+    pub fn compounding_profit(&self) -> Quote {
+        self.total_profit
+            .checked_add(self.released_loss)
+            .unwrap_or(self.released_loss)
+    }
+
     pub fn phase(&self) -> Phase {
         let mut buy_exit = false;
         let mut sell_exit = false;

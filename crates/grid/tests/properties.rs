@@ -588,6 +588,7 @@ fn check_valid_step(
     let mut released = Vec::new();
     let mut booked = 0u64;
     let mut net_sum = Quote::ZERO;
+    let mut released_loss = Quote::ZERO;
     for a in actions {
         match a {
             Action::PlaceOrder(p) => {
@@ -703,9 +704,17 @@ fn check_valid_step(
                 net_sum += b.net_profit;
                 prop_assert_eq!(b.net_profit, b.gross_profit - b.fees);
             }
-            Action::ReleaseRecovery { recovery, .. } => {
+            Action::ReleaseRecovery {
+                recovery,
+                pnl_at_mark,
+                mark_price,
+                ..
+            } => {
                 prop_assert_eq!(prev.find_recovery(recovery.recovery_id), Some(recovery));
                 prop_assert!(next.find_recovery(recovery.recovery_id).is_none());
+                let want = flywheel_grid::pnl_at(recovery, *mark_price, scn.cfg.maker_fee_pct);
+                prop_assert_eq!(Ok(*pnl_at_mark), want);
+                released_loss += (*pnl_at_mark).min(Quote::ZERO);
                 released.push(recovery.recovery_id);
             }
         }
@@ -818,6 +827,9 @@ fn check_valid_step(
     prop_assert_eq!(booked, expect_books, "{}", ctx_msg());
     prop_assert_eq!(next.total_round_trips, prev.total_round_trips + booked);
     prop_assert_eq!(next.total_profit, prev.total_profit + net_sum);
+    // A released position's loss at the mark is charged to the compounding base; gains never.
+    prop_assert_eq!(next.released_loss, prev.released_loss + released_loss);
+    prop_assert!(!next.released_loss.is_positive());
     if booked == 0 {
         prop_assert_eq!(next.total_settled_usd, prev.total_settled_usd);
         prop_assert_eq!(&next.completed_cycles, &prev.completed_cycles);
