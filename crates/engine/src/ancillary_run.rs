@@ -185,8 +185,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                                 self.stats.orders_placed += 1;
                                 match side {
                                     Side::Buy => {
-                                        let cost =
-                                            price.notional(qty, Rounding::Ceil).unwrap_or_default();
+                                        // Beyond the range the whole free quote is spent
+                                        // (conservative), never none of it.
+                                        let cost = price
+                                            .notional(qty, Rounding::Ceil)
+                                            .unwrap_or(self.loop_free_quote);
                                         self.loop_free_quote =
                                             (self.loop_free_quote - cost).max(Quote::ZERO);
                                     }
@@ -280,9 +283,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 leaves,
                 ..
             } => {
+                let notional = price.notional(*qty, Rounding::HalfEven);
+                let notional = self.or_halt(notional, "an ancillary execution's notional");
                 if let Some(t) = self.anc.tracks.get_mut(txid) {
                     t.qty += *qty;
-                    t.notional += price.notional(*qty, Rounding::HalfEven).unwrap_or_default();
+                    t.notional += notional;
                     t.fee += *fee;
                     t.last = *ts;
                 }

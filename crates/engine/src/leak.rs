@@ -121,7 +121,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .mark
             .notional(self.cfg.min_volume, Rounding::Ceil)
             .and_then(|n| n.scale(Ratio::lit(101, 2), 9, Rounding::Ceil))
-            .unwrap_or_default();
+            // Unreachable for a mark `mark_fits` accepted; if it ever fails, the minimum is
+            // unaffordable, never zero.
+            .unwrap_or(Quote::new(flywheel_core::Fixed::MAX));
         self.cfg.order_size_usd.max(floor)
     }
 

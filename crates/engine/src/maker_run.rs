@@ -59,6 +59,8 @@ pub struct MakerStats {
     pub histogram: BTreeMap<i64, i64>,
     pub suppressed: BTreeMap<String, u64>,
     pub fifo_errors: u64,
+    /// Computations that could not be done exactly (an execution's notional).
+    pub arithmetic_faults: u64,
     /// Flow totals are [`Wide`]: a long run's flows outgrow a single `Fixed`.
     pub base_bought: Wide,
     pub base_sold: Wide,
@@ -423,7 +425,12 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 leaves,
                 ..
             } => {
-                let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_default();
+                // The venue settled this fill, so its notional fits; if it ever does not, the
+                // fault is counted (never a silent zero in the order's average price).
+                let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_else(|_| {
+                    self.stats.arithmetic_faults += 1;
+                    Quote::ZERO
+                });
                 // Flow totals are exact at any size; `notional` above is the order's own.
                 let flow = Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
                 self.stats.fees_paid += Wide::from(fee);

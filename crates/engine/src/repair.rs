@@ -32,9 +32,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if self.cfg.min_cost_usd.is_positive() {
             self.cfg.min_cost_usd
         } else {
+            // A minimum that cannot be computed is unaffordable, never zero.
             self.mark
                 .notional(self.cfg.min_volume, Rounding::Ceil)
-                .unwrap_or_default()
+                .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
         }
     }
 
@@ -44,7 +45,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let min = self
             .mark
             .notional(self.cfg.min_volume, Rounding::Ceil)
-            .unwrap_or_default();
+            .unwrap_or(Quote::new(flywheel_core::Fixed::MAX));
         margin
             .and_then(|m| min.scale(m, 9, Rounding::Ceil))
             .unwrap_or(min)
