@@ -8,8 +8,9 @@
 //! pending entry again (retried on the next timer).
 //!
 //! Exits are always sent. An exit the venue refuses stays in the slot unplaced and is
-//! re-priced and retried every loop until it rests. After every placement the volume in
-//! slot state is compared with the volume sent (`volume_drift` counts any difference).
+//! re-priced and retried every loop until it rests. After every placement the volume the
+//! venue acknowledged is compared with the slot's (`volume_drift` counts a difference, which
+//! halts entries: seed 000 §5.9).
 
 use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, TradeId, Wide};
 use flywheel_grid::{Action, ModeSource, OrderRef, PlaceReason, Role};
@@ -259,9 +260,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 self.stats.orders_placed += 1;
                 let state = &mut self.slots[idx].state;
                 state.bind_txid(local_id, &ack.txid);
-                // One number: what the slot records is what the venue was sent.
-                if state.find_order(local_id).map(|o| o.volume) != Some(req.qty) {
+                // Seed 000 §5.9, one number: the volume the venue acknowledged is the volume
+                // the slot records. A mismatch means sizes drifted between decision and
+                // order: entries halt (exits and fills continue), naming both volumes.
+                let recorded = state.find_order(local_id).map(|o| o.volume);
+                if recorded != Some(ack.qty) {
                     self.stats.volume_drift += 1;
+                    let recorded = recorded.map_or("nothing".to_string(), |q| q.to_string());
+                    self.halt(&format!(
+                        "volume integrity (seed 000 §5.9): slot {slot_id} order {local_id} \
+                         records {recorded}, the venue acknowledged {} ({})",
+                        ack.qty, ack.txid
+                    ));
                 }
                 if self.journal.enabled() {
                     self.journal.record(&JournalRecord::Placed {

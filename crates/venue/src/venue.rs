@@ -82,6 +82,9 @@ impl Reject {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderAck {
     pub txid: String,
+    /// The volume the venue accepted (Kraken's `AddOrder` reply describes it): the engine
+    /// checks it against the slot's record (seed 000 §5.9 volume integrity).
+    pub qty: Qty,
 }
 
 /// Why an order ended without filling completely.

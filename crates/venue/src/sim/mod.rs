@@ -429,7 +429,7 @@ impl SimExchange {
         };
         self.book.insert(self.last_seq, order);
         self.debug_check();
-        Ok(OrderAck { txid })
+        Ok(OrderAck { txid, qty: req.qty })
     }
 
     fn execute_ioc(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
@@ -475,7 +475,7 @@ impl SimExchange {
             },
         });
         self.debug_check();
-        Ok(OrderAck { txid })
+        Ok(OrderAck { txid, qty: req.qty })
     }
 
     /// The open order a txid names, by sequence number (the txid must match exactly).
