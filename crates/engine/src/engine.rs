@@ -322,11 +322,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             };
             let timer = Event::TimerTick { timestamp: now };
             self.apply_sized(idx, &timer, Source::Reducer, sizes);
-            // Patch D: a B entry still pending after its timer is waiting for size.
+            // Patch D: a B entry still pending after its timer is waiting for size; the
+            // failure is the start of the wait, not every loop of it.
             let s = &self.slots[idx].state;
-            if s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only {
-                self.leak.record_failure("below_min_size", now);
+            let waiting = s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only;
+            if waiting && !self.leak.b_waiting[idx] {
+                self.leak.record_failure("throughput_below_min", now);
             }
+            self.leak.b_waiting[idx] = waiting;
         }
         self.retry_exits();
         if self.mode == RunMode::Running {

@@ -24,12 +24,14 @@ use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak_totals::LeakTotals;
 
-/// The seed's B-entry failure reasons (§6.2; `throughput_below_min` is `below_min_size`).
+/// The seed's B-entry failure reasons (§6.2). `throughput_below_min`: a B entry that could
+/// not be sized at or above the exchange minimum, counted once each time a slot starts
+/// waiting for size (not once per loop it waits).
 pub const FAILURE_REASONS: [&str; 6] = [
     "fund_guard",
     "entry_floor",
     "capacity_gate",
-    "below_min_size",
+    "throughput_below_min",
     "mode_degraded",
     "scheduler_deferred",
 ];
@@ -45,6 +47,8 @@ pub(crate) struct LeakState {
     pub restored_at: Vec<Option<Timestamp>>,
     /// Per slot: the B size last handed to the reducer (the budget the residual is from).
     pub last_b_budget: Vec<Quote>,
+    /// Per slot: a B entry is waiting for size (so a failure is counted once per wait).
+    pub b_waiting: Vec<bool>,
     /// B-entry failure times by reason, last 24 h.
     failures: BTreeMap<&'static str, VecDeque<Timestamp>>,
     recoveries: VecDeque<Timestamp>,
@@ -59,6 +63,7 @@ impl LeakState {
             degraded_at: vec![None; slots],
             restored_at: vec![None; slots],
             last_b_budget: vec![Quote::ZERO; slots],
+            b_waiting: vec![false; slots],
             ..LeakState::default()
         }
     }

@@ -360,3 +360,35 @@ fn quote_first_does_not_carry_the_residual_twice() {
     tick(&mut e, 0);
     assert_eq!(e.slots()[0].b_residual_usd, Quote::ZERO);
 }
+
+/// Seed 001 §6.2 `throughput_below_min`: a B entry waiting for a size at or above the
+/// exchange minimum is one failure per wait, however many loops it waits (every waiting loop
+/// was counted before: 853,668 in a month).
+#[test]
+fn throughput_below_min_counts_waits_not_loops() {
+    // B sized from the order size ($0.50 = 5 DOGE at 0.10, under the 13 minimum; B is
+    // exempt from the entry floor by patch E), so a pending B entry cannot be placed.
+    let grid = EngineConfig {
+        slots: 1,
+        quote_first_allocation: false,
+        order_size_usd: Quote::lit(5, 1),
+        ..EngineConfig::default()
+    };
+    let mut e = engine(grid, "1000", "1000");
+    tick(&mut e, 0);
+    degrade(&mut e, 0, 0);
+    let s = &mut e.slots[0].state;
+    (s.short_only, s.mode_source) = (false, ModeSource::None);
+    s.b.pending_entry = Some(flywheel_grid::PlaceReason::RefreshEntry);
+    e.leak.degraded_at[0] = None;
+    for i in 1..=100 {
+        tick(&mut e, 30 * i);
+    }
+    assert!(e.leak.b_waiting[0], "the entry still waits for size");
+    let failures = e
+        .leak_totals()
+        .b_failures
+        .get("throughput_below_min")
+        .copied();
+    assert_eq!(failures, Some(1), "one wait, one failure (100 loops)");
+}
