@@ -120,6 +120,20 @@ impl LeakState {
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// The free quote a B entry of `size` takes: its notional, the maker fee the venue
+    /// holds with it, and half a lot of volume rounding at the mark (as `allocate_b`
+    /// reserves them). Unaffordable (the largest quote) when it cannot be computed.
+    pub(crate) fn min_b_funding_usd(&self, size: Quote) -> Quote {
+        let fee = size.pct_of(self.venue.instrument().maker_fee_pct, Rounding::Ceil);
+        let half_lot = self
+            .mark
+            .notional(self.venue.instrument().lot, Rounding::Ceil)
+            .and_then(|m| m.scale(Ratio::lit(5, 1), 9, Rounding::Ceil));
+        fee.and_then(|f| size.checked_add(f))
+            .and_then(|s| half_lot.and_then(|h| s.checked_add(h)))
+            .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
+    }
+
     /// The smallest B entry (seed 001 §3.2): `max(order_size_usd, min_volume × price × 1.01)`.
     pub(crate) fn min_b_entry_usd(&self) -> Quote {
         let floor = self
@@ -176,8 +190,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             return;
         }
         let min_b = self.min_b_entry_usd();
+        // What placing it takes from the free quote: the fee the venue holds with a buy and
+        // half a lot of volume rounding on top (as the B allocation reserves).
+        let funding = self.min_b_funding_usd(min_b);
         let mut available = self.loop_free_quote;
-        if available < min_b {
+        if available < funding {
             return;
         }
         let now = self.now;
@@ -197,11 +214,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .filter(|&i| !self.slots[i].state.short_only && !self.slots[i].state.long_only)
             .count();
         for (_, idx) in candidates {
-            if available < min_b || bilateral >= cap {
+            if available < funding || bilateral >= cap {
                 break;
             }
             if self.restore_b(idx, min_b) {
-                available -= min_b;
+                available -= funding;
                 bilateral += 1;
             }
         }
@@ -214,8 +231,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             return false;
         };
         let now = self.now;
-        self.leak.restored_at[idx] = Some(now);
-        self.leak.record_recovery(now);
         if self.journal.enabled() {
             let slot = self.slots[idx].id;
             self.journal.record(&JournalRecord::ModeChange {
@@ -230,7 +245,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.normalize_mode(idx);
         self.note_degradation(idx);
         self.validate(idx);
-        !self.slots[idx].state.short_only
+        // A recovery is a B entry resting at the venue, not an attempt.
+        let rests = self.slots[idx].state.orders.iter().any(|o| {
+            o.trade_id == TradeId::B && o.role == flywheel_grid::Role::Entry && o.txid.is_some()
+        });
+        if rests {
+            self.leak.restored_at[idx] = Some(now);
+            self.leak.record_recovery(now);
+        }
+        rests && !self.slots[idx].state.short_only
     }
 
     /// Account `n` identical loops' balance-degraded slot-time and idle-USD attribution

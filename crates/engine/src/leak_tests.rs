@@ -151,6 +151,35 @@ fn test_recovery_caps_at_available_usd() {
     assert_eq!(restored, 2);
 }
 
+/// The minimum B entry's funding includes the maker fee the venue holds and half a lot of
+/// rounding: $4.004 covers two $2 notionals but not two with their fees, so the sweep
+/// restores one; and a recovery is counted only for a B entry that rests (it was counted
+/// for a B the fund guard then refused).
+#[test]
+fn recovery_funds_the_fee_and_counts_only_resting_entries() {
+    let grid = EngineConfig {
+        slots: 4,
+        ..EngineConfig::default()
+    };
+    let mut e = engine(grid, "4.004", "1000");
+    tick(&mut e, 0);
+    for i in 0..4 {
+        degrade(&mut e, i, 0);
+    }
+    tick(&mut e, 300);
+    let restored: Vec<usize> = (0..4).filter(|&i| !e.slots()[i].state.short_only).collect();
+    assert_eq!(restored.len(), 1, "{restored:?}");
+    for &i in &restored {
+        let resting = e.slots()[i]
+            .state
+            .orders
+            .iter()
+            .any(|o| o.role == Role::Entry && o.side == Side::Buy && o.txid.is_some());
+        assert!(resting, "slot {i}: restored with a resting B entry");
+    }
+    assert_eq!(e.leak_totals().recoveries, 1, "one recovery, one resting B");
+}
+
 #[test]
 fn test_cascade_breaker_limits_restoration() {
     // 10 degraded slots, quote for 3 minimum B entries: exactly 3 restored, the most
