@@ -13,8 +13,8 @@
 
 use flywheel_core::{Ratio, Rounding, Timestamp, TradeId, Wide};
 use flywheel_governor::{
-    effective_multipliers, oscillation_warning, scale_entry, Gates, GovernorConfig, GovernorState,
-    Multipliers, RebalancerStatus,
+    applied_skew, effective_multipliers, held_by, oscillation_warning, scale_entry, Gates,
+    GovernorConfig, GovernorState, Multipliers, RebalancerStatus,
 };
 use flywheel_grid::OrderSizes;
 use flywheel_venue::Venue;
@@ -53,6 +53,8 @@ pub(crate) struct Governance {
     pub ratio_b: Ratio,
     pub stats: GovernorStats,
     pub started: Option<Timestamp>,
+    /// The gate holding the skewed side at ×1.00 this loop, if any (named in the status).
+    pub held_by: Option<&'static str>,
 }
 
 impl Governance {
@@ -65,6 +67,7 @@ impl Governance {
             ratio_b: Ratio::ONE,
             stats: GovernorStats::default(),
             started: None,
+            held_by: None,
         }
     }
 }
@@ -123,7 +126,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .governor
             .state
             .update(&self.governor.cfg, idle_ratio, now);
-        self.apply_gates(board);
+        self.apply_gates(board, update.is_some());
         if update.is_none() {
             return;
         }
@@ -140,7 +143,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.check_entry_pct(entry_pct);
             return;
         }
-        let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now);
+        let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now).held_by(g.held_by);
         let line = status.log_line();
         tracing::info!(target: "flywheel::rebal", "{line}");
         let warning = update
@@ -164,7 +167,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     /// The gates (seed §5) on this loop's balances, and the multipliers they leave in force.
-    fn apply_gates(&mut self, board: crate::scoreboard::Scoreboard) {
+    /// `updated`: the controller updated this loop, so the applied skew may take a step.
+    fn apply_gates(&mut self, board: crate::scoreboard::Scoreboard, updated: bool) {
         let free_base_value = self.loop_free_base_value;
         // A Wide sum: with a hostile mark the entry floor of every slot can be near the
         // top of the Quote range, and their sum beyond it.
@@ -180,7 +184,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             base_runway_ok: Wide::from(free_base_value) >= base_runway,
         };
         let g = &mut self.governor;
-        let mult = effective_multipliers(&g.cfg, g.state.current_skew, gates);
+        let skew = g.state.current_skew;
+        g.held_by = held_by(&g.cfg, skew, gates);
+        // Held: zero at once. Open: back toward the controller's skew, one slew step per
+        // update (between updates it stays, unless the skew shrank: that applies at once).
+        let applied = g.state.applied_skew;
+        if g.held_by.is_some() || updated || skew.abs() < applied.abs() {
+            g.state.applied_skew = applied_skew(&g.cfg, applied, skew, g.held_by.is_some());
+        }
+        let mult = effective_multipliers(&g.cfg, g.state.applied_skew, gates);
         if mult != g.mult {
             g.ratio_a = mult.ratio(TradeId::A);
             g.ratio_b = mult.ratio(TradeId::B);
@@ -257,13 +269,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if !self.governor.cfg.enabled {
             return;
         }
-        self.apply_gates(self.scoreboard);
+        self.apply_gates(self.scoreboard, false);
     }
 
     /// The `rebalancer` status block (seed §9.1).
     pub fn rebalancer_status(&self) -> RebalancerStatus {
         let g = &self.governor;
-        RebalancerStatus::new(&g.cfg, &g.state, g.mult, self.now)
+        RebalancerStatus::new(&g.cfg, &g.state, g.mult, self.now).held_by(g.held_by)
     }
 
     pub fn governor_stats(&self) -> &GovernorStats {
@@ -300,6 +312,7 @@ mod tests {
         let mut snap = e.snapshot();
         snap.governor = GovernorState {
             current_skew: skew,
+            applied_skew: skew,
             smoothed_error: skew / 2.0,
             last_update_ts: Some(Timestamp::from_secs(T0)),
             ..GovernorState::default()

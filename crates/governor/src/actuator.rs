@@ -94,6 +94,40 @@ pub fn effective_multipliers(cfg: &GovernorConfig, skew: f64, gates: Gates) -> M
     m
 }
 
+/// The gate that holds the skewed side at ×1.00, if one does (seed §5, in the order they
+/// are checked): `capacity` (both sides), `quote_runway` (a B skew), `base_runway` (an A
+/// skew). `None` when the skew acts, or there is none.
+pub fn held_by(cfg: &GovernorConfig, skew: f64, gates: Gates) -> Option<&'static str> {
+    if !cfg.enabled || skew == 0.0 {
+        return None;
+    }
+    if !gates.capacity_ok {
+        Some("capacity")
+    } else if skew > 0.0 && !gates.quote_runway_ok {
+        Some("quote_runway")
+    } else if skew < 0.0 && !gates.base_runway_ok {
+        Some("base_runway")
+    } else {
+        None
+    }
+}
+
+/// The skew the actuator applies after a gate: a closed gate drops it to zero at once
+/// (safety first), and when the gate reopens it returns to the controller's skew by at most
+/// `max_skew_step` per update (the slew limit), so sizes do not jump ×1.00 → ×1.30.
+/// A move toward zero (a smaller skew, same side) is applied at once: it is always safe.
+pub fn applied_skew(cfg: &GovernorConfig, applied: f64, skew: f64, held: bool) -> f64 {
+    if held {
+        return 0.0;
+    }
+    let shrinking = skew * applied >= 0.0 && skew.abs() <= applied.abs();
+    if shrinking {
+        return skew;
+    }
+    let step = cfg.max_skew_step.abs();
+    applied + (skew - applied).clamp(-step, step)
+}
+
 /// Scale one fresh entry of `trade` from `base` quote by `mult` (see
 /// [`Multipliers::ratio`]), with the starvation guard: the order may not leave less than
 /// `base` of the funds it draws on (`free_quote` for B, `free_base_value` — free base at the

@@ -49,6 +49,9 @@ pub struct GovernorState {
     /// The last idle ratio and raw error seen (telemetry).
     pub idle_ratio: f64,
     pub error: f64,
+    /// The skew the actuator applies (see `actuator::applied_skew`): the controller's skew,
+    /// zero while a gate holds, slew-limited back after. Persisted so a restart resumes it.
+    pub applied_skew: f64,
 }
 
 /// What one update did.

@@ -9,7 +9,9 @@ pub mod config;
 pub mod controller;
 pub mod status;
 
-pub use actuator::{effective_multipliers, scale_entry, size_multipliers, Gates, Multipliers};
+pub use actuator::{
+    applied_skew, effective_multipliers, held_by, scale_entry, size_multipliers, Gates, Multipliers,
+};
 pub use config::{GovernorConfig, Problem, GOVERNOR_CONFIG_DOCS, GOVERNOR_CONFIG_RANGES};
 pub use controller::{GovernorState, Update, FLIPS_TO_DAMP, HOUR_SECS};
 pub use status::{oscillation_warning, RebalancerStatus};

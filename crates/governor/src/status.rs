@@ -24,6 +24,9 @@ pub struct RebalancerStatus {
     pub size_mult_b: f64,
     pub damped: bool,
     pub sign_flips_1h: u32,
+    /// The gate holding the skewed side at ×1.00 (`capacity`, `quote_runway`,
+    /// `base_runway`), or null when the skew acts.
+    pub held_by: Option<&'static str>,
 }
 
 impl RebalancerStatus {
@@ -53,6 +56,16 @@ impl RebalancerStatus {
             size_mult_b: mult.b,
             damped: st.is_damped(now),
             sign_flips_1h: st.sign_flips_1h,
+            held_by: None,
+        }
+    }
+
+    /// The same status, naming the gate that holds the skewed side (see
+    /// [`crate::actuator::held_by`]).
+    pub fn held_by(self, gate: Option<&'static str>) -> Self {
+        RebalancerStatus {
+            held_by: gate,
+            ..self
         }
     }
 
@@ -61,14 +74,20 @@ impl RebalancerStatus {
         let head = if !self.enabled {
             "Governor: off".to_string()
         } else {
-            let arrow = match self.skew_direction {
-                "buy_doge" => "▶ Buy DOGE",
-                "sell_doge" => "◀ Sell DOGE",
+            let arrow = match (self.held_by, self.skew_direction) {
+                // A gate holds the side at ×1.00: say so, never "Sell DOGE" at ×1.00.
+                (Some(_), _) => "■ Held",
+                (None, "buy_doge") => "▶ Buy DOGE",
+                (None, "sell_doge") => "◀ Sell DOGE",
                 _ => "■ Neutral",
             };
             let damped = if self.damped { ", damped" } else { "" };
+            let gate = self
+                .held_by
+                .map(|g| format!(" by the {} gate", g.replace('_', " ")))
+                .unwrap_or_default();
             format!(
-                "Governor: {arrow} (skew {:+.0}%{damped})",
+                "Governor: {arrow}{gate} (skew {:+.0}%{damped})",
                 self.skew * 100.0
             )
         };
@@ -128,6 +147,21 @@ mod tests {
             s.dashboard(),
             "Governor: ▶ Buy DOGE (skew +15%)\nSize B: ×1.15  |  Size A: ×1.00\nIdle USD: 75% → target 40%"
         );
+        let held = RebalancerStatus::new(
+            &cfg,
+            &GovernorState {
+                current_skew: -0.30,
+                ..st.clone()
+            },
+            Multipliers::NEUTRAL,
+            Timestamp::EPOCH,
+        )
+        .held_by(Some("capacity"));
+        assert_eq!(
+            held.dashboard(),
+            "Governor: ■ Held by the capacity gate (skew -30%)\nSize B: ×1.00  |  Size A: ×1.00\nIdle USD: 75% → target 40%",
+            "never 'Sell DOGE' while A is ×1.00"
+        );
         assert_eq!(
             oscillation_warning(&cfg, 3),
             "[REBAL] WARNING: oscillation detected (3 flips/hr), auto-damping MAX_SKEW to 0.15"
@@ -152,6 +186,7 @@ mod tests {
             "size_mult_b",
             "damped",
             "sign_flips_1h",
+            "held_by",
         ];
         want.sort_unstable();
         let mut keys = keys;
