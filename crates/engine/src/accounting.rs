@@ -73,6 +73,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.scoreboard = self.compute_scoreboard();
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
         self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
+        let free = bal.free_quote();
+        self.stats.free_quote_sum += Wide::from(free).times(n);
+        if bal.quote.total.is_positive() {
+            self.stats.free_quote_share_sum += free.to_f64() / bal.quote.total.to_f64() * n as f64;
+        }
         self.stats.idle_ratio_samples += n;
         let interval = dt.map_or(0, |(_, iv)| iv);
         let loop_ts = |i: u64| {

@@ -723,6 +723,8 @@ pub(crate) mod tests {
                 final_usd: Quote::ZERO,
                 slope_usd_per_day: 0.0,
                 final_scoreboard: Default::default(),
+                free_quote_not_committed_mean_usd: Quote::ZERO,
+                free_quote_not_committed_mean_share: 0.0,
             },
             slots: SlotsSummary {
                 count: 1,

@@ -54,6 +54,10 @@ pub struct Stats {
     pub max_drawdown: Wide,
     pub idle_ratio_sum: f64,
     pub idle_ratio_samples: u64,
+    /// Σ over loops of the free quote (at the venue: not committed to any buy order), and of
+    /// its share of the quote balance — seed 001 §1's gauge of quote left idle.
+    pub free_quote_sum: Wide,
+    pub free_quote_share_sum: f64,
 }
 
 impl Stats {

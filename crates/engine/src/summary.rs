@@ -183,6 +183,10 @@ pub struct IdleSummary {
     /// Least-squares slope of idle USD over the run's samples, USD per day.
     pub slope_usd_per_day: f64,
     pub final_scoreboard: Scoreboard,
+    /// Mean over loops of the free quote not committed to any buy order (seed 001 §1's
+    /// goal is to keep it near zero), in USD and as a share of the quote balance.
+    pub free_quote_not_committed_mean_usd: Quote,
+    pub free_quote_not_committed_mean_share: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -390,6 +394,13 @@ impl Summary {
                 final_usd: engine.scoreboard().idle_usd,
                 slope_usd_per_day: idle_slope_per_day(engine.samples()),
                 final_scoreboard: *engine.scoreboard(),
+                // A mean of Quote values fits a Quote.
+                free_quote_not_committed_mean_usd: st
+                    .free_quote_sum
+                    .mean(st.idle_ratio_samples)
+                    .map(Quote::new)
+                    .unwrap_or(Quote::new(flywheel_core::Fixed::MAX)),
+                free_quote_not_committed_mean_share: st.free_quote_share_sum / samples,
             },
             slots: SlotsSummary {
                 count: slots.len(),
