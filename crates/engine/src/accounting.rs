@@ -16,7 +16,6 @@ use crate::sizing::order_size_usd;
 use crate::stats::Sample;
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
-    /// Step 7: scoreboard, slot-time, samples.
     /// The idle-USD scoreboard from the venue's balances and the resting buys now.
     pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
         let bal = self.venue.balances();
@@ -54,6 +53,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         scoreboard(bal.quote.total, committed, next)
     }
 
+    /// Step 7 of one loop.
     pub(crate) fn finish_loop(&mut self) {
         let dt = self.last_loop_at.map(|prev| self.now.millis_since(prev));
         self.close_loops(self.now, 1, dt.map(|dt| (dt, 0)));
