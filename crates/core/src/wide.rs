@@ -296,6 +296,49 @@ mod tests {
         }
     }
 
+    #[test]
+    fn signs_and_conversions_table() {
+        // (name, value, positive, negative, zero, f64)
+        let cases = [
+            ("positive", "2.5", true, false, false, 2.5),
+            ("negative", "-0.000000001", false, true, false, -1e-9),
+            ("zero", "0", false, false, true, 0.0),
+        ];
+        for (name, text, pos, neg, zero, float) in cases {
+            let w: Wide = text.parse().unwrap();
+            assert_eq!(
+                (w.is_positive(), w.is_negative(), w.is_zero()),
+                (pos, neg, zero),
+                "{name}"
+            );
+            assert!((w.to_f64() - float).abs() < 1e-15, "{name}: {}", w.to_f64());
+            assert_eq!(format!("{w:?}"), text, "{name}: Debug is the decimal");
+        }
+        assert!("x".parse::<Wide>().is_err());
+    }
+
+    #[test]
+    fn in_place_arithmetic_and_scaling() {
+        let mut w = Wide::from(fx("10"));
+        w += Wide::from(fx("2.5"));
+        assert_eq!(w, "12.5".parse().unwrap());
+        w -= Wide::from(fx("0.5"));
+        assert_eq!(w, "12".parse().unwrap());
+        // 12 × 0.25 % of a fee rate (0.0025) = 0.03; a half-even tie rounds to even.
+        assert_eq!(
+            w.mul_fixed(fx("0.0025"), Rounding::HalfEven).unwrap(),
+            "0.03".parse().unwrap()
+        );
+        let tie = Wide::from_raw(5)
+            .mul_fixed(fx("0.5"), Rounding::HalfEven)
+            .unwrap();
+        assert_eq!(tie.raw(), 2, "2.5 nano-units to even");
+        assert_eq!(
+            Wide::from_raw(i128::MAX).mul_fixed(fx("2"), Rounding::HalfEven),
+            Err(FixedError::Overflow)
+        );
+    }
+
     proptest! {
         #[test]
         fn sums_match_i128_arithmetic(xs in proptest::collection::vec(any::<i64>(), 0..200)) {
