@@ -124,14 +124,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     ) {
         // Exact in a Wide: a flow total is never cut short by one big fill.
         let notional = Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
-        self.stats.fees_paid += Wide::from(fee.fixed());
+        self.stats.fees_paid += Wide::from(fee);
         match side {
             Side::Buy => {
-                self.stats.base_bought += Wide::from(qty.fixed());
+                self.stats.base_bought += Wide::from(qty);
                 self.stats.quote_spent += notional;
             }
             Side::Sell => {
-                self.stats.base_sold += Wide::from(qty.fixed());
+                self.stats.base_sold += Wide::from(qty);
                 self.stats.quote_received += notional;
             }
         }

@@ -82,7 +82,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 }
                 Action::BookCycle(b) => {
                     self.stats.round_trips += 1;
-                    self.stats.realized += flywheel_core::Wide::from(b.net_profit.fixed());
+                    self.stats.realized += Wide::from(b.net_profit);
                     if b.net_profit.is_positive() {
                         self.stats.wins += 1;
                     } else if b.net_profit.is_negative() {
