@@ -110,6 +110,8 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) entry_adds_used: u32,
     pub(crate) capacity: Capacity,
     pub(crate) sizing: LoopSizing,
+    /// Per slot: its B entry is funded this loop (see `sizing::pool_b`).
+    pub(crate) b_funded: Vec<bool>,
     pub(crate) scoreboard: Scoreboard,
     pub(crate) loss_lock_day: Option<i64>,
     pub(crate) stats: Stats,
@@ -156,6 +158,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             entry_adds_used: 0,
             capacity,
             sizing: LoopSizing::default(),
+            b_funded: vec![true; n_slots],
             scoreboard: Scoreboard::default(),
             loss_lock_day: None,
             stats: Stats::default(),
@@ -360,13 +363,25 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .notional(self.venue.instrument().lot, Rounding::Ceil)
             .and_then(|m| m.scale(flywheel_core::Ratio::lit(5, 1), 9, Rounding::Ceil));
         let margin = self.or_halt(margin, "half a lot at the mark");
-        let b = allocate_b(
-            self.loop_free_quote,
-            self.cfg.allocation_safety_buffer_usd,
-            u32::try_from(buy_ready).unwrap_or(u32::MAX),
-            self.venue.instrument().maker_fee_pct,
-            margin,
-        );
+        let buy_ready = u32::try_from(buy_ready).unwrap_or(u32::MAX);
+        let (free, buffer) = (self.loop_free_quote, self.cfg.allocation_safety_buffer_usd);
+        let fee = self.venue.instrument().maker_fee_pct;
+        // Patch F pools scarce quote into as many valid B entries as it funds; without the
+        // patches every buy-ready slot gets its even share, placeable or not.
+        let b = if self.leak.cfg.cascade_breaker() && self.mark.is_positive() {
+            let min_b = crate::sizing::entry_floor(&self.cfg, self.mark);
+            crate::sizing::pool_b(free, buffer, buy_ready, fee, margin, min_b)
+        } else {
+            allocate_b(free, buffer, buy_ready, fee, margin)
+        };
+        // The first `funded` buy-ready slots (slot order) take the shares; the rest wait.
+        let mut rank = 0u32;
+        for (i, s) in self.slots.iter().enumerate() {
+            self.b_funded[i] = !is_buy_ready(&s.state) || {
+                rank += 1;
+                rank <= b.funded
+            };
+        }
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
         self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
         self.sizing.ancillary_share = self.ancillary_share();

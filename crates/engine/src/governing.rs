@@ -11,7 +11,7 @@
 //! - `entry_pct` is checked unchanged after every update (Locked decision 3): a change would
 //!   be an invariant breach and halts trading.
 
-use flywheel_core::{Ratio, Rounding, Timestamp, TradeId, Wide};
+use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
 use flywheel_governor::{
     applied_skew, effective_multipliers, held_by, oscillation_warning, scale_entry, Gates,
     GovernorConfig, GovernorState, Multipliers, RebalancerStatus,
@@ -78,6 +78,12 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let profit = self.slots[idx].state.compounding_profit();
         let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
         let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
+        // Pooled quote (patch F): a slot outside the funded ones waits for quote.
+        let b = if self.cfg.quote_first_allocation && !self.b_funded[idx] {
+            Quote::ZERO
+        } else {
+            b
+        };
         // Patch B: the slot's rounding residual rides on its next B order.
         let b = self.with_residual(idx, b);
         let m = self.governor.mult;

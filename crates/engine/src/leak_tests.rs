@@ -266,8 +266,10 @@ fn test_entry_floor_exempt_b_side() {
             slots: 1,
             ..EngineConfig::default()
         };
+        // Pooling (patch F) would fund no slot at all here; this case is about patch E.
         let mut e = engine(grid, "1.2", "1000").with_leak(LeakConfig {
             entry_floor_b_side_exempt: exempt,
+            cascade_breaker_enabled: false,
             ..LeakConfig::default()
         });
         tick(&mut e, 0);
@@ -420,4 +422,43 @@ fn throughput_below_min_counts_waits_not_loops() {
         .get("throughput_below_min")
         .copied();
     assert_eq!(failures, Some(1), "one wait, one failure (100 loops)");
+}
+
+/// Patch F pooling: $5 over 10 buy-ready slots is $0.44 each, below the $1.313 minimum B at
+/// 0.10 — no share could be placed. Pooled, it funds as many minimum-size entries as it
+/// covers (3), which rest, and the other slots wait for quote.
+#[test]
+fn scarce_quote_is_pooled_into_valid_b_entries() {
+    let grid = EngineConfig {
+        slots: 10,
+        ..EngineConfig::default()
+    };
+    let mut e = engine(grid.clone(), "5", "1000");
+    tick(&mut e, 0);
+    let with_b: Vec<usize> = (0..10).filter(|&i| has_b_entry(&e, i)).collect();
+    assert_eq!(with_b, [0, 1, 2], "the first three slots hold B entries");
+    for &i in &with_b {
+        let resting = e.slots()[i]
+            .state
+            .orders
+            .iter()
+            .any(|o| o.side == Side::Buy && o.role == Role::Entry && o.txid.is_some());
+        assert!(resting, "slot {i}: its B entry rests");
+    }
+    // Without patch F the same quote is split into unplaceable shares: no B rests.
+    let mut off = engine(grid, "5", "1000").with_leak(LeakConfig {
+        cascade_breaker_enabled: false,
+        ..LeakConfig::default()
+    });
+    tick(&mut off, 0);
+    let resting_off = (0..10)
+        .filter(|&i| {
+            off.slots()[i]
+                .state
+                .orders
+                .iter()
+                .any(|o| o.side == Side::Buy && o.role == Role::Entry && o.txid.is_some())
+        })
+        .count();
+    assert_eq!(resting_off, 0);
 }

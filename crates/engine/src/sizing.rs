@@ -32,6 +32,10 @@ pub struct BAllocation {
     pub available: Quote,
     /// Slots that may place a buy entry.
     pub buy_ready: u32,
+    /// Of those, how many are funded at `per_slot` (all of them, unless the even share is
+    /// below the smallest valid B entry and the quote was pooled: see [`pool_b`]).
+    #[serde(default)]
+    pub funded: u32,
 }
 
 /// Split `free_quote − buffer` over `buy_ready` slots in whole cents, leaving room in each
@@ -52,6 +56,7 @@ pub fn allocate_b(
             carry: deployable,
             available: free_quote,
             buy_ready,
+            funded: buy_ready,
         };
     }
     let n = Quote::from_int(i64::from(buy_ready)).unwrap_or(Quote::ZERO);
@@ -75,6 +80,55 @@ pub fn allocate_b(
         carry,
         available: free_quote,
         buy_ready,
+        funded: buy_ready,
+    }
+}
+
+/// Seed 001 Patch F's "concentrate USD into fewer slots": when the even share of
+/// [`allocate_b`] is below `min_b` (the smallest valid B entry: the exchange minimum at the
+/// mark), the deployable quote funds as many slots as it covers at `min_b` or more — the
+/// first `funded` buy-ready slots in slot order — and the others wait for quote instead of
+/// each holding an unplaceable share (free quote no B order can use).
+pub fn pool_b(
+    free_quote: Quote,
+    buffer: Quote,
+    buy_ready: u32,
+    fee_pct: Ratio,
+    margin: Quote,
+    min_b: Quote,
+) -> BAllocation {
+    let even = allocate_b(free_quote, buffer, buy_ready, fee_pct, margin);
+    if buy_ready == 0 || even.per_slot >= min_b || !min_b.is_positive() {
+        return even;
+    }
+    // One funded slot needs min_b (plus a cent for the floor to cents) with its fee and
+    // rounding margin: then every pooled share is at least min_b.
+    let deployable = (free_quote - buffer).max(Quote::ZERO);
+    let with_fee = Ratio::ONE
+        .checked_add(fee_pct.percent().unwrap_or_default())
+        .unwrap_or(Ratio::ONE);
+    let one =
+        (min_b + Quote::lit(1, 2) + margin)
+            .fixed()
+            .mul_round(with_fee.fixed(), 9, Rounding::Ceil);
+    let fundable = one
+        .and_then(|one| deployable.fixed().div_round(one, 0, Rounding::Floor))
+        .map(|n| u32::try_from(n.raw() / 1_000_000_000).unwrap_or(u32::MAX))
+        .unwrap_or(0)
+        .min(buy_ready);
+    if fundable == 0 {
+        return BAllocation {
+            per_slot: Quote::ZERO,
+            carry: deployable,
+            available: free_quote,
+            buy_ready,
+            funded: 0,
+        };
+    }
+    BAllocation {
+        buy_ready,
+        funded: fundable,
+        ..allocate_b(free_quote, buffer, fundable, fee_pct, margin)
     }
 }
 
@@ -168,6 +222,45 @@ mod tests {
         for (name, free, buf, n, per, carry) in cases {
             let a = allocate_b(u(free), u(buf), n, Ratio::ZERO, Quote::ZERO);
             assert_eq!((a.per_slot, a.carry), (u(per), u(carry)), "case {name}");
+        }
+    }
+
+    #[test]
+    fn pooling_table() {
+        // (name, free, buy-ready, min B, funded, per slot); buffer 0.10, fee 0.25 %, margin
+        // 0.05. One funded slot needs (min B + 0.01 + 0.05) × 1.0025.
+        let cases = [
+            (
+                "even share is enough: no pooling",
+                "20",
+                10,
+                "1.313",
+                10,
+                "1.93",
+            ),
+            ("scarce: three of ten", "5", 10, "1.313", 3, "1.57"),
+            ("one slot's worth", "1.5", 10, "1.313", 1, "1.34"),
+            ("not even one", "1.2", 10, "1.313", 0, "0"),
+            ("nobody buy-ready", "5", 0, "1.313", 0, "0"),
+            ("no minimum", "5", 10, "0", 10, "0.43"),
+        ];
+        for (name, free, n, min_b, funded, per) in cases {
+            let a = pool_b(
+                u(free),
+                u("0.10"),
+                n,
+                "0.25".parse().unwrap(),
+                u("0.05"),
+                u(min_b),
+            );
+            assert_eq!((a.funded, a.per_slot), (funded, u(per)), "{name}");
+            assert_eq!(a.buy_ready, n, "{name}");
+            if funded > 0 && u(min_b).is_positive() {
+                assert!(
+                    a.per_slot >= u(min_b),
+                    "{name}: every funded share is placeable"
+                );
+            }
         }
     }
 
