@@ -346,11 +346,13 @@ pub struct BSideHealth {
 pub struct QuoteFirstStatus {
     pub enabled: bool,
     pub buy_ready_slots: u32,
+    /// Buy-ready slots funded this loop (fewer when scarce quote was pooled: patch F).
+    pub funded_slots: u32,
     /// Free quote less the safety buffer.
     pub deployable_usd: Quote,
     /// Whole-cent remainder of the split (stays free; never re-added).
     pub carry_usd: Quote,
-    /// Per-slot share × buy-ready slots.
+    /// Per-slot share × funded slots.
     pub allocated_usd: Quote,
     /// Deployable quote no share covers (carry plus the fee and rounding headroom).
     pub unallocated_spendable_usd: Quote,
@@ -425,7 +427,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub fn quote_first_status(&self) -> QuoteFirstStatus {
         let b = &self.sizing.b;
         let deployable = (b.available - self.cfg.allocation_safety_buffer_usd).max(Quote::ZERO);
-        let n = Quote::from_int(i64::from(b.buy_ready)).unwrap_or_default();
+        // Only the funded slots take a share (all buy-ready ones unless quote was pooled).
+        let n = Quote::from_int(i64::from(b.funded.min(b.buy_ready))).unwrap_or_default();
         let allocated = b
             .per_slot
             .fixed()
@@ -435,6 +438,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         QuoteFirstStatus {
             enabled: self.cfg.quote_first_allocation,
             buy_ready_slots: b.buy_ready,
+            funded_slots: b.funded.min(b.buy_ready),
             deployable_usd: deployable,
             carry_usd: b.carry,
             allocated_usd: allocated,

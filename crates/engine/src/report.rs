@@ -768,6 +768,7 @@ pub(crate) mod tests {
             quote_first_allocation: crate::leak::QuoteFirstStatus {
                 enabled: true,
                 buy_ready_slots: 2,
+                funded_slots: 2,
                 deployable_usd: Quote::lit(10, 0),
                 carry_usd: Quote::ZERO,
                 allocated_usd: Quote::lit(9, 0),
