@@ -12,6 +12,7 @@
 //!   be an invariant breach and halts trading.
 
 use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
+use flywheel_governor::feasibility::Feasibility;
 use flywheel_governor::{
     applied_skew, effective_multipliers, held_by, oscillation_warning, scale_entry, Gates,
     GovernorConfig, GovernorState, Multipliers, RebalancerStatus,
@@ -55,6 +56,9 @@ pub(crate) struct Governance {
     pub started: Option<Timestamp>,
     /// The gate holding the skewed side at ×1.00 this loop, if any (named in the status).
     pub held_by: Option<&'static str>,
+    /// The infeasible-target detector, and its cause this loop (no skew is applied then).
+    pub feasibility: Feasibility,
+    pub infeasible: Option<String>,
 }
 
 impl Governance {
@@ -68,6 +72,8 @@ impl Governance {
             stats: GovernorStats::default(),
             started: None,
             held_by: None,
+            feasibility: Feasibility::default(),
+            infeasible: None,
         }
     }
 }
@@ -132,6 +138,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .governor
             .state
             .update(&self.governor.cfg, idle_ratio, now);
+        if update.is_some() {
+            let g = &mut self.governor;
+            g.feasibility.observe_update(&g.cfg, &g.state, now);
+        }
         self.apply_gates(board, update.is_some());
         if update.is_none() {
             return;
@@ -149,7 +159,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.check_entry_pct(entry_pct);
             return;
         }
-        let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now).held_by(g.held_by);
+        let status = RebalancerStatus::new(&g.cfg, &g.state, g.mult, now)
+            .held_by(g.held_by)
+            .infeasible(g.infeasible.clone());
         let line = status.log_line();
         tracing::info!(target: "flywheel::rebal", "{line}");
         let warning = update
@@ -189,14 +201,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             quote_runway_ok: self.loop_free_quote >= board.usd_runway_floor,
             base_runway_ok: Wide::from(free_base_value) >= base_runway,
         };
+        let now = self.now;
+        let runway_above_balance = board.usd_runway_floor > board.observed_usd;
         let g = &mut self.governor;
         let skew = g.state.current_skew;
         g.held_by = held_by(&g.cfg, skew, gates);
+        g.feasibility.observe_gate(g.held_by, now);
+        g.infeasible = g.feasibility.cause(runway_above_balance, g.held_by, now);
         // Held: zero at once. Open: back toward the controller's skew, one slew step per
         // update (between updates it stays, unless the skew shrank: that applies at once).
         let applied = g.state.applied_skew;
-        if g.held_by.is_some() || updated || skew.abs() < applied.abs() {
-            g.state.applied_skew = applied_skew(&g.cfg, applied, skew, g.held_by.is_some());
+        // Standing down (an infeasible target) applies no skew, like a closed gate.
+        let stand_down = g.held_by.is_some() || g.infeasible.is_some();
+        if stand_down || updated || skew.abs() < applied.abs() {
+            g.state.applied_skew = applied_skew(&g.cfg, applied, skew, stand_down);
         }
         let mult = effective_multipliers(&g.cfg, g.state.applied_skew, gates);
         if mult != g.mult {
@@ -281,7 +299,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// The `rebalancer` status block (seed §9.1).
     pub fn rebalancer_status(&self) -> RebalancerStatus {
         let g = &self.governor;
-        RebalancerStatus::new(&g.cfg, &g.state, g.mult, self.now).held_by(g.held_by)
+        RebalancerStatus::new(&g.cfg, &g.state, g.mult, self.now)
+            .held_by(g.held_by)
+            .infeasible(g.infeasible.clone())
     }
 
     pub fn governor_stats(&self) -> &GovernorStats {
@@ -375,8 +395,11 @@ mod tests {
             ("free $2.50: below the base runway, x1.00", "45", "2"),
         ];
         for (name, base, want) in cases {
+            // Without quote-first the B entry does not commit the whole quote, so the quote
+            // runway floor stays below the balance and the target is feasible.
             let grid = EngineConfig {
                 slots: 1,
+                quote_first_allocation: false,
                 ..EngineConfig::default()
             };
             let mut e = engine(grid, "100", base);
@@ -393,6 +416,34 @@ mod tests {
                 "case {name}: the deficit side stays at base"
             );
         }
+    }
+
+    /// With quote-first, the B entry commits the whole quote: the runway floor the governor
+    /// targets sits above the quote balance, no size skew can raise idle USD, so the
+    /// governor stands down (no multiplier) and says why, instead of pinning ×1.30.
+    #[test]
+    fn an_infeasible_target_stands_down_and_says_why() {
+        let grid = EngineConfig {
+            slots: 1,
+            ..EngineConfig::default()
+        };
+        let mut e = engine(grid, "100", "1000");
+        e.on_market(Price::lit(1, 1), Timestamp::from_secs(T0));
+        e.run_loop(Timestamp::from_secs(T0));
+        force_skew(&mut e, -0.3);
+        e.governor_step();
+        let s = e.rebalancer_status();
+        assert!(
+            s.infeasible
+                .as_deref()
+                .is_some_and(|c| c.starts_with("the quote runway floor is above")),
+            "{:?}",
+            s.infeasible
+        );
+        assert_eq!((s.size_mult_a, s.size_mult_b), (1.0, 1.0));
+        assert!(s
+            .dashboard()
+            .starts_with("Governor: ■ Standing down: the quote runway"));
     }
 
     #[test]

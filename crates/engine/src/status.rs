@@ -67,7 +67,11 @@ mod tests {
         e.run_loop(Timestamp::from_secs(1_700_000_000));
         let v = serde_json::to_value(e.status()).unwrap();
         let block = v["rebalancer"].as_object().unwrap();
-        assert_eq!(block.len(), 13, "the §9.1 keys and held_by: {block:?}");
+        assert_eq!(
+            block.len(),
+            14,
+            "the §9.1 keys, held_by and infeasible: {block:?}"
+        );
         assert!(v["rebalancer_dashboard"]
             .as_str()
             .unwrap()

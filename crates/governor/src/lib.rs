@@ -7,6 +7,7 @@
 pub mod actuator;
 pub mod config;
 pub mod controller;
+pub mod feasibility;
 pub mod status;
 
 pub use actuator::{

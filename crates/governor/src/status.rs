@@ -27,6 +27,8 @@ pub struct RebalancerStatus {
     /// The gate holding the skewed side at ×1.00 (`capacity`, `quote_runway`,
     /// `base_runway`), or null when the skew acts.
     pub held_by: Option<&'static str>,
+    /// Why the target cannot be reached (then no skew is applied), or null.
+    pub infeasible: Option<String>,
 }
 
 impl RebalancerStatus {
@@ -57,6 +59,15 @@ impl RebalancerStatus {
             damped: st.is_damped(now),
             sign_flips_1h: st.sign_flips_1h,
             held_by: None,
+            infeasible: None,
+        }
+    }
+
+    /// The same status with the infeasibility cause (see [`crate::feasibility`]).
+    pub fn infeasible(self, cause: Option<String>) -> Self {
+        RebalancerStatus {
+            infeasible: cause,
+            ..self
         }
     }
 
@@ -75,17 +86,20 @@ impl RebalancerStatus {
             "Governor: off".to_string()
         } else {
             let arrow = match (self.held_by, self.skew_direction) {
-                // A gate holds the side at ×1.00: say so, never "Sell DOGE" at ×1.00.
+                // Not pushing (infeasible target) or a gate holds the side at ×1.00: say
+                // so, never "Sell DOGE" at ×1.00.
+                _ if self.infeasible.is_some() => "■ Standing down",
                 (Some(_), _) => "■ Held",
                 (None, "buy_doge") => "▶ Buy DOGE",
                 (None, "sell_doge") => "◀ Sell DOGE",
                 _ => "■ Neutral",
             };
             let damped = if self.damped { ", damped" } else { "" };
-            let gate = self
-                .held_by
-                .map(|g| format!(" by the {} gate", g.replace('_', " ")))
-                .unwrap_or_default();
+            let gate = match (&self.infeasible, self.held_by) {
+                (Some(cause), _) => format!(": {cause}"),
+                (None, Some(g)) => format!(" by the {} gate", g.replace('_', " ")),
+                (None, None) => String::new(),
+            };
             format!(
                 "Governor: {arrow}{gate} (skew {:+.0}%{damped})",
                 self.skew * 100.0
@@ -187,6 +201,7 @@ mod tests {
             "damped",
             "sign_flips_1h",
             "held_by",
+            "infeasible",
         ];
         want.sort_unstable();
         let mut keys = keys;

@@ -1,0 +1,182 @@
+//! Detecting a target the governor cannot reach (issue 10 §3), so it stops pushing.
+//!
+//! A size skew can only move idle quote if entries at the scaled size can be placed and
+//! fill. Three signs that it cannot, checked in this order:
+//! - the quote runway floor is above the quote balance itself (no size makes it idle);
+//! - a gate has held the skewed side at ×1.00 for an hour ([`HELD_LIMIT_SECS`]);
+//! - the controller has sat at its bound for an hour of updates ([`SATURATED_UPDATES`])
+//!   without the error changing sign.
+//!
+//! While one holds, the actuator applies no skew and the status names the cause; it clears
+//! by itself when the condition does. Pure: time and observations are inputs.
+
+use flywheel_core::Timestamp;
+
+use crate::config::GovernorConfig;
+use crate::controller::GovernorState;
+
+/// A gate held this long makes the target infeasible.
+pub const HELD_LIMIT_SECS: u64 = 3600;
+/// Updates at the bound (12 × the default 300 s = an hour) that make it infeasible.
+pub const SATURATED_UPDATES: u32 = 12;
+
+/// What the detector remembers between loops.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Feasibility {
+    /// Consecutive updates with the skew at its bound.
+    pub saturated_updates: u32,
+    /// Since when a gate has held the skewed side.
+    pub held_since: Option<Timestamp>,
+}
+
+impl Feasibility {
+    /// After a controller update: count it when the skew sits at its (possibly damped) bound.
+    pub fn observe_update(&mut self, cfg: &GovernorConfig, st: &GovernorState, now: Timestamp) {
+        let bound = if st.is_damped(now) {
+            cfg.max_skew / 2.0
+        } else {
+            cfg.max_skew
+        };
+        let at_bound = bound > 0.0 && st.current_skew.abs() >= bound - 1e-12;
+        self.saturated_updates = if at_bound {
+            self.saturated_updates.saturating_add(1)
+        } else {
+            0
+        };
+    }
+
+    /// Every loop: whether (and which) gate holds the skewed side.
+    pub fn observe_gate(&mut self, held: Option<&'static str>, now: Timestamp) {
+        if held.is_some() {
+            self.held_since.get_or_insert(now);
+        } else {
+            self.held_since = None;
+        }
+    }
+
+    /// Why the target is infeasible now, if it is.
+    pub fn cause(
+        &self,
+        runway_above_balance: bool,
+        held: Option<&'static str>,
+        now: Timestamp,
+    ) -> Option<String> {
+        if runway_above_balance {
+            return Some("the quote runway floor is above the quote balance".into());
+        }
+        if let (Some(gate), Some(since)) = (held, self.held_since) {
+            if now.elapsed_at_least(since, HELD_LIMIT_SECS) {
+                return Some(format!(
+                    "the {gate} gate has held the skew for over an hour"
+                ));
+            }
+        }
+        if self.saturated_updates >= SATURATED_UPDATES {
+            return Some(format!(
+                "the controller has sat at its bound for {} updates",
+                self.saturated_updates
+            ));
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp::from_secs(1_700_000_000 + secs)
+    }
+
+    #[test]
+    fn causes_table() {
+        let cfg = GovernorConfig::default(); // max_skew 0.30
+        let saturated = GovernorState {
+            current_skew: -0.30,
+            ..GovernorState::default()
+        };
+        let free = GovernorState {
+            current_skew: -0.20,
+            ..GovernorState::default()
+        };
+        // (name, updates observed, skew state, gate held since (secs) and now, runway above
+        // balance, cause starts with)
+        type Case<'a> = (
+            &'a str,
+            u32,
+            &'a GovernorState,
+            Option<(i64, i64)>,
+            bool,
+            Option<&'a str>,
+        );
+        let cases: [Case; 6] = [
+            ("feasible", 20, &free, None, false, None),
+            (
+                "runway above the balance",
+                0,
+                &free,
+                None,
+                true,
+                Some("the quote runway floor"),
+            ),
+            (
+                "gate held under an hour",
+                0,
+                &free,
+                Some((0, 3599)),
+                false,
+                None,
+            ),
+            (
+                "gate held an hour",
+                0,
+                &free,
+                Some((0, 3600)),
+                false,
+                Some("the capacity gate"),
+            ),
+            ("saturated 11 updates", 11, &saturated, None, false, None),
+            (
+                "saturated 12 updates",
+                12,
+                &saturated,
+                None,
+                false,
+                Some("the controller has sat"),
+            ),
+        ];
+        for (name, updates, st, held, runway, want) in cases {
+            let mut f = Feasibility::default();
+            for _ in 0..updates {
+                f.observe_update(&cfg, st, at(0));
+            }
+            let (gate, now) = match held {
+                Some((since, now)) => {
+                    f.observe_gate(Some("capacity"), at(since));
+                    f.observe_gate(Some("capacity"), at(now));
+                    (Some("capacity"), at(now))
+                }
+                None => (None, at(0)),
+            };
+            let got = f.cause(runway, gate, now);
+            match want {
+                None => assert_eq!(got, None, "{name}"),
+                Some(prefix) => assert!(
+                    got.as_deref().is_some_and(|c| c.starts_with(prefix)),
+                    "{name}: {got:?}"
+                ),
+            }
+        }
+        // A skew off its bound resets the count; a reopened gate clears its clock.
+        let mut f = Feasibility::default();
+        for _ in 0..12 {
+            f.observe_update(&cfg, &saturated, at(0));
+        }
+        f.observe_update(&cfg, &free, at(0));
+        assert_eq!(f.saturated_updates, 0);
+        f.observe_gate(Some("capacity"), at(0));
+        f.observe_gate(None, at(10));
+        assert_eq!(f.held_since, None);
+    }
+}
