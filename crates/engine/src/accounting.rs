@@ -13,6 +13,7 @@ use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
 use crate::scoreboard::{scoreboard, Scoreboard};
 use crate::sizing::order_size_usd;
+use crate::stale::loop_time;
 use crate::stats::Sample;
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
@@ -80,17 +81,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         self.stats.idle_ratio_samples += n;
         let interval = dt.map_or(0, |(_, iv)| iv);
-        let loop_ts = |i: u64| {
-            Timestamp::from_millis(
-                first
-                    .millis()
-                    .saturating_add(interval.saturating_mul(i64::try_from(i).unwrap_or(i64::MAX))),
-            )
-        };
+        let loop_ts = |i: u64| loop_time(first, interval, i);
         let last = loop_ts(n.saturating_sub(1));
         if let Some((dt0, iv)) = dt {
-            let total =
-                dt0.saturating_add(iv.saturating_mul(i64::try_from(n - 1).unwrap_or(i64::MAX)));
+            // The first loop lasted dt0, the others iv each: the stretch ends at `last`.
+            let total = dt0.saturating_add(last.millis_since(first));
             for s in &self.slots {
                 if s.state.short_only {
                     self.stats.short_only_slot_ms += total;

@@ -564,7 +564,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Daily loss lock on the UTC day: pause when today's realized loss reaches the limit,
     /// resume at the next UTC day.
     pub(crate) fn update_daily_loss_lock(&mut self) {
-        let today = self.now.utc_day();
+        self.update_daily_loss_lock_at(self.now);
+    }
+
+    /// [`Self::update_daily_loss_lock`] as of `now` (a stretch of stale loops reads it at
+    /// its first and last loop).
+    pub(crate) fn update_daily_loss_lock_at(&mut self, now: Timestamp) {
+        let today = now.utc_day();
         if let Some(day) = self.loss_lock_day {
             if day != today {
                 self.loss_lock_day = None;
@@ -572,10 +578,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     self.mode = RunMode::Running;
                     if self.journal.enabled() {
                         let reason = "UTC day rollover clears the daily loss lock";
-                        self.journal.record(&JournalRecord::Resume {
-                            ts: self.now,
-                            reason,
-                        });
+                        self.journal
+                            .record(&JournalRecord::Resume { ts: now, reason });
                     }
                 }
             }
@@ -587,7 +591,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let loss: Quote = self
             .slots
             .iter()
-            .map(|s| s.state.realized_loss_on_day_of(self.now))
+            .map(|s| s.state.realized_loss_on_day_of(now))
             .sum();
         if loss >= limit {
             self.loss_lock_day = Some(today);
@@ -596,7 +600,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 self.mode = RunMode::Paused(reason.clone());
                 if self.journal.enabled() {
                     self.journal.record(&JournalRecord::Pause {
-                        ts: self.now,
+                        ts: now,
                         reason: &reason,
                     });
                 }

@@ -246,7 +246,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let mut i = 0;
         while i < n {
             // The stretch from loop i to just before the next loop at or past a cut.
-            let t_i = first.millis().saturating_add(iv.saturating_mul(i as i64));
+            let t_i = crate::stale::loop_time(first, iv, i).millis();
             let mut end = n;
             for cut in cuts.into_iter().flatten() {
                 if cut > t_i && iv > 0 {

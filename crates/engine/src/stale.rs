@@ -18,6 +18,13 @@ use flywheel_venue::Venue;
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
 
+/// The time of loop `i` of a stretch starting at `first`, `interval_ms` apart (saturating:
+/// a stretch can reach the end of time).
+pub(crate) fn loop_time(first: Timestamp, interval_ms: i64, i: u64) -> Timestamp {
+    let i = i64::try_from(i).unwrap_or(i64::MAX);
+    Timestamp::from_millis(first.millis().saturating_add(interval_ms.saturating_mul(i)))
+}
+
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// `n` loops at `first`, `first + interval_ms`, … on a stale mark.
     pub fn run_stale_loops(&mut self, first: Timestamp, n: u64, interval_ms: i64) {
@@ -38,15 +45,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         // The loss lock only changes on a new UTC day: reading it at the first and the last
         // loop's time gives the state every loop in between would have left.
-        self.update_daily_loss_lock();
-        let last = first
-            .millis()
-            .saturating_add(interval_ms.saturating_mul(i64::try_from(n - 1).unwrap_or(i64::MAX)));
+        self.update_daily_loss_lock_at(first);
         if n > 1 {
-            let at_first = self.now;
-            self.now = Timestamp::from_millis(last);
-            self.update_daily_loss_lock();
-            self.now = at_first;
+            self.update_daily_loss_lock_at(loop_time(first, interval_ms, n - 1));
         }
         self.governor_hold();
         self.drain_venue();
@@ -59,7 +60,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             None => {
                 self.close_loops(first, 1, None);
                 if n > 1 {
-                    let second = Timestamp::from_millis(first.millis().saturating_add(interval_ms));
+                    let second = loop_time(first, interval_ms, 1);
                     self.close_loops(second, n - 1, Some((interval_ms, interval_ms)));
                 }
             }
