@@ -383,6 +383,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             };
         }
         self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
+        self.sizing.rounding_margin = margin;
         self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
         self.sizing.ancillary_share = self.ancillary_share();
     }

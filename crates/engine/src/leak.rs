@@ -125,12 +125,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// reserves them). Unaffordable (the largest quote) when it cannot be computed.
     pub(crate) fn min_b_funding_usd(&self, size: Quote) -> Quote {
         let fee = size.pct_of(self.venue.instrument().maker_fee_pct, Rounding::Ceil);
-        let half_lot = self
-            .mark
-            .notional(self.venue.instrument().lot, Rounding::Ceil)
-            .and_then(|m| m.scale(Ratio::lit(5, 1), 9, Rounding::Ceil));
         fee.and_then(|f| size.checked_add(f))
-            .and_then(|s| half_lot.and_then(|h| s.checked_add(h)))
+            .and_then(|s| s.checked_add(self.sizing.rounding_margin))
             .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
     }
 

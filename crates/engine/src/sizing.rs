@@ -38,6 +38,13 @@ pub struct BAllocation {
     pub funded: u32,
 }
 
+/// `1 + fee_pct / 100`: what a buy of one unit of quote holds with its maker fee.
+fn with_fee(fee_pct: Ratio) -> Ratio {
+    Ratio::ONE
+        .checked_add(fee_pct.percent().unwrap_or_default())
+        .unwrap_or(Ratio::ONE)
+}
+
 /// Split `free_quote − buffer` over `buy_ready` slots in whole cents, leaving room in each
 /// share for the maker fee the venue holds with a buy (`fee_pct`) and for the volume
 /// rounding (`margin`: half a lot at the mark, since volumes round half-even), so every
@@ -60,9 +67,7 @@ pub fn allocate_b(
         };
     }
     let n = Quote::from_int(i64::from(buy_ready)).unwrap_or(Quote::ZERO);
-    let with_fee = Ratio::ONE
-        .checked_add(fee_pct.percent().unwrap_or_default())
-        .unwrap_or(Ratio::ONE);
+    let with_fee = with_fee(fee_pct);
     // share = deployable / n / (1 + fee) − margin, floored to the cent: exact rational floors.
     let per_slot = deployable
         .fixed()
@@ -104,9 +109,7 @@ pub fn pool_b(
     // One funded slot needs min_b (plus a cent for the floor to cents) with its fee and
     // rounding margin: then every pooled share is at least min_b.
     let deployable = (free_quote - buffer).max(Quote::ZERO);
-    let with_fee = Ratio::ONE
-        .checked_add(fee_pct.percent().unwrap_or_default())
-        .unwrap_or(Ratio::ONE);
+    let with_fee = with_fee(fee_pct);
     let one =
         (min_b + Quote::lit(1, 2) + margin)
             .fixed()
@@ -153,6 +156,10 @@ pub struct LoopSizing {
     pub floor: Quote,
     /// Seed 001 Patch E: the floor does not inflate B entries.
     pub floor_exempt_b: bool,
+    /// Half a lot at the loop's mark: what half-even volume rounding can add to an order
+    /// (reserved by the B allocation and by the recovery sweep's minimum B).
+    #[serde(default)]
+    pub rounding_margin: Quote,
     /// Seed 001 §5.2: each slot's share of ranger and churner profit, added to the A-side
     /// compounding base.
     pub ancillary_share: Quote,
@@ -169,6 +176,7 @@ impl LoopSizing {
             b,
             floor,
             floor_exempt_b: false,
+            rounding_margin: Quote::ZERO,
             ancillary_share: Quote::ZERO,
         }
     }
