@@ -4,11 +4,12 @@
 //! (`Engine::run_stale_loops`). These tests drive a second engine the slow way — one
 //! `run_loop` per loop interval — and require the same summary, samples and counters.
 
+mod common;
+
 use std::convert::Infallible;
 
-use flywheel_core::{Price, Qty, Timestamp};
+use flywheel_core::{Price, Qty, Quote, Timestamp};
 use flywheel_engine::backtest::event_price;
-use flywheel_engine::config::{instrument, BacktestConfig, VenueConfig};
 use flywheel_engine::{run_backtest, Engine, NoJournal, Summary};
 use flywheel_grid::EngineConfig;
 use flywheel_marketdata::{MarketEvent, Trade};
@@ -20,14 +21,7 @@ use serde_json::Value;
 const T0: i64 = 1_704_067_200_000;
 
 fn engine(grid: EngineConfig) -> Engine<SimExchange, NoJournal> {
-    let venue = VenueConfig::default();
-    let inst = instrument(&grid, &venue).expect("instrument");
-    let sim = SimExchange::new(
-        inst,
-        venue.sim(),
-        BacktestConfig::default().start_balances(),
-    )
-    .expect("sim");
+    let sim = common::default_sim(&grid);
     Engine::new(grid, sim, NoJournal)
 }
 
@@ -183,14 +177,7 @@ fn a_year_of_one_second_loops_at_ten_million_quote() {
         loop_interval_sec: 1,
         ..EngineConfig::default()
     };
-    let venue = VenueConfig::default();
-    let inst = instrument(&grid, &venue).expect("instrument");
-    let balances = BacktestConfig {
-        start_base: Qty::ZERO,
-        start_quote: "10000000".parse().expect("quote"),
-    }
-    .start_balances();
-    let sim = SimExchange::new(inst, venue.sim(), balances).expect("sim");
+    let sim = common::sim(&grid, Qty::ZERO, Quote::lit(10_000_000, 0));
     let mut e = Engine::new(grid, sim, NoJournal);
     let year_ms = 365 * 86_400_000;
     let events = [

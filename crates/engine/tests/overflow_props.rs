@@ -7,11 +7,13 @@
 //! order sizes up to the configuration's limits. Whatever happens, the run must finish: a
 //! computation that cannot be done exactly halts trading with its reason instead.
 
+mod common;
+
 use std::convert::Infallible;
 
 use flywheel_core::{Price, Qty, Quote, Timestamp};
 use flywheel_engine::backtest::event_price;
-use flywheel_engine::config::{instrument, BacktestConfig, VenueConfig};
+use flywheel_engine::config::{BacktestConfig, VenueConfig};
 use flywheel_engine::{run_backtest, Engine, NoJournal, Summary};
 use flywheel_grid::EngineConfig;
 use flywheel_marketdata::{MarketEvent, Trade};
@@ -102,6 +104,14 @@ fn case_strategy() -> impl Strategy<Value = Case> {
         )
 }
 
+/// The case's start balances.
+fn balances(case: &Case) -> (Qty, Quote) {
+    (
+        case.start_base.parse().expect("base"),
+        case.start_quote.parse().expect("quote"),
+    )
+}
+
 fn events(case: &Case) -> Vec<MarketEvent> {
     let mut t = T0;
     case.prices
@@ -127,13 +137,8 @@ fn run_grid(case: &Case) -> Summary {
         quote_first_allocation: case.quote_first,
         ..EngineConfig::default()
     };
-    let venue = VenueConfig::default();
-    let backtest = BacktestConfig {
-        start_base: case.start_base.parse().expect("base"),
-        start_quote: case.start_quote.parse().expect("quote"),
-    };
-    let inst = instrument(&grid, &venue).expect("instrument");
-    let sim = SimExchange::new(inst, venue.sim(), backtest.start_balances()).expect("sim");
+    let (base, quote) = balances(case);
+    let sim = common::sim(&grid, base, quote);
     let mut engine = Engine::new(grid, sim, NoJournal);
     let evs = events(case);
     let first = evs.first().map(event_price).unwrap_or(Price::ZERO);
@@ -168,9 +173,10 @@ fn run_maker(case: &Case) -> String {
     let hedger = flywheel_maker::HedgerConfig::default();
     let venue = VenueConfig::default();
     let inst = maker.instrument("SOL/USD").expect("instrument");
+    let (base, quote) = balances(case);
     let backtest = BacktestConfig {
-        start_base: case.start_base.parse().expect("base"),
-        start_quote: case.start_quote.parse().expect("quote"),
+        start_base: base,
+        start_quote: quote,
     };
     let sim = SimExchange::new(inst, venue.sim(), backtest.start_balances()).expect("sim");
     let mut engine = MakerEngine::new(maker, hedger, sim);

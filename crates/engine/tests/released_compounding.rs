@@ -3,14 +3,13 @@
 //! ~$234 on winners alone (7,396 wins, 0 losses, while the account trailed holding by
 //! $2,006); entries must now stay bounded by the slots' true result.
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use flywheel_core::{Price, Qty, Quote, Wide};
 use flywheel_engine::backtest::event_price;
-use flywheel_engine::config::{instrument, BacktestConfig, LeakConfig, VenueConfig};
+use flywheel_engine::config::LeakConfig;
 use flywheel_engine::{run_backtest, Engine, JournalRecord, JournalSink, Summary};
 use flywheel_grid::{EngineConfig, Role};
-use flywheel_venue::SimExchange;
 
 /// Keeps the largest entry notional placed.
 #[derive(Debug, Default)]
@@ -34,21 +33,9 @@ impl JournalSink for LargestEntry {
     }
 }
 
-fn data_file(name: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .map(|a| a.join("shared").join("data"))
-        .find(|d| d.is_dir());
-    let path = dir.map(|d| d.join(name)).filter(|p| p.is_file());
-    if path.is_none() {
-        println!("SKIP: shared/data/{name} not found beside the repository");
-    }
-    path
-}
-
 #[test]
 fn released_losses_keep_compounding_bounded() {
-    let Some(path) = data_file("binance_DOGEUSDT_1m_2021-09-17_2021-10-17.json.gz") else {
+    let Some(path) = common::data_file("binance_DOGEUSDT_1m_2021-09-17_2021-10-17.json.gz") else {
         return;
     };
     let grid = EngineConfig {
@@ -61,13 +48,7 @@ fn released_losses_keep_compounding_bounded() {
         loop_interval_sec: 60,
         ..EngineConfig::default()
     };
-    let venue = VenueConfig::default();
-    let inst = instrument(&grid, &venue).expect("instrument");
-    let start = BacktestConfig {
-        start_base: Qty::lit(1_000_000, 0),
-        start_quote: Quote::lit(20_000, 0),
-    };
-    let sim = SimExchange::new(inst, venue.sim(), start.start_balances()).expect("sim");
+    let sim = common::sim(&grid, Qty::lit(1_000_000, 0), Quote::lit(20_000, 0));
     let governor = flywheel_governor::GovernorConfig {
         enabled: false,
         ..Default::default()

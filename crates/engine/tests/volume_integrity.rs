@@ -1,8 +1,9 @@
 //! Seed 000 §5.9 volume integrity: the volume a venue acknowledges must be the volume the
 //! slot records; a mismatch halts entries with both figures, it is never silently accepted.
 
+mod common;
+
 use flywheel_core::{Instrument, Price, Qty, Timestamp};
-use flywheel_engine::config::{instrument, BacktestConfig, VenueConfig};
 use flywheel_engine::{run_backtest, Engine, NoJournal, RunMode};
 use flywheel_grid::EngineConfig;
 use flywheel_marketdata::{MarketEvent, Trade};
@@ -50,14 +51,7 @@ impl flywheel_engine::SimulatedVenue for Skewed {
 
 fn run(extra: &str) -> Engine<Skewed, NoJournal> {
     let grid = EngineConfig::default();
-    let venue = VenueConfig::default();
-    let inst = instrument(&grid, &venue).expect("instrument");
-    let sim = SimExchange::new(
-        inst,
-        venue.sim(),
-        BacktestConfig::default().start_balances(),
-    )
-    .expect("sim");
+    let sim = common::default_sim(&grid);
     let skewed = Skewed {
         inner: sim,
         extra: extra.parse().expect("qty"),
