@@ -118,34 +118,39 @@ pub const MAKER_CONFIG_RANGES: &[KeyRange<MakerConfig>] = key_ranges! { MakerCon
 /// `key`'s value must be at most (`strict`: below) `other`'s; the error blames `key`.
 fn at_most<T: PartialOrd + std::fmt::Display>(
     out: &mut Vec<Problem>,
-    (key, value): (&'static str, T),
-    (other_key, other): (&'static str, T),
+    key: (&'static str, T),
+    other: (&'static str, T),
     strict: bool,
     why: &str,
 ) {
-    let (ok, relation) = if strict {
-        (value < other, "below")
-    } else {
-        (value <= other, "at most")
-    };
-    if !ok {
-        let message = format!("{value} must be {relation} {other_key} {other} ({why})");
-        out.push(ConfigProblem::error(key, message).with_also(&[other_key]));
-    }
+    relate(out, key, other, strict, why, false);
 }
 
 /// `key`'s value must be at least (`strict`: above) `other`'s; the error blames `key`.
 fn at_least<T: PartialOrd + std::fmt::Display>(
     out: &mut Vec<Problem>,
+    key: (&'static str, T),
+    other: (&'static str, T),
+    strict: bool,
+    why: &str,
+) {
+    relate(out, key, other, strict, why, true);
+}
+
+/// The one comparison behind [`at_most`] and [`at_least`] (`above`: `key` is the larger).
+fn relate<T: PartialOrd + std::fmt::Display>(
+    out: &mut Vec<Problem>,
     (key, value): (&'static str, T),
     (other_key, other): (&'static str, T),
     strict: bool,
     why: &str,
+    above: bool,
 ) {
-    let (ok, relation) = if strict {
-        (value > other, "above")
-    } else {
-        (value >= other, "at least")
+    let (ok, relation) = match (above, strict) {
+        (false, true) => (value < other, "below"),
+        (false, false) => (value <= other, "at most"),
+        (true, true) => (value > other, "above"),
+        (true, false) => (value >= other, "at least"),
     };
     if !ok {
         let message = format!("{value} must be {relation} {other_key} {other} ({why})");
