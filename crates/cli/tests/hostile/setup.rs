@@ -96,9 +96,7 @@ pub fn big_data(d: &Path) {
 }
 
 pub fn summary_counts_every_event(d: &Path) -> Result<(), String> {
-    let raw = std::fs::read_to_string(d.join("out.json")).map_err(|e| e.to_string())?;
-    let v: serde_json::Value = serde_json::from_str(&raw).map_err(|e| e.to_string())?;
-    match v["data"]["events"].as_u64() {
+    match field(d, &["data", "events"])?.as_u64() {
         Some(3_000) => Ok(()),
         other => Err(format!("summary data.events = {other:?}, expected 3000")),
     }
