@@ -76,8 +76,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
         let free = bal.free_quote();
         self.stats.free_quote_sum += Wide::from(free).times(n);
+        // Beyond the runway the governor targets: what the B allocation should have deployed.
+        let beyond = (free - self.sizing.b.runway).max(Quote::ZERO);
+        self.stats.free_beyond_runway_sum += Wide::from(beyond).times(n);
         if bal.quote.total.is_positive() {
-            self.stats.free_quote_share_sum += free.to_f64() / bal.quote.total.to_f64() * n as f64;
+            let total = bal.quote.total.to_f64();
+            self.stats.free_quote_share_sum += free.to_f64() / total * n as f64;
+            self.stats.free_beyond_runway_share_sum += beyond.to_f64() / total * n as f64;
         }
         self.stats.idle_ratio_samples += n;
         let interval = dt.map_or(0, |(_, iv)| iv);

@@ -6,20 +6,20 @@
 //! adds what only the venue needs.
 //!
 //! Every numeric key has a documented range ([`VENUE_CONFIG_RANGES`],
-//! [`BACKTEST_CONFIG_RANGES`], [`LEAK_CONFIG_RANGES`]; the budgets are explained in
+//! [`BACKTEST_CONFIG_RANGES`], and `[leak]`'s in `flywheel_capital::config`; the budgets are explained in
 //! `flywheel_core::config_range`). The start balances share the balance budget (10⁹): a
 //! start of 10⁸ quote is allowed, and the design point (a year of 1-second loops with 10⁷
 //! quote) is well inside. The simulated latency is at most a minute: beyond that no maker
 //! order would rest on the book it was priced for.
 
-use flywheel_core::config_range::{
-    check_ranges, dec, ge, int, le, KeyRange, Num, MAX_BALANCE, MAX_DURATION_SEC,
-};
+use flywheel_core::config_range::{check_ranges, dec, ge, int, le, KeyRange, Num, MAX_BALANCE};
 use flywheel_core::{key_ranges, ConfigProblem, FixedError, Instrument, Price, Qty, Quote, Ratio};
 use flywheel_grid::EngineConfig;
 use flywheel_venue::sim::{FillRule, SimConfig};
 use flywheel_venue::{AssetBalance, Balances};
 use serde::{Deserialize, Serialize};
+
+pub use flywheel_capital::config::{LeakConfig, LEAK_CONFIG_DOCS, LEAK_CONFIG_RANGES};
 
 /// `[venue]`: the exchange.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,13 +92,6 @@ pub const BACKTEST_CONFIG_RANGES: &[KeyRange<BacktestConfig>] = key_ranges! { Ba
     start_quote: ge(ZERO), le(MAX_BALANCE), "quote", "a balance, within the 10^9 balance budget";
 };
 
-/// The range of every numeric `[leak]` key.
-#[rustfmt::skip]
-pub const LEAK_CONFIG_RANGES: &[KeyRange<LeakConfig>] = key_ranges! { LeakConfig;
-    balance_degrade_cooldown_sec: ge(int(0)), le(MAX_DURATION_SEC), "seconds",
-        "a cooldown, at most 30 days";
-};
-
 /// `[backtest]`: the simulated account at the start.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -162,105 +155,6 @@ pub fn instrument(grid: &EngineConfig, venue: &VenueConfig) -> Result<Instrument
         maker_fee_pct: grid.maker_fee_pct,
         taker_fee_pct: venue.taker_fee_pct,
     })
-}
-
-/// `[leak]`: seed 001's USD-leak patches. `enabled = false` turns every patch off at once
-/// (the quote-first allocation and its buffer are `[grid]` keys of their own).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LeakConfig {
-    /// Master switch for patches A, B (residual), E and F.
-    pub enabled: bool,
-    /// Patch A: restore balance-degraded short-only slots every loop (`B_SIDE_RECOVERY_ENABLED`).
-    pub b_side_recovery_enabled: bool,
-    /// Patch A: buy entries are placed before sell entries in every action batch.
-    pub b_first_placement: bool,
-    /// Patch A: a restored slot is not re-degraded (and a degraded one not restored) within
-    /// this many seconds (`BALANCE_DEGRADE_COOLDOWN_SEC`).
-    pub balance_degrade_cooldown_sec: u64,
-    /// Patch B: carry the quote left by volume rounding into the slot's next B order
-    /// (`ROUNDING_RESIDUAL_ENABLED`).
-    pub rounding_residual_enabled: bool,
-    /// Patch E: the entry floor does not inflate B entries (`ENTRY_FLOOR_B_SIDE_EXEMPT`).
-    pub entry_floor_b_side_exempt: bool,
-    /// Patch F: restore most-recently-degraded first, at most `max(1, ⌊free / min B⌋)`
-    /// bilateral slots.
-    pub cascade_breaker_enabled: bool,
-}
-
-impl Default for LeakConfig {
-    fn default() -> Self {
-        LeakConfig {
-            enabled: true,
-            b_side_recovery_enabled: true,
-            b_first_placement: true,
-            balance_degrade_cooldown_sec: 120,
-            rounding_residual_enabled: true,
-            entry_floor_b_side_exempt: true,
-            cascade_breaker_enabled: true,
-        }
-    }
-}
-
-pub const LEAK_CONFIG_DOCS: &[(&str, &str)] = &[
-    (
-        "enabled",
-        "seed 001 USD-leak patches on (false: all of them off)",
-    ),
-    (
-        "b_side_recovery_enabled",
-        "Patch A: restore balance-degraded short-only slots each loop",
-    ),
-    (
-        "b_first_placement",
-        "Patch A: place buy entries before sell entries in each batch",
-    ),
-    (
-        "balance_degrade_cooldown_sec",
-        "Patch A: no re-degrade / restore within this many seconds",
-    ),
-    (
-        "rounding_residual_enabled",
-        "Patch B: carry volume-rounding residual into the next B order",
-    ),
-    (
-        "entry_floor_b_side_exempt",
-        "Patch E: the entry floor does not inflate B entries",
-    ),
-    (
-        "cascade_breaker_enabled",
-        "Patch F: restore LIFO, cap bilateral slots at free / min B",
-    ),
-];
-
-impl LeakConfig {
-    /// Every value outside its range in [`LEAK_CONFIG_RANGES`].
-    pub fn validate(&self) -> Vec<ConfigProblem> {
-        check_ranges(LEAK_CONFIG_RANGES, self)
-    }
-
-    pub fn recovery(&self) -> bool {
-        self.enabled && self.b_side_recovery_enabled
-    }
-    pub fn b_first(&self) -> bool {
-        self.enabled && self.b_first_placement
-    }
-    pub fn residual(&self) -> bool {
-        self.enabled && self.rounding_residual_enabled
-    }
-    pub fn floor_exempt_b(&self) -> bool {
-        self.enabled && self.entry_floor_b_side_exempt
-    }
-    pub fn cascade_breaker(&self) -> bool {
-        self.enabled && self.cascade_breaker_enabled
-    }
-    pub fn cooldown_sec(&self) -> u64 {
-        if self.enabled {
-            self.balance_degrade_cooldown_sec
-        } else {
-            0
-        }
-    }
 }
 
 #[cfg(test)]

@@ -36,8 +36,11 @@ use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak::LeakState;
 use crate::scoreboard::Scoreboard;
-use crate::sizing::{allocate_b, LoopSizing};
+use crate::sizing::{
+    allocate_b, entry_floor, governor_runway, legacy_b_size, pool_b, Deployable, LoopSizing,
+};
 use crate::stats::{FillMark, Sample, Series, Stats};
+use flywheel_capital::funds;
 
 /// One slot: a pair engine state and its sticky flag.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,6 +115,9 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) sizing: LoopSizing,
     /// Per slot: its B entry is funded this loop (see `sizing::pool_b`).
     pub(crate) b_funded: Vec<bool>,
+    /// Per slot: quote released this loop by cancelling its stale B entry (funds the
+    /// refresh; see `sizes_for`).
+    pub(crate) b_released: Vec<Quote>,
     pub(crate) scoreboard: Scoreboard,
     pub(crate) loss_lock_day: Option<i64>,
     pub(crate) stats: Stats,
@@ -159,6 +165,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             capacity,
             sizing: LoopSizing::default(),
             b_funded: vec![true; n_slots],
+            b_released: vec![Quote::ZERO; n_slots],
             scoreboard: Scoreboard::default(),
             loss_lock_day: None,
             stats: Stats::default(),
@@ -336,7 +343,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
         self.retry_exits();
         if self.mode == RunMode::Running {
-            self.recover_balance_degraded_slots();
+            self.restore_balance_degraded_slots();
             self.ancillary_step();
             for idx in 0..self.slots.len() {
                 self.ensure_bootstrapped(idx);
@@ -356,23 +363,33 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
         self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
+        self.b_released.iter_mut().for_each(|r| *r = Quote::ZERO);
         let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
-        // Half a lot at the mark: what half-even volume rounding can add to an order.
-        let margin = self
-            .mark
-            .notional(self.venue.instrument().lot, Rounding::Ceil)
-            .and_then(|m| m.scale(flywheel_core::Ratio::lit(5, 1), 9, Rounding::Ceil));
+        let margin = funds::rounding_margin(self.mark, self.venue.instrument().lot);
         let margin = self.or_halt(margin, "half a lot at the mark");
         let buy_ready = u32::try_from(buy_ready).unwrap_or(u32::MAX);
-        let (free, buffer) = (self.loop_free_quote, self.cfg.allocation_safety_buffer_usd);
-        let fee = self.venue.instrument().maker_fee_pct;
+        // Seed 000 meets seed 001 here: the B allocation keeps the runway the governor
+        // targets back (its runway floor, from the last scoreboard, plus its target idle
+        // share of the quote balance) and deploys the rest.
+        let runway = if self.governor.cfg.enabled && self.cfg.quote_first_allocation {
+            let next = self.scoreboard.usd_next_entries_estimate;
+            governor_runway(self.governor.cfg.target_idle_pct, bal.quote.total, next)
+        } else {
+            Quote::ZERO
+        };
+        let deployable = Deployable {
+            free: self.loop_free_quote,
+            buffer: self.cfg.allocation_safety_buffer_usd,
+            runway,
+            fee_pct: self.venue.instrument().maker_fee_pct,
+            margin,
+        };
         // Patch F pools scarce quote into as many valid B entries as it funds; without the
         // patches every buy-ready slot gets its even share, placeable or not.
         let b = if self.leak.cfg.cascade_breaker() && self.mark.is_positive() {
-            let min_b = crate::sizing::entry_floor(&self.cfg, self.mark);
-            crate::sizing::pool_b(free, buffer, buy_ready, fee, margin, min_b)
+            pool_b(&deployable, buy_ready, entry_floor(&self.cfg, self.mark))
         } else {
-            allocate_b(free, buffer, buy_ready, fee, margin)
+            allocate_b(&deployable, buy_ready)
         };
         // The first `funded` buy-ready slots (slot order) take the shares; the rest wait.
         let mut rank = 0u32;
@@ -386,6 +403,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.sizing.rounding_margin = margin;
         self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
         self.sizing.ancillary_share = self.ancillary_share();
+        self.sizing.legacy_b = legacy_b_size(
+            self.cfg.order_size_usd,
+            self.loop_free_quote,
+            self.cfg.slots,
+        );
     }
 
     /// Set the loop's free base and its value at the mark.

@@ -3,28 +3,32 @@
 //!
 //! - The update reads the idle ratio from a scoreboard computed from fresh balances (the
 //!   scoreboard's percent ÷ 100) and runs every `rebalance.interval_sec` of engine time.
-//! - Gates (seed §5): capacity band not `ok` ⇒ both sides ×1.00; free quote below the quote
-//!   runway floor ⇒ B ×1.00; free base (at the mark) below the base runway floor — 1.5 × the
-//!   A entries the slots would place next, the quote runway's rule mirrored — ⇒ A ×1.00.
+//! - Gates (seed §5): capacity band not `ok` ⇒ both sides ×1.00; free quote below the part of
+//!   the quote runway floor it must still fund — `floor − committed buys` = 1.5 × the next
+//!   entries — ⇒ B ×1.00; free base (at the mark) below 1.5 × the A entries the slots would
+//!   place next ⇒ A ×1.00. The seed compares "available USD" with the whole floor, but the
+//!   floor includes the committed buys, which are already out of the available USD: counting
+//!   them twice held B at ×1.00 whenever the quote was deployed (quote-first keeps it
+//!   deployed), so the skew never acted.
 //! - Scaling applies only to entries from the reducer's normal path (ticks, timers, fills);
 //!   bootstrap, reseed and auto-repair size at base (Locked decision 7).
 //! - `entry_pct` is checked unchanged after every update (Locked decision 3): a change would
 //!   be an invariant breach and halts trading.
 
-use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
+use flywheel_core::{Quote, Ratio, Rounding, Side, Timestamp, TradeId, Wide};
 use flywheel_governor::feasibility::Feasibility;
 use flywheel_governor::{
     applied_skew, effective_multipliers, held_by, oscillation_warning, scale_entry, Gates,
     GovernorConfig, GovernorState, Multipliers, RebalancerStatus,
 };
-use flywheel_grid::OrderSizes;
+use flywheel_grid::{OrderSizes, Role};
 use flywheel_venue::Venue;
 use serde::Serialize;
 
 use crate::capacity::CapacityBand;
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
-use crate::sizing::order_size_usd;
+use crate::sizing::{allocate_b, order_size_usd, Deployable};
 
 /// Warm-up excluded from the in-band figures: two half-lives of the default smoothing.
 pub const WARM_UP_SECS: u64 = 3600;
@@ -84,8 +88,24 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let profit = self.slots[idx].state.compounding_profit();
         let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
         let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
-        // Pooled quote (patch F): a slot outside the funded ones waits for quote.
-        let b = if self.cfg.quote_first_allocation && !self.b_funded[idx] {
+        // Quote-first: a slot holding a resting B entry was not buy-ready when the quote was
+        // split, so it has no share; if the reducer refreshes that entry, the replacement
+        // re-uses the quote its cancel releases (less the fee and rounding room). Pooled
+        // quote (patch F): a slot outside the funded ones waits for quote.
+        let b = if !self.cfg.quote_first_allocation {
+            b
+        } else if let Some(held) = self.resting_b_usd(idx) {
+            held
+        } else if self.b_released[idx].is_positive() {
+            let released = Deployable {
+                free: self.b_released[idx],
+                buffer: Quote::ZERO,
+                runway: Quote::ZERO,
+                fee_pct: self.venue.instrument().maker_fee_pct,
+                margin: self.sizing.rounding_margin,
+            };
+            allocate_b(&released, 1).per_slot
+        } else if !self.b_funded[idx] {
             Quote::ZERO
         } else {
             b
@@ -113,6 +133,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 free_base_value,
             ),
         }
+    }
+
+    /// The notional of slot `idx`'s resting B entry (floored to the cent), if it has one.
+    fn resting_b_usd(&self, idx: usize) -> Option<Quote> {
+        self.slots[idx]
+            .state
+            .orders
+            .iter()
+            .find(|o| o.role == Role::Entry && o.side == Side::Buy && o.txid.is_some())
+            .and_then(|o| o.price.notional(o.volume, Rounding::Floor).ok())
+            .and_then(|n| n.round_dp(2, Rounding::Floor).ok())
     }
 
     /// The governor step of the loop: update when due, then set this loop's multipliers.
@@ -198,7 +229,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             .unwrap_or(next_a);
         let gates = Gates {
             capacity_ok: self.capacity.band == CapacityBand::Ok,
-            quote_runway_ok: self.loop_free_quote >= board.usd_runway_floor,
+            quote_runway_ok: self.loop_free_quote
+                >= (board.usd_runway_floor - board.usd_committed_buy_orders).max(Quote::ZERO),
             base_runway_ok: Wide::from(free_base_value) >= base_runway,
         };
         let now = self.now;
@@ -418,13 +450,14 @@ mod tests {
         }
     }
 
-    /// With quote-first, the B entry commits the whole quote: the runway floor the governor
-    /// targets sits above the quote balance, no size skew can raise idle USD, so the
-    /// governor stands down (no multiplier) and says why, instead of pinning ×1.30.
+    /// Entries so large that the runway floor (1.5 × the next entries) sits above the quote
+    /// balance: no size skew can raise idle USD, so the governor stands down (no
+    /// multiplier) and says why, instead of pinning ×1.30.
     #[test]
     fn an_infeasible_target_stands_down_and_says_why() {
         let grid = EngineConfig {
             slots: 1,
+            order_size_usd: "80".parse().unwrap(),
             ..EngineConfig::default()
         };
         let mut e = engine(grid, "100", "1000");

@@ -1,42 +1,33 @@
-//! Seed 001's USD-leak patches in the loop: the B-side recovery sweep (Patch A), the degrade
-//! cooldown (A), the rounding-residual recycler's bookkeeping (B), B-side failure telemetry
-//! (D), the cascade breaker (F), and the leak attribution.
+//! Seed 001's USD-leak patches in the loop: the B-side restoration sweep (Patch A, with
+//! Patch F's order and cap), the degrade cooldown (A), the rounding-residual recycler's
+//! bookkeeping (B), B-side failure telemetry (D), and the leak attribution. The rules are
+//! the pure `flywheel_capital` modules (`restoration`, `funds`, `telemetry`,
+//! `attribution`); this module gathers their inputs from the slots and the venue.
 //!
-//! - **Recovery sweep** (once per loop, after the balance sync): balance-degraded short-only
-//!   slots in S0 get their B entry back — most recently degraded first (F), while free quote
-//!   covers one minimum B entry each (optimistic reservation) and at most
-//!   `max(1, ⌊free / min B⌋)` slots are bilateral (F). A slot degraded less than the cooldown
-//!   ago is left alone. The entry is placed at once at the minimum B size
-//!   `max(order_size_usd, min_volume × price × 1.01)` (base size: a repair path).
+//! - **Restoration** (once per loop, after the balance sync) is the one path by which a
+//!   balance-degraded slot (short-only because a B entry could not be funded; in S0 or S1a)
+//!   gets its B entry back. With the patches on it follows the seed's rules (cooldown, LIFO,
+//!   cap, one minimum B entry funded each); with them off, the origin's auto-repair rules.
+//!   It counts a recovery only when the restored B entry rests at the venue.
 //! - **Degrade cooldown**: a slot restored less than the cooldown ago is not made short-only
 //!   by a failed B entry; the entry becomes pending and is retried.
 //! - **Failure telemetry**: B-entry failures by reason, recoveries, over a rolling 24 h.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
+use flywheel_capital::attribution::{attribute, Observed};
+use flywheel_capital::funds;
+use flywheel_capital::restoration::{restoration_order, Budget, Candidate, Rules};
+use flywheel_capital::telemetry::BSideTelemetry;
+use flywheel_capital::{LeakAttribution, LeakTotals};
 use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
-use flywheel_grid::{ModeSource, OrderSizes, Phase};
+use flywheel_grid::{ModeSource, OrderSizes, Phase, Role};
 use flywheel_venue::Venue;
 use serde::Serialize;
 
 use crate::config::LeakConfig;
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink, Source};
-use crate::leak_totals::LeakTotals;
-
-/// The seed's B-entry failure reasons (§6.2). `throughput_below_min`: a B entry that could
-/// not be sized at or above the exchange minimum, counted once each time a slot starts
-/// waiting for size (not once per loop it waits).
-pub const FAILURE_REASONS: [&str; 6] = [
-    "fund_guard",
-    "entry_floor",
-    "capacity_gate",
-    "throughput_below_min",
-    "mode_degraded",
-    "scheduler_deferred",
-];
-
-const DAY_MS: i64 = 86_400_000;
 
 /// Patch state of the engine.
 #[derive(Clone, Debug, Default)]
@@ -49,11 +40,7 @@ pub(crate) struct LeakState {
     pub last_b_budget: Vec<Quote>,
     /// Per slot: a B entry is waiting for size (so a failure is counted once per wait).
     pub b_waiting: Vec<bool>,
-    /// B-entry failure times by reason, last 24 h.
-    failures: BTreeMap<&'static str, VecDeque<Timestamp>>,
-    recoveries: VecDeque<Timestamp>,
-    pub last_recovery: Option<Timestamp>,
-    pub totals: LeakTotals,
+    pub telemetry: BSideTelemetry,
 }
 
 impl LeakState {
@@ -68,99 +55,40 @@ impl LeakState {
         }
     }
 
-    fn prune(q: &mut VecDeque<Timestamp>, now: Timestamp) {
-        while q.front().is_some_and(|t| now.millis_since(*t) >= DAY_MS) {
-            q.pop_front();
-        }
-    }
-
     pub fn record_failure(&mut self, reason: &'static str, now: Timestamp) {
-        let q = self.failures.entry(reason).or_default();
-        Self::prune(q, now);
-        q.push_back(now);
-        *self
-            .totals
-            .b_failures
-            .entry(reason.to_string())
-            .or_insert(0) += 1;
+        self.telemetry.record_failure(reason, now);
     }
 
-    /// Failures of the last 24 h by reason (every reason present, zero included).
-    pub fn failures_24h(&self, now: Timestamp) -> BTreeMap<&'static str, u64> {
-        FAILURE_REASONS
-            .iter()
-            .map(|r| {
-                let n = self.failures.get(r).map_or(0, |q| {
-                    q.iter().filter(|t| now.millis_since(**t) < DAY_MS).count()
-                });
-                (*r, n as u64)
-            })
-            .collect()
-    }
-
-    pub fn recoveries_24h(&self, now: Timestamp) -> u64 {
-        self.recoveries
-            .iter()
-            .filter(|t| now.millis_since(**t) < DAY_MS)
-            .count() as u64
-    }
-
-    fn record_recovery(&mut self, now: Timestamp) {
-        Self::prune(&mut self.recoveries, now);
-        self.recoveries.push_back(now);
-        self.last_recovery = Some(now);
-        self.totals.recoveries += 1;
-    }
-
-    /// Inside the cooldown that follows `at`?
+    /// Inside the degrade cooldown that follows `at`?
     pub fn within_cooldown(&self, at: Option<Timestamp>, now: Timestamp) -> bool {
-        let cd = self.cfg.cooldown_sec();
-        cd > 0 && at.is_some_and(|t| !now.elapsed_at_least(t, cd))
+        flywheel_capital::restoration::within_cooldown(self.cfg.cooldown_sec(), at, now)
+    }
+
+    pub fn totals(&self) -> &LeakTotals {
+        &self.telemetry.totals
+    }
+
+    pub fn totals_mut(&mut self) -> &mut LeakTotals {
+        &mut self.telemetry.totals
     }
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
-    /// The free quote a B entry of `size` takes: its notional, the maker fee the venue
-    /// holds with it, and half a lot of volume rounding at the mark (as `allocate_b`
-    /// reserves them). Unaffordable (the largest quote) when it cannot be computed.
+    /// The free quote a B entry of `size` takes (see `funds::b_funding`).
     pub(crate) fn min_b_funding_usd(&self, size: Quote) -> Quote {
-        let fee = size.pct_of(self.venue.instrument().maker_fee_pct, Rounding::Ceil);
-        fee.and_then(|f| size.checked_add(f))
-            .and_then(|s| s.checked_add(self.sizing.rounding_margin))
-            .unwrap_or(Quote::new(flywheel_core::Fixed::MAX))
+        let fee = self.venue.instrument().maker_fee_pct;
+        funds::b_funding(size, fee, self.sizing.rounding_margin)
     }
 
     /// The smallest B entry (seed 001 §3.2): `max(order_size_usd, min_volume × price × 1.01)`.
     pub(crate) fn min_b_entry_usd(&self) -> Quote {
-        let floor = self
-            .mark
-            .notional(self.cfg.min_volume, Rounding::Ceil)
-            .and_then(|n| n.scale(Ratio::lit(101, 2), 9, Rounding::Ceil))
-            // Unreachable for a mark `mark_fits` accepted; if it ever fails, the minimum is
-            // unaffordable, never zero.
-            .unwrap_or(Quote::new(flywheel_core::Fixed::MAX));
-        self.cfg.order_size_usd.max(floor)
+        funds::min_b_entry(self.cfg.order_size_usd, self.cfg.min_volume, self.mark)
     }
 
-    /// Patch F: how many slots the quote balance can keep bilateral. The seed divides the
-    /// *available* quote, which excludes what resting buys hold; but those buys are what keep
-    /// the bilateral slots bilateral, so counting them out would cap restoration at one slot
-    /// whenever the quote is deployed. The quote balance (free + held) is the support.
+    /// Patch F: how many slots the quote balance keeps bilateral.
     pub(crate) fn max_bilateral_slots(&self) -> usize {
-        let min_b = self.min_b_entry_usd();
-        if !min_b.is_positive() {
-            return self.slots.len();
-        }
-        let n = self
-            .venue
-            .balances()
-            .quote
-            .total
-            .fixed()
-            .div_round(min_b.fixed(), 0, Rounding::Floor)
-            .map(|x| x.raw() / flywheel_core::fixed::SCALE)
-            .unwrap_or(0);
-        usize::try_from(n.max(1)).unwrap_or(usize::MAX)
+        let quote = self.venue.balances().quote.total;
+        funds::max_bilateral_slots(quote, self.min_b_entry_usd(), self.slots.len())
     }
 
     /// A slot is balance-degraded: short-only because a B entry could not be funded.
@@ -180,47 +108,85 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Patch A's sweep (see the module docs).
-    pub(crate) fn recover_balance_degraded_slots(&mut self) {
-        if !self.leak.cfg.recovery() || !self.mark.is_positive() {
-            return;
-        }
-        let min_b = self.min_b_entry_usd();
-        // What placing it takes from the free quote: the fee the venue holds with a buy and
-        // half a lot of volume rounding on top (as the B allocation reserves).
-        let funding = self.min_b_funding_usd(min_b);
-        let mut available = self.loop_free_quote;
-        if available < funding {
+    /// A balance-degraded slot the restoration path may serve: S0 or S1a, no B entry held
+    /// or pending.
+    fn restorable(&self, idx: usize) -> bool {
+        let s = &self.slots[idx].state;
+        self.is_balance_degraded(idx)
+            && matches!(s.phase(), Phase::S0 | Phase::S1a)
+            && s.b.pending_entry.is_none()
+            && !s
+                .orders
+                .iter()
+                .any(|o| o.role == Role::Entry && o.trade_id == TradeId::B)
+    }
+
+    /// The one restoration path (see the module docs and `flywheel_capital::restoration`).
+    pub(crate) fn restore_balance_degraded_slots(&mut self) {
+        if !self.mark.is_positive() {
             return;
         }
         let now = self.now;
-        let mut candidates: Vec<(Timestamp, usize)> = (0..self.slots.len())
-            .filter(|&i| self.is_balance_degraded(i) && self.slots[i].state.phase() == Phase::S0)
-            .filter(|&i| !self.leak.within_cooldown(self.leak.degraded_at[i], now))
-            .map(|i| (self.leak.degraded_at[i].unwrap_or(now), i))
+        let candidates: Vec<Candidate> = (0..self.slots.len())
+            .filter(|&i| self.restorable(i))
+            .map(|i| Candidate {
+                slot: i,
+                degraded_at: self.leak.degraded_at[i],
+            })
             .collect();
-        // Patch F: most recently degraded first (then the lower slot id).
-        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let cap = if self.leak.cfg.cascade_breaker() {
-            self.max_bilateral_slots()
+        if candidates.is_empty() {
+            return;
+        }
+        let patches = self.leak.cfg.recovery();
+        let rules = if patches {
+            let cap = self.max_bilateral_slots();
+            Rules::seed(
+                self.leak.cfg.cooldown_sec(),
+                self.leak.cfg.cascade_breaker(),
+                cap,
+            )
         } else {
-            usize::MAX
+            Rules::origin()
         };
-        let mut bilateral = (0..self.slots.len())
+        let min_b = self.min_b_entry_usd();
+        let bilateral = (0..self.slots.len())
             .filter(|&i| !self.slots[i].state.short_only && !self.slots[i].state.long_only)
             .count();
-        for (_, idx) in candidates {
-            if available < funding || bilateral >= cap {
+        // The seed funds one minimum B entry per restored slot (fee and rounding margin
+        // included); the origin's auto-repair only asked for the minimum order cost, and the
+        // fund guard then refused what the free quote could not hold.
+        let funding = if patches {
+            self.min_b_funding_usd(min_b)
+        } else {
+            self.min_cost()
+        };
+        let mut budget = Budget {
+            available: self.loop_free_quote,
+            funding,
+            bilateral,
+            cap: rules.cap,
+        };
+        for idx in restoration_order(&candidates, now, &rules) {
+            if !budget.admits() {
                 break;
             }
-            if self.restore_b(idx, min_b) {
-                available -= funding;
-                bilateral += 1;
+            let size = if patches {
+                min_b
+            } else {
+                self.sizes_for(idx, false).b
+            };
+            if self.restore_b(idx, size) {
+                budget.spend();
+            }
+            if !patches {
+                // The origin re-read the free quote per slot; spending happened in placing.
+                budget.available = self.loop_free_quote;
             }
         }
     }
 
-    /// Clear the degradation of slot `idx` and place its B entry at `size`.
+    /// Clear the degradation of slot `idx` and place its B entry at `size`. Whether the
+    /// slot is bilateral again with its B entry resting.
     fn restore_b(&mut self, idx: usize, size: Quote) -> bool {
         self.leak.last_b_budget[idx] = size;
         let Some(actions) = self.reopen_entry(idx, TradeId::B, OrderSizes::both(size)) else {
@@ -242,12 +208,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.note_degradation(idx);
         self.validate(idx);
         // A recovery is a B entry resting at the venue, not an attempt.
-        let rests = self.slots[idx].state.orders.iter().any(|o| {
-            o.trade_id == TradeId::B && o.role == flywheel_grid::Role::Entry && o.txid.is_some()
-        });
+        let rests = self.slots[idx]
+            .state
+            .orders
+            .iter()
+            .any(|o| o.trade_id == TradeId::B && o.role == Role::Entry && o.txid.is_some());
         if rests {
             self.leak.restored_at[idx] = Some(now);
-            self.leak.record_recovery(now);
+            self.leak.telemetry.record_recovery(now);
         }
         rests && !self.slots[idx].state.short_only
     }
@@ -262,17 +230,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let rest = i64::try_from(n - 1).unwrap_or(i64::MAX);
         let secs =
             (degraded * dt0 / 1000).saturating_add((degraded * iv / 1000).saturating_mul(rest));
-        let t = &mut self.leak.totals;
+        let t = self.leak.totals_mut();
         t.balance_degraded_slot_seconds = t.balance_degraded_slot_seconds.saturating_add(secs);
         t.attribution_loops += n;
         if self.scoreboard.idle_usd.is_positive() {
             let a = self.leak_attribution();
-            self.leak.totals.attribution_sum.add(&a, n);
+            self.leak.totals_mut().attribution_sum.add(&a, n);
         }
     }
 
     pub fn leak_totals(&self) -> &LeakTotals {
-        &self.leak.totals
+        self.leak.totals()
     }
 
     /// Whether the entry floor lifted the slot's B size above its own share.
@@ -370,52 +338,15 @@ pub struct BSideCard {
     pub color: &'static str,
 }
 
-/// Idle USD split by cause (seed 001 §1.3), one loop. Each cause takes at most what the
-/// causes before it left of the idle USD; what no cause explains is `unexplained`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct LeakAttribution {
-    pub idle_usd: Quote,
-    /// L1: B entries a slot should have but does not (degraded, or waiting).
-    pub l1_blocked_b_entries: Quote,
-    /// L2 + L3: ranger and churner profit.
-    pub l2_l3_ancillary_profit: Quote,
-    /// L4: Σ settled_usd − Σ total_profit (the buy leg's fee estimate).
-    pub l4_settled_vs_profit_gap: Quote,
-    /// L5: fees estimated at the configured maker rate above the fees actually paid.
-    pub l5_fee_overshoot: Quote,
-    /// L6: rounding residuals carried by the slots.
-    pub l6_rounding_residual: Quote,
-    /// L7: legacy sizing (B sized below the free quote's share when quote-first is off).
-    pub l7_legacy_sizing: Quote,
-    /// L8: B entries blocked because the floor inflated them.
-    pub l8_floor_inflation: Quote,
-    pub unexplained: Quote,
-}
-
-impl LeakAttribution {
-    /// The causes in order, as (name, amount).
-    pub fn causes(&self) -> [(&'static str, Quote); 7] {
-        [
-            ("l1_blocked_b_entries", self.l1_blocked_b_entries),
-            ("l2_l3_ancillary_profit", self.l2_l3_ancillary_profit),
-            ("l4_settled_vs_profit_gap", self.l4_settled_vs_profit_gap),
-            ("l5_fee_overshoot", self.l5_fee_overshoot),
-            ("l6_rounding_residual", self.l6_rounding_residual),
-            ("l7_legacy_sizing", self.l7_legacy_sizing),
-            ("l8_floor_inflation", self.l8_floor_inflation),
-        ]
-    }
-}
-
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub fn b_side_health(&self) -> BSideHealth {
         BSideHealth {
-            failures_24h: self.leak.failures_24h(self.now),
+            failures_24h: self.leak.telemetry.failures_24h(self.now),
             balance_degraded_slots: (0..self.slots.len())
                 .filter(|&i| self.is_balance_degraded(i))
                 .count(),
             max_bilateral_slots: self.max_bilateral_slots().min(self.slots.len()),
-            recoveries_24h: self.leak.recoveries_24h(self.now),
+            recoveries_24h: self.leak.telemetry.recoveries_24h(self.now),
             ancillary_profit_usd: self.ancillary.total_lifetime_usd,
         }
     }
@@ -450,7 +381,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let h = self.b_side_health();
         let f = &h.failures_24h;
         let n = self.slots.len();
-        let last = match self.leak.last_recovery {
+        let last = match self.leak.telemetry.last_recovery {
             Some(t) => format!("{}m ago", self.now.millis_since(t) / 60_000),
             None => "never".to_string(),
         };
@@ -471,24 +402,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         BSideCard { text, color }
     }
 
-    /// Split this loop's idle USD by cause (see [`LeakAttribution`]).
-    ///
-    /// - L1: while any slot lacks a B entry it should have (balance-degraded, or waiting),
-    ///   the quote that would fund it: with quote-first allocation that is every deployable
-    ///   free dollar (the split only serves buy-ready slots, so nobody else takes it), at
-    ///   least the blocked entries' minimum sizes; without it, those entries' sizes.
-    /// - L7 (quote-first off): the deployable free quote no B entry was sized to use.
-    /// - L8: blocked B entries the entry floor inflated beyond their share.
+    /// Split this loop's idle USD by observed cause (see `flywheel_capital::attribution`).
     pub fn leak_attribution(&self) -> LeakAttribution {
-        let idle = self.scoreboard.idle_usd;
-        let deployable = (self.venue.balances().free_quote()
-            - self.cfg.allocation_safety_buffer_usd)
-            .max(Quote::ZERO);
         let min_b = self.min_b_entry_usd();
-        // Sums over slots are Wide (each size can be near the whole balance), then capped
-        // at the idle USD they can explain: every cause takes at most that much anyway.
-        let cap = |w: Wide| Quote::new(w.min(Wide::from(idle)).to_fixed().unwrap_or_default());
-        let (mut blocked, mut floor, mut n_blocked) = (Wide::ZERO, Wide::ZERO, 0u32);
+        let mut o = Observed {
+            idle_usd: self.scoreboard.idle_usd,
+            quote_first: self.cfg.quote_first_allocation,
+            ancillary_profit: self.ancillary.total_lifetime_usd,
+            ancillary_reinvested: self.sizing.ancillary_share.is_positive(),
+            deployable: (self.venue.balances().free_quote()
+                - self.cfg.allocation_safety_buffer_usd
+                - self.sizing.b.runway)
+                .max(Quote::ZERO),
+            ..Observed::default()
+        };
         for idx in 0..self.slots.len() {
             let s = &self.slots[idx].state;
             let has_b = s.orders.iter().any(|o| o.trade_id == TradeId::B);
@@ -496,28 +423,27 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             if has_b || !wants_b {
                 continue;
             }
+            // The entry it would place: its own size, at least the smallest valid one.
             let size = Wide::from(self.sizes_for(idx, false).b.max(min_b));
             if self.b_floor_inflates(idx) {
-                floor += size;
+                o.floor_inflated_b += size;
             } else {
-                blocked += size;
-                n_blocked += 1;
+                o.blocked_b += size;
+                o.blocked_count += 1;
             }
         }
-        let quote_first = self.cfg.quote_first_allocation;
-        let blocked = if n_blocked > 0 && quote_first {
-            blocked.max(Wide::from(deployable))
-        } else {
-            blocked
-        };
-        let (blocked, floor) = (cap(blocked), cap(floor));
-        let gap = cap(self
+        o.settled_vs_profit_gap = self
             .slots
             .iter()
             .map(|s| {
                 Wide::from((s.state.total_settled_usd - s.state.total_profit).max(Quote::ZERO))
             })
-            .sum());
+            .sum();
+        o.residuals = self
+            .slots
+            .iter()
+            .map(|s| Wide::from(s.b_residual_usd))
+            .sum();
         let st = &self.stats;
         let rate = self.cfg.maker_fee_pct.percent().map(|r| r.fixed());
         let estimated = rate
@@ -525,37 +451,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         // Capped at the idle USD it explains, so it fits a Quote whenever idle does. The
         // estimate fails only past the i128 range (saturated flows): then nothing is
         // attributed to fees and the idle USD stays `unexplained`.
-        let overshoot = estimated
+        o.fee_overshoot = estimated
             .map(|e| (e - st.fees_paid).max(Wide::ZERO))
-            .and_then(|o| o.min(idle.fixed().into()).to_fixed())
+            .and_then(|x| x.min(o.idle_usd.fixed().into()).to_fixed())
             .map(Quote::new)
             .unwrap_or(Quote::ZERO);
-        let residual = cap(self
-            .slots
-            .iter()
-            .map(|s| Wide::from(s.b_residual_usd))
-            .sum());
-        let legacy = if quote_first { Quote::ZERO } else { deployable };
-        let mut left = idle;
-        let mut take = |amount: Quote| {
-            let t = amount.max(Quote::ZERO).min(left);
-            left -= t;
-            t
-        };
-        LeakAttribution {
-            idle_usd: idle,
-            l1_blocked_b_entries: take(blocked),
-            l2_l3_ancillary_profit: take(self.ancillary.total_lifetime_usd),
-            l4_settled_vs_profit_gap: take(gap),
-            l5_fee_overshoot: take(overshoot),
-            l6_rounding_residual: take(residual),
-            l7_legacy_sizing: take(legacy),
-            l8_floor_inflation: take(floor),
-            unexplained: left,
-        }
+        attribute(&o)
     }
 }
 
 #[cfg(test)]
 #[path = "leak_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "restoration_tests.rs"]
+mod restoration_tests;

@@ -112,7 +112,7 @@ fn test_recovery_clears_balance_degradation() {
     assert!(!s.short_only, "restored");
     assert_eq!(s.mode_source, ModeSource::None);
     assert!(has_b_entry(&e, 0), "the B entry is back");
-    assert_eq!(e.leak.totals.recoveries, 1);
+    assert_eq!(e.leak.totals().recoveries, 1);
 }
 
 #[test]
@@ -377,7 +377,7 @@ fn test_b_failure_counters() {
     e.now = at(86_400 + 10);
     let f = e.b_side_health().failures_24h;
     assert!(f.values().all(|&n| n == 0), "{f:?}");
-    assert_eq!(e.leak.totals.b_failures["fund_guard"], 1);
+    assert_eq!(e.leak.totals().b_failures["fund_guard"], 1);
 }
 
 #[test]

@@ -12,8 +12,8 @@
 //! venue acknowledged is compared with the slot's (`volume_drift` counts a difference, which
 //! halts entries: seed 000 §5.9).
 
-use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, TradeId, Wide};
-use flywheel_grid::{Action, ModeSource, OrderRef, PlaceReason, Role};
+use flywheel_core::{Qty, Quote, Rounding, Side, TradeId, Wide};
+use flywheel_grid::{Action, CancelReason, ModeSource, OrderRef, PlaceReason, Role};
 use flywheel_venue::{OrderKind, OrderRequest, Reject, Venue};
 
 use crate::capacity::CapacityBand;
@@ -67,8 +67,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     Role::Entry => self.place_entry(idx, p.local_id, source),
                 },
                 Action::CancelOrder {
-                    txid: Some(txid), ..
-                } => self.cancel(idx, &txid),
+                    txid: Some(txid),
+                    reason,
+                    ..
+                } => {
+                    let buy = self.tracks.get(&txid).is_some_and(|t| t.side == Side::Buy);
+                    let freed = self.cancel(idx, &txid);
+                    // A stale B entry's release funds its refresh (see `sizes_for`).
+                    if buy && reason == CancelReason::StaleEntry {
+                        self.b_released[idx] += freed;
+                    }
+                }
                 Action::CancelOrder { txid: None, .. } => {}
                 Action::OrphanOrder { recovery_id, .. } => {
                     // The exit keeps resting as a recovery: follow it under its new name.
@@ -117,13 +126,28 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    fn cancel(&mut self, idx: usize, txid: &str) {
+    /// Cancel a slot order. When the venue confirms the cancel, what the order held is free
+    /// again: the loop's free funds are credited with exactly what the venue released, so a
+    /// refreshed entry re-placed in the same batch is funded by its predecessor (before,
+    /// the stale B entry's quote was released at the venue but not in the loop's figure,
+    /// and the re-placement failed the fund guard). A venue that confirms cancels later
+    /// (live) credits on that confirmation; until then nothing is credited.
+    fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
+        let before = self.venue.balances();
         match self.venue.cancel(txid, self.now) {
             Ok(()) => {
+                let after = self.venue.balances();
+                let freed_quote = (after.free_quote() - before.free_quote()).max(Quote::ZERO);
+                let freed_base = (after.free_base() - before.free_base()).max(Qty::ZERO);
+                self.loop_free_quote += freed_quote;
+                if freed_base.is_positive() {
+                    self.set_free_base(self.loop_free_base + freed_base);
+                }
                 self.stats.orders_cancelled += 1;
                 if let Some(t) = self.tracks.get_mut(txid) {
                     t.cancel_requested = true;
                 }
+                freed_quote
             }
             Err(reason) => {
                 if self.journal.enabled() {
@@ -135,26 +159,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         reason,
                     });
                 }
+                Quote::ZERO
             }
         }
     }
 
     /// Quote (buy, incl. maker fee) or base (sell) an order needs free.
     fn funds_needed(&self, side: Side, price: flywheel_core::Price, qty: Qty) -> (Quote, Qty) {
-        match side {
-            Side::Buy => {
-                let notional = price
-                    .notional(qty, Rounding::Ceil)
-                    .unwrap_or(Quote::new(flywheel_core::Fixed::MAX));
-                let fee = self
-                    .venue
-                    .instrument()
-                    .fee(notional, Liquidity::Maker)
-                    .unwrap_or_default();
-                (notional + fee, Qty::ZERO)
-            }
-            Side::Sell => (Quote::ZERO, qty),
-        }
+        flywheel_capital::funds::holds(side, price, qty, self.venue.instrument().maker_fee_pct)
     }
 
     pub(crate) fn place_entry(&mut self, idx: usize, local_id: u64, source: Source) {

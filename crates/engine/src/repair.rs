@@ -14,7 +14,8 @@
 //! priced above market (spec §9 #8).
 //!
 //! Auto-repair re-opens the missing side of a one-sided slot when the balance for it exists;
-//! the repaired slot is two-sided again.
+//! the repaired slot is two-sided again. A balance-degraded slot's missing B entry is not
+//! auto-repair's: the restoration sweep (`leak`) is the one path for those.
 
 use flywheel_core::{Quote, Ratio, Rounding, TradeId};
 use flywheel_grid::{
@@ -28,7 +29,7 @@ use crate::journal::{JournalSink, Source};
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Minimum cost of an order at the current mark.
-    fn min_cost(&self) -> Quote {
+    pub(crate) fn min_cost(&self) -> Quote {
         if self.cfg.min_cost_usd.is_positive() {
             self.cfg.min_cost_usd
         } else {
@@ -123,9 +124,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if !(s.long_only || s.short_only) {
             return;
         }
-        // Balance-degraded S0 slots belong to the B-side recovery sweep (seed 001 Patch A),
-        // which restores them in order and within what the free quote supports.
-        if self.leak.cfg.recovery() && self.is_balance_degraded(idx) && s.phase() == Phase::S0 {
+        // Balance-degraded slots (S0 or S1a) get their B entry back on one path only, the
+        // restoration sweep (`leak`), under the seed's rules or, patches off, the origin's.
+        if self.is_balance_degraded(idx) && matches!(s.phase(), Phase::S0 | Phase::S1a) {
             return;
         }
         let has = |role: Role, side: flywheel_core::Side| {

@@ -725,6 +725,8 @@ pub(crate) mod tests {
                 final_scoreboard: Default::default(),
                 free_quote_not_committed_mean_usd: Quote::ZERO,
                 free_quote_not_committed_mean_share: 0.0,
+                free_quote_beyond_runway_mean_usd: Quote::ZERO,
+                free_quote_beyond_runway_mean_share: 0.0,
             },
             slots: SlotsSummary {
                 count: 1,
@@ -755,7 +757,7 @@ pub(crate) mod tests {
             },
             rebalancer_dashboard: "Governor: ■ Neutral (skew +0%)".to_string(),
             b_side_health: crate::leak::BSideHealth {
-                failures_24h: crate::leak::FAILURE_REASONS.iter().map(|r| (*r, 1)).collect(),
+                failures_24h: flywheel_capital::telemetry::FAILURE_REASONS.iter().map(|r| (*r, 1)).collect(),
                 balance_degraded_slots: 1,
                 max_bilateral_slots: 3,
                 recoveries_24h: 2,

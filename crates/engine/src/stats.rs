@@ -58,6 +58,9 @@ pub struct Stats {
     /// its share of the quote balance — seed 001 §1's gauge of quote left idle.
     pub free_quote_sum: Wide,
     pub free_quote_share_sum: f64,
+    /// The same, beyond the governor's runway.
+    pub free_beyond_runway_sum: Wide,
+    pub free_beyond_runway_share_sum: f64,
 }
 
 impl Stats {

@@ -27,7 +27,7 @@ pub struct Status {
     pub b_side_health_card: crate::leak::BSideCard,
     pub quote_first_allocation: crate::leak::QuoteFirstStatus,
     pub ancillary_profit: crate::leak::AncillaryProfit,
-    pub leak_attribution: crate::leak::LeakAttribution,
+    pub leak_attribution: flywheel_capital::LeakAttribution,
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {

@@ -187,6 +187,10 @@ pub struct IdleSummary {
     /// goal is to keep it near zero), in USD and as a share of the quote balance.
     pub free_quote_not_committed_mean_usd: Quote,
     pub free_quote_not_committed_mean_share: f64,
+    /// The same beyond the runway the governor targets (`rebalance.target_idle_pct`): the
+    /// free quote the B allocation leaves undeployed against its own plan.
+    pub free_quote_beyond_runway_mean_usd: Quote,
+    pub free_quote_beyond_runway_mean_share: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -216,8 +220,8 @@ pub struct LeakSummary {
     pub recoveries: u64,
     pub balance_degraded_slot_seconds: i64,
     /// Idle USD split by cause at the end, and averaged over all loops.
-    pub attribution_final: crate::leak::LeakAttribution,
-    pub attribution_mean: crate::leak::LeakAttribution,
+    pub attribution_final: flywheel_capital::LeakAttribution,
+    pub attribution_mean: flywheel_capital::LeakAttribution,
 }
 
 /// The governor over the run: the final `rebalancer` status block (seed §9.1) plus counters.
@@ -401,6 +405,12 @@ impl Summary {
                     .map(Quote::new)
                     .unwrap_or(Quote::new(flywheel_core::Fixed::MAX)),
                 free_quote_not_committed_mean_share: st.free_quote_share_sum / samples,
+                free_quote_beyond_runway_mean_usd: st
+                    .free_beyond_runway_sum
+                    .mean(st.idle_ratio_samples)
+                    .map(Quote::new)
+                    .unwrap_or(Quote::new(flywheel_core::Fixed::MAX)),
+                free_quote_beyond_runway_mean_share: st.free_beyond_runway_share_sum / samples,
             },
             slots: SlotsSummary {
                 count: slots.len(),
@@ -437,7 +447,7 @@ impl Summary {
             leak: {
                 let t = engine.leak_totals();
                 let mut b_failures = t.b_failures.clone();
-                for r in crate::leak::FAILURE_REASONS {
+                for r in flywheel_capital::telemetry::FAILURE_REASONS {
                     b_failures.entry(r.to_string()).or_insert(0);
                 }
                 LeakSummary {

@@ -17,6 +17,7 @@ use flywheel_engine::demo::DemoMarket;
 use flywheel_engine::{
     run_backtest, Engine, JournalRecord, JournalSink, NoJournal, RunMode, Summary,
 };
+use flywheel_governor::GovernorConfig;
 use flywheel_grid::{EngineConfig, ModeSource, Phase};
 use flywheel_marketdata::{Bar, MarketDataReader, MarketEvent, Trade};
 use flywheel_venue::SimExchange;
@@ -76,6 +77,20 @@ fn engine<J: JournalSink>(
     let inst = instrument(&grid, &venue).expect("instrument");
     let sim = SimExchange::new(inst, venue.sim(), backtest.start_balances()).expect("sim");
     Engine::new(grid, sim, journal)
+}
+
+/// [`engine`] with the governor's runway at 0: the B allocation deploys all free quote (the
+/// exact figures of these cases were worked out that way).
+fn deploy_all<J: JournalSink>(
+    grid: EngineConfig,
+    start_base: &str,
+    start_quote: &str,
+    journal: J,
+) -> Engine<SimExchange, J> {
+    engine(grid, start_base, start_quote, journal).with_governor(GovernorConfig {
+        target_idle_pct: 0.0,
+        ..GovernorConfig::default()
+    })
 }
 
 fn slots(n: u32) -> EngineConfig {
@@ -177,7 +192,7 @@ fn one_slot_round_trip_exact() {
         trade(10 * SEC, "0.0997"),
         trade(20 * SEC, "0.1010"),
     ];
-    let mut e = engine(slots(1), "1000", "25.37", VecJournal::default());
+    let mut e = deploy_all(slots(1), "1000", "25.37", VecJournal::default());
     let s = run(&mut e, &events);
     assert_clean(&s, "one slot");
 
@@ -246,7 +261,7 @@ fn exit_refused_after_fast_move_is_retried_and_rests() {
         flat(2, "0.103"),
         bar(3, "0.103", "0.1035", "0.103", "0.1035"),
     ];
-    let mut e = engine(slots(1), "1000", "25.37", VecJournal::default());
+    let mut e = deploy_all(slots(1), "1000", "25.37", VecJournal::default());
     let s = run(&mut e, &events);
     assert_clean(&s, "fast move");
     assert_eq!(s.integrity.exit_place_failures, 1);
@@ -409,17 +424,25 @@ fn one_asset_start_bootstraps_one_sided() {
     }
 }
 
-/// (f) Too little money for ten slots: the fund guard refuses what cannot be paid for (the
-/// slots go one-sided), the engine keeps running and trading, never halts.
+/// (f) Too little money for ten slots: what cannot be paid for is not placed (slots go
+/// one-sided or wait; the allocation pools the quote and a cancel's release is credited, so
+/// the fund guard is rarely the one refusing), the engine keeps running and trading, never
+/// halts.
 #[test]
 fn underfunded_slots_hit_the_fund_guard_without_halting() {
     let start = Timestamp::from_millis(T0);
     let events: Vec<MarketEvent> = DemoMarket::new(3, 1440, p("0.1"), start).collect();
-    let mut e = engine(slots(10), "100", "10", NoJournal);
+    let mut e = deploy_all(slots(10), "100", "10", NoJournal);
     let s = run(&mut e, &events);
     assert_clean(&s, "underfunded");
-    let guard = s.orders.rejected.get("fund_guard").copied().unwrap_or(0);
-    assert!(guard > 0, "rejected: {:?}", s.orders.rejected);
+    let one_sided = s.slots.short_only_slot_seconds + s.slots.long_only_slot_seconds;
+    assert!(one_sided > 0, "slots went one-sided: {:?}", s.slots);
+    for reason in s.orders.rejected.keys() {
+        assert!(
+            ["fund_guard", "post_only_would_take"].contains(&reason.as_str()),
+            "refused for {reason}"
+        );
+    }
     assert_eq!(e.mode(), &RunMode::Running);
     assert!(s.pnl.round_trips > 0, "still trades: {s:?}");
 }
@@ -475,25 +498,37 @@ fn daily_loss_limit_pauses_until_the_next_utc_day() {
 /// leaves room for the fee and for half a lot of volume rounding.
 #[test]
 fn single_slot_b_entry_is_affordable() {
-    let events: Vec<MarketEvent> = (0..10).map(|m| flat(m, "0.1")).collect();
-    let mut e = engine(slots(1), "1000", "200", NoJournal);
-    let s = run(&mut e, &events);
-    assert_clean(&s, "one slot, $200");
-    assert_eq!(
-        s.orders.rejected.get("fund_guard"),
-        None,
-        "{:?}",
-        s.orders.rejected
-    );
-    let b = e.slots()[0]
-        .state
-        .orders
-        .iter()
-        .find(|o| o.side.as_str() == "buy")
-        .expect("a B entry rests");
-    assert!(
-        b.volume > q("1900"),
-        "B sized from the free quote, got {}",
-        b.volume
-    );
+    // (name, governor's target idle share, B volume range at 0.0998)
+    // Everything: (200 − 0.10) / 1.0025 − 0.05 = 199.35 → 1997 DOGE; keeping the 40 %
+    // runway ($80): 119.82 → 1200 DOGE.
+    let cases = [
+        ("deploy everything (target 0)", 0.0, "1990", "2000"),
+        ("the default keeps the 40 % runway", 0.4, "1195", "1201"),
+    ];
+    for (name, target, lo, hi) in cases {
+        let events: Vec<MarketEvent> = (0..10).map(|m| flat(m, "0.1")).collect();
+        let mut e = engine(slots(1), "1000", "200", NoJournal).with_governor(GovernorConfig {
+            target_idle_pct: target,
+            ..GovernorConfig::default()
+        });
+        let s = run(&mut e, &events);
+        assert_clean(&s, name);
+        assert_eq!(
+            s.orders.rejected.get("fund_guard"),
+            None,
+            "{name}: {:?}",
+            s.orders.rejected
+        );
+        let b = e.slots()[0]
+            .state
+            .orders
+            .iter()
+            .find(|o| o.side.as_str() == "buy")
+            .expect("a B entry rests");
+        assert!(
+            b.volume >= q(lo) && b.volume <= q(hi),
+            "{name}: B sized from the quote above the runway, got {}",
+            b.volume
+        );
+    }
 }

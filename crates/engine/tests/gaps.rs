@@ -66,7 +66,7 @@ fn run_loop_by_loop(e: &mut Engine<SimExchange, NoJournal>, events: &[MarketEven
 
 /// The summary as JSON, without what may differ: wall time, and the f64 means (a stretch
 /// adds `n × v` where loop by loop adds `v` n times; both are compared with a tolerance).
-fn comparable(mut v: Value) -> (Value, [f64; 3]) {
+fn comparable(mut v: Value) -> (Value, [f64; 4]) {
     let o = v.as_object_mut().expect("object");
     o.remove("run");
     let mut take = |section: &str, key: &str| {
@@ -81,6 +81,7 @@ fn comparable(mut v: Value) -> (Value, [f64; 3]) {
         take("idle_usd", "mean_ratio"),
         take("rebalancer", "mean_abs_error"),
         take("idle_usd", "free_quote_not_committed_mean_share"),
+        take("idle_usd", "free_quote_beyond_runway_mean_share"),
     ];
     (v, means)
 }

@@ -89,6 +89,9 @@ pub struct EngineConfig {
     /// Size B entries from the quote actually free, split over the buy-ready slots
     /// (false: B sizes like A, `max(order_size_usd, order_size_usd + slot profit)`).
     pub quote_first_allocation: bool,
+    /// With `quote_first_allocation = false`: size B as the origin's legacy path did,
+    /// `max(order_size_usd, free quote / slots)` (a baseline for measuring seed 001).
+    pub legacy_b_sizing: bool,
     /// Quote kept back from the B-side allocation.
     pub allocation_safety_buffer_usd: Quote,
     /// Raise entries below `min_volume × market × 1.01` to that size.
@@ -133,6 +136,7 @@ impl Default for EngineConfig {
             open_orders_limit: 225,
             open_order_safety_ratio: Ratio::lit(75, 2),
             quote_first_allocation: true,
+            legacy_b_sizing: false,
             allocation_safety_buffer_usd: Quote::lit(10, 2),
             entry_floor_enabled: true,
             daily_loss_limit: Quote::ZERO,
@@ -236,6 +240,10 @@ pub const ENGINE_CONFIG_DOCS: &[(&str, &str)] = &[
     (
         "quote_first_allocation",
         "size B entries from free quote split over buy-ready slots",
+    ),
+    (
+        "legacy_b_sizing",
+        "without quote-first: B = max(order_size_usd, free quote / slots), the origin's sizing",
     ),
     (
         "allocation_safety_buffer_usd",

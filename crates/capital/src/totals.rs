@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use flywheel_core::{Fixed, Quote, Wide};
 use serde::Serialize;
 
-use crate::leak::LeakAttribution;
+use crate::attribution::LeakAttribution;
 
 /// Run totals of the patches.
 #[derive(Clone, Debug, Default, Serialize)]
