@@ -11,7 +11,10 @@
 //! - **L6** rounding residuals the slots carry;
 //! - **L7** with quote-first off and no B entry blocked: the deployable free quote the slots'
 //!   fixed B sizes leave unused (the sizing rule, not a failure, holds it back);
-//! - **L8** B entries blocked because the entry floor inflated them beyond their share.
+//! - **L8** B entries blocked because the entry floor inflated them beyond their share;
+//! - **slots busy** (not one of the seed's causes, observed on real data): with quote-first,
+//!   no slot can take a B entry — each one's B trade is in position or already holds its
+//!   entry — so the deployable quote has nowhere to go until a slot frees up.
 //!
 //! Invariant (tested): the causes are taken in that order, each at most what the causes
 //! before it left, so they and `unexplained` sum to the idle USD exactly.
@@ -37,12 +40,15 @@ pub struct LeakAttribution {
     pub l7_legacy_sizing: Quote,
     /// L8: B entries blocked because the floor inflated them.
     pub l8_floor_inflation: Quote,
+    /// Quote-first with no slot able to take a B entry: the deployable quote.
+    #[serde(default)]
+    pub slots_busy: Quote,
     pub unexplained: Quote,
 }
 
 impl LeakAttribution {
     /// The causes in order, as (name, amount).
-    pub fn causes(&self) -> [(&'static str, Quote); 7] {
+    pub fn causes(&self) -> [(&'static str, Quote); 8] {
         [
             ("l1_blocked_b_entries", self.l1_blocked_b_entries),
             ("l2_l3_ancillary_profit", self.l2_l3_ancillary_profit),
@@ -51,6 +57,7 @@ impl LeakAttribution {
             ("l6_rounding_residual", self.l6_rounding_residual),
             ("l7_legacy_sizing", self.l7_legacy_sizing),
             ("l8_floor_inflation", self.l8_floor_inflation),
+            ("slots_busy", self.slots_busy),
         ]
     }
 }
@@ -78,6 +85,8 @@ pub struct Observed {
     pub residuals: Wide,
     /// Free quote less the safety buffer (and the governor's runway).
     pub deployable: Quote,
+    /// Slots that may take a B entry now (buy-ready).
+    pub buy_ready: u32,
 }
 
 /// Split `o.idle_usd` by cause (see the module docs).
@@ -101,6 +110,11 @@ pub fn attribute(o: &Observed) -> LeakAttribution {
     } else {
         o.deployable
     };
+    let busy = if o.quote_first && o.buy_ready == 0 && o.blocked_count == 0 {
+        o.deployable
+    } else {
+        Quote::ZERO
+    };
     let mut left = idle;
     let mut take = |amount: Quote| {
         let t = amount.max(Quote::ZERO).min(left);
@@ -116,6 +130,7 @@ pub fn attribute(o: &Observed) -> LeakAttribution {
         l6_rounding_residual: take(cap(o.residuals)),
         l7_legacy_sizing: take(legacy),
         l8_floor_inflation: take(cap(o.floor_inflated_b)),
+        slots_busy: take(busy),
         unexplained: left,
     }
 }
@@ -142,6 +157,7 @@ mod tests {
             idle_usd: q("50"),
             quote_first: true,
             deployable: q("40"),
+            buy_ready: 2,
             ..Observed::default()
         };
         // (name, observed, L1, L7, unexplained)
@@ -274,6 +290,7 @@ mod props {
                 fee_overshoot: fee,
                 residuals: Wide::from(res),
                 deployable: dep,
+                buy_ready: n,
             });
             let mut total = a.unexplained;
             for (_, v) in a.causes() {

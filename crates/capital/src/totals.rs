@@ -14,6 +14,9 @@ use crate::attribution::LeakAttribution;
 pub struct LeakTotals {
     pub b_failures: BTreeMap<String, u64>,
     pub recoveries: u64,
+    /// Waits of buy-ready slots the pooled allocation (patch F) left unfunded: the quote
+    /// went to fewer valid B entries. Not failures; counted once per wait.
+    pub pooled_waits: u64,
     /// Σ over loops of balance-degraded slots × loop length, seconds.
     pub balance_degraded_slot_seconds: i64,
     /// Σ over loops of each attribution field, and the number of loops summed.
@@ -38,6 +41,7 @@ impl LeakTotals {
             l6_rounding_residual: avg(s.l6_rounding_residual),
             l7_legacy_sizing: avg(s.l7_legacy_sizing),
             l8_floor_inflation: avg(s.l8_floor_inflation),
+            slots_busy: avg(s.slots_busy),
             unexplained: avg(s.unexplained),
         }
     }
@@ -55,6 +59,7 @@ pub struct LeakAttributionSum {
     pub l6_rounding_residual: Wide,
     pub l7_legacy_sizing: Wide,
     pub l8_floor_inflation: Wide,
+    pub slots_busy: Wide,
     pub unexplained: Wide,
 }
 
@@ -75,6 +80,7 @@ impl LeakAttributionSum {
         add(&mut self.l6_rounding_residual, a.l6_rounding_residual);
         add(&mut self.l7_legacy_sizing, a.l7_legacy_sizing);
         add(&mut self.l8_floor_inflation, a.l8_floor_inflation);
+        add(&mut self.slots_busy, a.slots_busy);
         add(&mut self.unexplained, a.unexplained);
     }
 }

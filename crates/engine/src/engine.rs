@@ -337,7 +337,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             let s = &self.slots[idx].state;
             let waiting = s.b.pending_entry.is_some() && now >= s.b.cooldown_until && !s.short_only;
             if waiting && !self.leak.b_waiting[idx] {
-                self.leak.record_failure("throughput_below_min", now);
+                // A slot the pooled allocation (patch F) left unfunded waits by design: the
+                // quote went to fewer, valid B entries. Counted apart, not as a failure.
+                if self.cfg.quote_first_allocation && !self.b_funded[idx] {
+                    self.leak.totals_mut().pooled_waits += 1;
+                } else {
+                    self.leak.record_failure("throughput_below_min", now);
+                }
             }
             self.leak.b_waiting[idx] = waiting;
         }
@@ -364,15 +370,16 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
         self.b_released.iter_mut().for_each(|r| *r = Quote::ZERO);
+        let fee = self.venue.instrument().maker_fee_pct;
         let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
         let margin = funds::rounding_margin(self.mark, self.venue.instrument().lot);
         let margin = self.or_halt(margin, "half a lot at the mark");
         let buy_ready = u32::try_from(buy_ready).unwrap_or(u32::MAX);
         // Seed 000 meets seed 001 here: the B allocation keeps the runway the governor
-        // targets back (its runway floor, from the last scoreboard, plus its target idle
-        // share of the quote balance) and deploys the rest.
+        // targets back (its runway floor at this mark plus its target idle share of the
+        // quote balance) and deploys the rest.
         let runway = if self.governor.cfg.enabled && self.cfg.quote_first_allocation {
-            let next = self.scoreboard.usd_next_entries_estimate;
+            let next = self.next_entries_estimate();
             governor_runway(self.governor.cfg.target_idle_pct, bal.quote.total, next)
         } else {
             Quote::ZERO
@@ -381,7 +388,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             free: self.loop_free_quote,
             buffer: self.cfg.allocation_safety_buffer_usd,
             runway,
-            fee_pct: self.venue.instrument().maker_fee_pct,
+            fee_pct: fee,
             margin,
         };
         // Patch F pools scarce quote into as many valid B entries as it funds; without the
@@ -408,6 +415,28 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.loop_free_quote,
             self.cfg.slots,
         );
+    }
+
+    /// The scoreboard's `usd_next_entries_estimate` at this loop's mark: Σ over slots of the
+    /// generic order size (the A formula with the entry floor), which the B allocation does
+    /// not change. Saturates at the largest quote (an unaffordable runway gives none).
+    pub(crate) fn next_entries_estimate(&self) -> Quote {
+        let mut sizing = LoopSizing::new(&self.cfg, self.sizing.b, self.mark);
+        sizing.ancillary_share = self.ancillary_share();
+        let next: flywheel_core::Wide = self
+            .slots
+            .iter()
+            .map(|s| {
+                crate::sizing::order_size_usd(
+                    &self.cfg,
+                    None,
+                    s.state.compounding_profit(),
+                    &sizing,
+                )
+                .into()
+            })
+            .sum();
+        Quote::new(next.to_fixed().unwrap_or(flywheel_core::Fixed::MAX))
     }
 
     /// Set the loop's free base and its value at the mark.

@@ -38,6 +38,8 @@ pub const WARM_UP_SECS: u64 = 3600;
 pub struct GovernorStats {
     pub updates: u64,
     pub max_sign_flips_1h: u32,
+    /// Sign flips of the skew over the run.
+    pub sign_flips: u64,
     pub damped_ms: i64,
     pub max_abs_skew: f64,
     /// Post-warm-up time with |idle − target| ≤ neutral band, and all post-warm-up time.
@@ -180,6 +182,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let g = &mut self.governor;
         g.stats.updates += 1;
         g.stats.max_sign_flips_1h = g.stats.max_sign_flips_1h.max(g.state.sign_flips_1h);
+        // The controller records a flip at the update's own time.
+        if g.state.flip_times.last() == Some(&now) {
+            g.stats.sign_flips += 1;
+        }
         g.stats.max_abs_skew = g.stats.max_abs_skew.max(g.state.current_skew.abs());
         let logging = tracing::enabled!(target: "flywheel::rebal", tracing::Level::INFO);
         if !logging

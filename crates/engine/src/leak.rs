@@ -414,6 +414,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 - self.cfg.allocation_safety_buffer_usd
                 - self.sizing.b.runway)
                 .max(Quote::ZERO),
+            buy_ready: self.sizing.b.buy_ready,
             ..Observed::default()
         };
         for idx in 0..self.slots.len() {

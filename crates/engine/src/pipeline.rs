@@ -130,8 +130,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// again: the loop's free funds are credited with exactly what the venue released, so a
     /// refreshed entry re-placed in the same batch is funded by its predecessor (before,
     /// the stale B entry's quote was released at the venue but not in the loop's figure,
-    /// and the re-placement failed the fund guard). A venue that confirms cancels later
-    /// (live) credits on that confirmation; until then nothing is credited.
+    /// and the re-placement failed the fund guard; the refresh re-uses the released quote,
+    /// see `sizes_for`). A venue that confirms cancels later (live) credits on
+    /// that confirmation; until then nothing is credited.
     fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
         let before = self.venue.balances();
         match self.venue.cancel(txid, self.now) {

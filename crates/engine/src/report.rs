@@ -750,6 +750,8 @@ pub(crate) mod tests {
                 ),
                 updates: 3,
                 max_sign_flips_1h: 0,
+                sign_flips: 0,
+                sign_flips_per_hour: 0.0,
                 damped_seconds: 0,
                 max_abs_skew: 0.05,
                 in_band_share: 0.5,

@@ -231,6 +231,9 @@ pub struct RebalancerSummary {
     pub status: flywheel_governor::RebalancerStatus,
     pub updates: u64,
     pub max_sign_flips_1h: u32,
+    /// Sign flips of the skew over the run, and per hour of the run after warm-up.
+    pub sign_flips: u64,
+    pub sign_flips_per_hour: f64,
     pub damped_seconds: i64,
     pub max_abs_skew: f64,
     /// Share of post-warm-up time (after the first hour) with |idle − target| within the
@@ -432,6 +435,12 @@ impl Summary {
                     status: engine.rebalancer_status(),
                     updates: g.updates,
                     max_sign_flips_1h: g.max_sign_flips_1h,
+                    sign_flips: g.sign_flips,
+                    sign_flips_per_hour: if g.measured_ms > 0 {
+                        g.sign_flips as f64 / (measured / 3_600_000.0)
+                    } else {
+                        0.0
+                    },
                     damped_seconds: g.damped_ms / 1000,
                     max_abs_skew: g.max_abs_skew,
                     in_band_share: g.in_band_ms as f64 / measured,
