@@ -1,6 +1,9 @@
 //! Idle USD split by observed cause (seed 001 §1.3), one loop.
 //!
 //! Each cause is something the loop *observes*, never "whatever is left":
+//! - **governor runway** (not one of the seed's leaks): the idle share the governor targets
+//!   (`rebalance.target_idle_pct` of the quote balance), which the B allocation keeps back on
+//!   purpose;
 //! - **L1** a B entry a slot should hold but does not (balance-degraded, or waiting for
 //!   size), at that entry's own size;
 //! - **L2+L3** ranger and churner profit, while nothing reinvests it (quote-first off and no
@@ -26,6 +29,9 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct LeakAttribution {
     pub idle_usd: Quote,
+    /// The governor's target idle share, kept back by the B allocation on purpose.
+    #[serde(default)]
+    pub governor_runway: Quote,
     /// L1: B entries slots should hold but do not (degraded, or waiting), at their sizes.
     pub l1_blocked_b_entries: Quote,
     /// L2 + L3: ranger and churner profit nothing reinvests.
@@ -48,8 +54,9 @@ pub struct LeakAttribution {
 
 impl LeakAttribution {
     /// The causes in order, as (name, amount).
-    pub fn causes(&self) -> [(&'static str, Quote); 8] {
+    pub fn causes(&self) -> [(&'static str, Quote); 9] {
         [
+            ("governor_runway", self.governor_runway),
             ("l1_blocked_b_entries", self.l1_blocked_b_entries),
             ("l2_l3_ancillary_profit", self.l2_l3_ancillary_profit),
             ("l4_settled_vs_profit_gap", self.l4_settled_vs_profit_gap),
@@ -67,6 +74,8 @@ impl LeakAttribution {
 #[derive(Clone, Debug, Default)]
 pub struct Observed {
     pub idle_usd: Quote,
+    /// The governor's target idle share the allocation keeps back (zero without a runway).
+    pub planned_idle: Quote,
     /// Quote-first allocation deploys every free dollar (so sizing cannot leave any idle).
     pub quote_first: bool,
     /// Σ sizes of the B entries slots want but lack, the floor not involved; and how many.
@@ -123,6 +132,7 @@ pub fn attribute(o: &Observed) -> LeakAttribution {
     };
     LeakAttribution {
         idle_usd: idle,
+        governor_runway: take(o.planned_idle),
         l1_blocked_b_entries: take(cap(o.blocked_b)),
         l2_l3_ancillary_profit: take(ancillary),
         l4_settled_vs_profit_gap: take(gap),
@@ -280,6 +290,7 @@ mod props {
         ) {
             let a = attribute(&Observed {
                 idle_usd: idle,
+                planned_idle: res,
                 quote_first: qf,
                 blocked_b: Wide::from(blocked),
                 blocked_count: n,

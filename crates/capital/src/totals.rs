@@ -34,6 +34,7 @@ impl LeakTotals {
         let s = &self.attribution_sum;
         LeakAttribution {
             idle_usd: avg(s.idle_usd),
+            governor_runway: avg(s.governor_runway),
             l1_blocked_b_entries: avg(s.l1_blocked_b_entries),
             l2_l3_ancillary_profit: avg(s.l2_l3_ancillary_profit),
             l4_settled_vs_profit_gap: avg(s.l4_settled_vs_profit_gap),
@@ -52,6 +53,7 @@ impl LeakTotals {
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LeakAttributionSum {
     pub idle_usd: Wide,
+    pub governor_runway: Wide,
     pub l1_blocked_b_entries: Wide,
     pub l2_l3_ancillary_profit: Wide,
     pub l4_settled_vs_profit_gap: Wide,
@@ -70,6 +72,7 @@ impl LeakAttributionSum {
             *sum += Wide::from(v).times(loops);
         };
         add(&mut self.idle_usd, a.idle_usd);
+        add(&mut self.governor_runway, a.governor_runway);
         add(&mut self.l1_blocked_b_entries, a.l1_blocked_b_entries);
         add(&mut self.l2_l3_ancillary_profit, a.l2_l3_ancillary_profit);
         add(

@@ -402,6 +402,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         BSideCard { text, color }
     }
 
+    /// The part of the governor's runway the scoreboard counts as idle: the runway less its
+    /// `1.5 × next entries` (which the scoreboard counts as runway floor).
+    fn planned_idle(&self) -> Quote {
+        let floor = self
+            .scoreboard
+            .usd_next_entries_estimate
+            .scale(Ratio::lit(15, 1), 2, Rounding::Ceil)
+            .unwrap_or(funds::UNAFFORDABLE);
+        (self.sizing.b.runway - floor).max(Quote::ZERO)
+    }
+
     /// Split this loop's idle USD by observed cause (see `flywheel_capital::attribution`).
     pub fn leak_attribution(&self) -> LeakAttribution {
         let min_b = self.min_b_entry_usd();
@@ -415,6 +426,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 - self.sizing.b.runway)
                 .max(Quote::ZERO),
             buy_ready: self.sizing.b.buy_ready,
+            planned_idle: self.planned_idle(),
             ..Observed::default()
         };
         for idx in 0..self.slots.len() {

@@ -783,6 +783,7 @@ pub(crate) mod tests {
             leak: crate::summary::LeakSummary {
                 b_failures: Default::default(),
                 recoveries: 2,
+                pooled_waits: 0,
                 balance_degraded_slot_seconds: 60,
                 attribution_final: Default::default(),
                 attribution_mean: Default::default(),

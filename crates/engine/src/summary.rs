@@ -218,6 +218,8 @@ pub struct LeakSummary {
     /// B-entry failures by reason over the whole run.
     pub b_failures: std::collections::BTreeMap<String, u64>,
     pub recoveries: u64,
+    /// Waits of slots the pooled allocation left unfunded (patch F; not failures).
+    pub pooled_waits: u64,
     pub balance_degraded_slot_seconds: i64,
     /// Idle USD split by cause at the end, and averaged over all loops.
     pub attribution_final: flywheel_capital::LeakAttribution,
@@ -462,6 +464,7 @@ impl Summary {
                 LeakSummary {
                     b_failures,
                     recoveries: t.recoveries,
+                    pooled_waits: t.pooled_waits,
                     balance_degraded_slot_seconds: t.balance_degraded_slot_seconds,
                     attribution_final: engine.leak_attribution(),
                     attribution_mean: t.attribution_mean(),
