@@ -16,6 +16,7 @@ pub struct RebalancerStatus {
     pub target: f64,
     pub error: f64,
     pub smoothed_error: f64,
+    /// The smoothed velocity: change of the smoothed error per hour.
     pub velocity: f64,
     pub skew: f64,
     /// `buy_doge` (B scaled), `sell_doge` (A scaled) or `neutral`.
@@ -114,10 +115,11 @@ impl RebalancerStatus {
         )
     }
 
-    /// The per-update log line of §10.1 (velocity with more digits: it is ~1e-4 per second).
+    /// The per-update log line of §10.1, in the seed's format. Velocity is per hour, so the
+    /// seed's three decimals show it (per second, as before, it printed `+0.000`).
     pub fn log_line(&self) -> String {
         format!(
-            "[REBAL] idle={:.2} target={:.2} err={:+.2} vel={:+.6} skew={:+.2} size_a=×{:.2} size_b=×{:.2}",
+            "[REBAL] idle={:.2} target={:.2} err={:+.2} vel={:+.3} skew={:+.2} size_a=×{:.2} size_b=×{:.2}",
             self.idle_ratio,
             self.target,
             self.smoothed_error,
@@ -155,7 +157,7 @@ mod tests {
         let s = RebalancerStatus::new(&cfg, &st, Multipliers { a: 1.0, b: 1.15 }, Timestamp::EPOCH);
         assert_eq!(
             s.log_line(),
-            "[REBAL] idle=0.75 target=0.40 err=+0.28 vel=+0.001000 skew=+0.15 size_a=×1.00 size_b=×1.15"
+            "[REBAL] idle=0.75 target=0.40 err=+0.28 vel=+0.001 skew=+0.15 size_a=×1.00 size_b=×1.15"
         );
         assert_eq!(
             s.dashboard(),
