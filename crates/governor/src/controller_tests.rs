@@ -154,6 +154,80 @@ fn snapshot_without_governor_fields_starts_at_zero() {
     assert_eq!(back, live, "restart resumes from the persisted values");
 }
 
+/// Sign flips: a change of sign between consecutive **non-zero** skews, counted over the
+/// last hour (`now − 1 h` excluded). A fast, Kd-free controller (skew = clamp(2e, ±0.3)): idle
+/// 0.1 gives −0.3, 0.4 gives 0 (in the band), 0.7 gives +0.3.
+#[test]
+fn sign_flips_table() {
+    let cfg = GovernorConfig {
+        ema_halflife: 1,
+        max_skew_step: 1.0,
+        kd: 0.0,
+        ..GovernorConfig::default()
+    };
+    /// (seconds, idle ratio) of each update.
+    type Path<'a> = &'a [(i64, f64)];
+    // (name, updates, flips in the last hour after the last one)
+    let cases: [(&str, Path, u32); 7] = [
+        ("first sign: no flip", &[(0, 0.4), (300, 0.7)], 0),
+        (
+            "− 0 −: a pause is no flip",
+            &[(0, 0.1), (300, 0.4), (600, 0.1)],
+            0,
+        ),
+        (
+            "+ 0 +: a pause is no flip",
+            &[(0, 0.7), (300, 0.4), (600, 0.7)],
+            0,
+        ),
+        (
+            "+ 0 −: a flip across a pause",
+            &[(0, 0.7), (300, 0.4), (600, 0.1)],
+            1,
+        ),
+        ("+ − +", &[(0, 0.7), (300, 0.1), (600, 0.7)], 2),
+        (
+            "the flip at 300 s is an hour old at 3900 s",
+            &[(0, 0.7), (300, 0.1), (600, 0.7), (3900, 0.7)],
+            1,
+        ),
+        (
+            "both are at 4200 s",
+            &[(0, 0.7), (300, 0.1), (600, 0.7), (3900, 0.7), (4200, 0.7)],
+            0,
+        ),
+    ];
+    for (name, path, want) in cases {
+        let mut st = GovernorState::default();
+        for &(secs, idle) in path {
+            st.update(&cfg, idle, Timestamp::from_secs(1_700_000_000 + secs))
+                .expect("due");
+        }
+        assert_eq!(st.sign_flips_1h, want, "case {name}");
+        assert_eq!(st.flip_times.len(), want as usize, "case {name}");
+    }
+}
+
+/// The neutral band is open at its edge (seed §2.2: `|e| < band` gives 0).
+#[test]
+fn raw_skew_band_edge_table() {
+    let cfg = GovernorConfig {
+        kd: 0.0,
+        ..GovernorConfig::default()
+    };
+    // (name, smoothed error, raw output)
+    let cases = [
+        ("inside the band", 0.049, 0.0),
+        ("at the edge: acts", 0.05, 0.1),
+        ("at the negative edge: acts", -0.05, -0.1),
+        ("inside, negative", -0.049, 0.0),
+    ];
+    for (name, e, want) in cases {
+        let raw = raw_skew(&cfg, e, 0.0, false);
+        assert!((raw - want).abs() < 1e-12, "case {name}: {raw}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 

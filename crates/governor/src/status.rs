@@ -210,4 +210,43 @@ mod tests {
         keys.sort_unstable();
         assert_eq!(keys, want);
     }
+
+    /// The dashboard's first line for each situation; the cause set by `infeasible` is kept.
+    #[test]
+    fn dashboard_heads_table() {
+        let cfg = GovernorConfig::default();
+        let st = |skew| GovernorState {
+            current_skew: skew,
+            ..GovernorState::default()
+        };
+        let cause = || Some("the quote runway floor is above the quote balance".to_string());
+        // (name, skew, held by, infeasible cause, first line)
+        let cases = [
+            ("buy", 0.15, None, None, "Governor: ▶ Buy DOGE (skew +15%)"),
+            ("sell", -0.15, None, None, "Governor: ◀ Sell DOGE (skew -15%)"),
+            ("neutral", 0.0, None, None, "Governor: ■ Neutral (skew +0%)"),
+            (
+                "held",
+                -0.15,
+                Some("base_runway"),
+                None,
+                "Governor: ■ Held by the base runway gate (skew -15%)",
+            ),
+            (
+                "standing down, skew +",
+                0.3,
+                None,
+                cause(),
+                "Governor: ■ Standing down: the quote runway floor is above the quote balance (skew +30%)",
+            ),
+        ];
+        for (name, skew, held, infeasible, want) in cases {
+            let s = RebalancerStatus::new(&cfg, &st(skew), Multipliers::NEUTRAL, Timestamp::EPOCH)
+                .held_by(held)
+                .infeasible(infeasible.clone());
+            assert_eq!(s.infeasible, infeasible, "case {name}");
+            let dash = s.dashboard();
+            assert_eq!(dash.lines().next(), Some(want), "case {name}");
+        }
+    }
 }
