@@ -19,11 +19,14 @@
 //! time scale (`v = −e / 1800 s`) the Kd term is `−(900/1800)·Kp·e`, half the P term, so the
 //! controller eases off without reversing (the seed's "weak +", §2.1). The seed's numbers
 //! agree: its example velocity 0.001 (Appendix C step 3, §9.1, §10.1) can never be reached per
-//! second (|v| ≤ α/dt ≈ 5e-4 /s even for the largest error jump), is beyond the 99.5th
+//! second (|v| ≤ α/dt ≈ 5e-4 /s even for the largest error jump), is beyond the 99th
 //! percentile of the velocities per minute seen on the three DOGE months, and is a common
 //! velocity per hour there (56th–69th percentile); the §10.1 log line's three decimals show
-//! per-hour velocities. A unit tied to the update count is rejected: Kd's meaning would change
-//! with `interval_sec` (the cycle-count dependence Appendix D #8 removed).
+//! per-hour velocities. No unit makes the seed's pair (e 0.28, v 0.001) one moment of its own
+//! start-up (on that ramp, at e ≈ 0.28: 6e-5 /s, 0.0037 /min, 0.22 /h), so step 3 is checked
+//! with the seed's inputs; the ramp's outcome (steps 4–14) holds per hour, tested. A unit tied
+//! to the update count is rejected: Kd's meaning would change with `interval_sec` (the
+//! cycle-count dependence Appendix D #8 removed).
 //!
 //! Invariants (property-tested): `|skew| ≤ max_skew` and `|Δskew| ≤ max_skew_step` on every
 //! update. Damping lowers the *target* of the slew, so a skew above the damped bound walks
