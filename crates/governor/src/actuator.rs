@@ -285,4 +285,151 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn size_sensitivity_scales_the_skew() {
+        let cfg = GovernorConfig {
+            size_sensitivity: 2.0,
+            ..GovernorConfig::default()
+        };
+        // (name, skew, a, b)
+        let cases = [
+            ("B: 1 + 0.1 × 2", 0.1, 1.0, 1.2),
+            ("A: 1 + 0.2 × 2", -0.2, 1.4, 1.0),
+            ("capped at max_size_mult", 0.3, 1.0, 1.5),
+        ];
+        for (name, skew, a, b) in cases {
+            let m = size_multipliers(&cfg, skew);
+            assert!(
+                (m.a - a).abs() < 1e-12 && (m.b - b).abs() < 1e-12,
+                "case {name}: {m:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn ratio_table() {
+        // (name, multiplier, exact ratio)
+        let cases = [
+            ("above one", 1.15, "1.15"),
+            ("one", 1.0, "1"),
+            ("below one is one: never a scale-down", 0.5, "1"),
+            ("NaN is one", f64::NAN, "1"),
+            ("infinity is one", f64::INFINITY, "1"),
+        ];
+        for (name, m, want) in cases {
+            let r = Multipliers { a: m, b: 1.0 }.ratio(TradeId::A);
+            assert_eq!(r, want.parse::<Ratio>().unwrap(), "case {name}");
+        }
+    }
+
+    #[test]
+    fn held_by_table() {
+        let cfg = GovernorConfig::default();
+        let off = GovernorConfig {
+            enabled: false,
+            ..GovernorConfig::default()
+        };
+        let gates = |capacity_ok, quote_runway_ok, base_runway_ok| Gates {
+            capacity_ok,
+            quote_runway_ok,
+            base_runway_ok,
+        };
+        let shut = gates(false, false, false);
+        // (name, config, skew, gates, gate named)
+        let cases = [
+            ("disabled: nothing to hold", &off, 0.3, shut, None),
+            ("no skew: nothing to hold", &cfg, 0.0, shut, None),
+            ("open, B skew", &cfg, 0.3, Gates::OPEN, None),
+            ("open, A skew", &cfg, -0.3, Gates::OPEN, None),
+            (
+                "capacity holds B",
+                &cfg,
+                0.3,
+                gates(false, true, true),
+                Some("capacity"),
+            ),
+            (
+                "capacity holds A",
+                &cfg,
+                -0.3,
+                gates(false, true, true),
+                Some("capacity"),
+            ),
+            ("capacity first", &cfg, 0.3, shut, Some("capacity")),
+            (
+                "quote runway holds B",
+                &cfg,
+                0.3,
+                gates(true, false, true),
+                Some("quote_runway"),
+            ),
+            (
+                "quote runway leaves A",
+                &cfg,
+                -0.3,
+                gates(true, false, true),
+                None,
+            ),
+            (
+                "base runway holds A",
+                &cfg,
+                -0.3,
+                gates(true, true, false),
+                Some("base_runway"),
+            ),
+            (
+                "base runway leaves B",
+                &cfg,
+                0.3,
+                gates(true, true, false),
+                None,
+            ),
+        ];
+        for (name, c, skew, g, want) in cases {
+            assert_eq!(held_by(c, skew, g), want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn applied_skew_table() {
+        let cfg = GovernorConfig::default(); // max_skew_step 0.05
+                                             // (name, applied, controller skew, held, applied next)
+        let cases = [
+            ("held: zero at once", 0.2, 0.3, true, 0.0),
+            ("held, A side: zero at once", -0.2, -0.3, true, 0.0),
+            ("shrinking B: at once", 0.3, 0.1, false, 0.1),
+            ("shrinking A: at once", -0.3, -0.1, false, -0.1),
+            ("to zero: at once", 0.3, 0.0, false, 0.0),
+            ("unchanged", 0.2, 0.2, false, 0.2),
+            ("growing B: one step", 0.1, 0.3, false, 0.15),
+            ("growing A: one step", -0.1, -0.3, false, -0.15),
+            (
+                "growing less than a step: all of it",
+                0.1,
+                0.12,
+                false,
+                0.12,
+            ),
+            (
+                "reopened gate, B: one step from zero",
+                0.0,
+                0.3,
+                false,
+                0.05,
+            ),
+            (
+                "reopened gate, A: one step from zero",
+                0.0,
+                -0.3,
+                false,
+                -0.05,
+            ),
+            ("sign change: one step, not a jump", 0.2, -0.1, false, 0.15),
+        ];
+        for (name, applied, skew, held, want) in cases {
+            let got = applied_skew(&cfg, applied, skew, held);
+            assert!((got - want).abs() < 1e-12, "case {name}: {got}");
+        }
+    }
 }

@@ -22,7 +22,11 @@ pub struct GovernorConfig {
     pub target_idle_pct: f64,
     /// `REBALANCE_KP`: proportional gain.
     pub kp: f64,
-    /// `REBALANCE_KD`: anticipatory (trend-following) gain, on velocity per second.
+    /// `REBALANCE_KD`: anticipatory (trend-following) gain on the error velocity **per hour**
+    /// (skew per unit of error change per hour). `Kd / Kp` is how far ahead the controller
+    /// looks: 0.5 / 2.0 = 15 minutes at the defaults. Before the unit changed it multiplied a
+    /// velocity per second (3600 times smaller) and had no measurable effect; an old tuned
+    /// value divided by 3600 keeps its old (negligible) effect.
     pub kd: f64,
     /// `REBALANCE_MAX_SKEW`: max |skew|.
     pub max_skew: f64,
@@ -71,7 +75,7 @@ pub const GOVERNOR_CONFIG_DOCS: &[(&str, &str)] = &[
     ("kp", "proportional gain"),
     (
         "kd",
-        "anticipatory (trend-following) gain on error velocity per second",
+        "anticipatory (trend-following) gain on error velocity per hour; kd/kp = look-ahead in hours",
     ),
     ("max_skew", "max |skew|, ratio"),
     ("max_skew_step", "max skew change per update, ratio"),
@@ -100,8 +104,8 @@ pub const GOVERNOR_CONFIG_RANGES: &[KeyRange<GovernorConfig>] = key_ranges! { Go
     target_idle_pct: ge(float(0.0)), le(float(1.0)), "", "a share of the quote balance, 0-1";
     kp: ge(float(0.0)), le(float(100.0)), "",
         "skew per unit of error; the skew is capped at 1 anyway";
-    kd: ge(float(0.0)), le(float(10_000.0)), "seconds",
-        "skew per unit of error velocity (per second): a look-ahead of at most ~3 h";
+    kd: ge(float(0.0)), le(float(10.0)), "hours",
+        "skew per unit of error velocity per hour: a look-ahead of at most 10 h at kp = 1";
     max_skew: ge(float(0.0)), le(float(1.0)), "", "a skew ratio, 0-1";
     max_skew_step: gt(float(0.0)), le(float(1.0)), "",
         "a skew change per update; 0 would freeze the skew";

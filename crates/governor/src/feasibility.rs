@@ -179,4 +179,34 @@ mod tests {
         f.observe_gate(None, at(10));
         assert_eq!(f.held_since, None);
     }
+
+    /// The bound an update is compared with: half of `max_skew` while damped; a zero bound
+    /// (`max_skew = 0`: the governor cannot push) never counts as saturated.
+    #[test]
+    fn saturation_bound_table() {
+        let cfg = GovernorConfig::default(); // max_skew 0.30
+        let frozen = GovernorConfig {
+            max_skew: 0.0,
+            ..GovernorConfig::default()
+        };
+        let damped = Some(at(3600));
+        // (name, config, skew, damped until, counts as at the bound)
+        let cases = [
+            ("at max_skew", &cfg, -0.30, None, true),
+            ("below max_skew", &cfg, 0.15, None, false),
+            ("damped: at half of max_skew", &cfg, 0.15, damped, true),
+            ("damped: below half", &cfg, 0.10, damped, false),
+            ("max_skew 0: never saturated", &frozen, 0.0, None, false),
+        ];
+        for (name, c, skew, damped_until, want) in cases {
+            let st = GovernorState {
+                current_skew: skew,
+                damped_until,
+                ..GovernorState::default()
+            };
+            let mut f = Feasibility::default();
+            f.observe_update(c, &st, at(0));
+            assert_eq!(f.saturated_updates, u32::from(want), "case {name}");
+        }
+    }
 }

@@ -8,14 +8,19 @@ pub mod actuator;
 pub mod config;
 pub mod controller;
 pub mod feasibility;
+mod persist;
 pub mod status;
 
 pub use actuator::{
     applied_skew, effective_multipliers, held_by, scale_entry, size_multipliers, Gates, Multipliers,
 };
 pub use config::{GovernorConfig, Problem, GOVERNOR_CONFIG_DOCS, GOVERNOR_CONFIG_RANGES};
-pub use controller::{GovernorState, Update, FLIPS_TO_DAMP, HOUR_SECS};
+pub use controller::{
+    raw_skew, GovernorState, Update, FLIPS_TO_DAMP, HOUR_SECS, VELOCITY_UNIT_SECS,
+};
 pub use status::{oscillation_warning, RebalancerStatus};
 
 #[cfg(test)]
 mod controller_tests;
+#[cfg(test)]
+mod kd_tests;

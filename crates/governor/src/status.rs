@@ -16,6 +16,7 @@ pub struct RebalancerStatus {
     pub target: f64,
     pub error: f64,
     pub smoothed_error: f64,
+    /// The smoothed velocity: change of the smoothed error per hour.
     pub velocity: f64,
     pub skew: f64,
     /// `buy_doge` (B scaled), `sell_doge` (A scaled) or `neutral`.
@@ -114,10 +115,11 @@ impl RebalancerStatus {
         )
     }
 
-    /// The per-update log line of §10.1 (velocity with more digits: it is ~1e-4 per second).
+    /// The per-update log line of §10.1, in the seed's format. Velocity is per hour, so the
+    /// seed's three decimals show it (per second, as before, it printed `+0.000`).
     pub fn log_line(&self) -> String {
         format!(
-            "[REBAL] idle={:.2} target={:.2} err={:+.2} vel={:+.6} skew={:+.2} size_a=×{:.2} size_b=×{:.2}",
+            "[REBAL] idle={:.2} target={:.2} err={:+.2} vel={:+.3} skew={:+.2} size_a=×{:.2} size_b=×{:.2}",
             self.idle_ratio,
             self.target,
             self.smoothed_error,
@@ -155,7 +157,7 @@ mod tests {
         let s = RebalancerStatus::new(&cfg, &st, Multipliers { a: 1.0, b: 1.15 }, Timestamp::EPOCH);
         assert_eq!(
             s.log_line(),
-            "[REBAL] idle=0.75 target=0.40 err=+0.28 vel=+0.001000 skew=+0.15 size_a=×1.00 size_b=×1.15"
+            "[REBAL] idle=0.75 target=0.40 err=+0.28 vel=+0.001 skew=+0.15 size_a=×1.00 size_b=×1.15"
         );
         assert_eq!(
             s.dashboard(),
@@ -207,5 +209,44 @@ mod tests {
         let mut keys = keys;
         keys.sort_unstable();
         assert_eq!(keys, want);
+    }
+
+    /// The dashboard's first line for each situation; the cause set by `infeasible` is kept.
+    #[test]
+    fn dashboard_heads_table() {
+        let cfg = GovernorConfig::default();
+        let st = |skew| GovernorState {
+            current_skew: skew,
+            ..GovernorState::default()
+        };
+        let cause = || Some("the quote runway floor is above the quote balance".to_string());
+        // (name, skew, held by, infeasible cause, first line)
+        let cases = [
+            ("buy", 0.15, None, None, "Governor: ▶ Buy DOGE (skew +15%)"),
+            ("sell", -0.15, None, None, "Governor: ◀ Sell DOGE (skew -15%)"),
+            ("neutral", 0.0, None, None, "Governor: ■ Neutral (skew +0%)"),
+            (
+                "held",
+                -0.15,
+                Some("base_runway"),
+                None,
+                "Governor: ■ Held by the base runway gate (skew -15%)",
+            ),
+            (
+                "standing down, skew +",
+                0.3,
+                None,
+                cause(),
+                "Governor: ■ Standing down: the quote runway floor is above the quote balance (skew +30%)",
+            ),
+        ];
+        for (name, skew, held, infeasible, want) in cases {
+            let s = RebalancerStatus::new(&cfg, &st(skew), Multipliers::NEUTRAL, Timestamp::EPOCH)
+                .held_by(held)
+                .infeasible(infeasible.clone());
+            assert_eq!(s.infeasible, infeasible, "case {name}");
+            let dash = s.dashboard();
+            assert_eq!(dash.lines().next(), Some(want), "case {name}");
+        }
     }
 }
