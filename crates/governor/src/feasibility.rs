@@ -5,10 +5,14 @@
 //! - the quote runway floor is above the quote balance itself (no size makes it idle);
 //! - a gate has held the skewed side at ×1.00 for an hour ([`HELD_LIMIT_SECS`]);
 //! - the controller has sat at its bound for an hour of updates ([`SATURATED_UPDATES`])
-//!   without the error changing sign.
+//!   and the smoothed error shrank by less than [`MIN_PROGRESS`] over that hour.
 //!
 //! While one holds, the actuator applies no skew and the status names the cause; it clears
-//! by itself when the condition does. Pure: time and observations are inputs.
+//! by itself when the condition does. Saturation cannot clear by itself while the skew is not
+//! applied (the error it would move stays put), so a saturation stand-down lasts one more
+//! hour of updates and then the governor pushes again for an hour: a probe, so a target that
+//! became reachable (the market turned, quote came back) is found again. Pure: time and
+//! observations are inputs.
 
 use flywheel_core::Timestamp;
 
@@ -19,12 +23,16 @@ use crate::controller::GovernorState;
 pub const HELD_LIMIT_SECS: u64 = 3600;
 /// Updates at the bound (12 × the default 300 s = an hour) that make it infeasible.
 pub const SATURATED_UPDATES: u32 = 12;
+/// The share of the smoothed error an hour at the bound must remove to count as progress.
+pub const MIN_PROGRESS: f64 = 0.10;
 
 /// What the detector remembers between loops.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Feasibility {
-    /// Consecutive updates with the skew at its bound.
+    /// Consecutive updates with the skew at its bound (standing down included).
     pub saturated_updates: u32,
+    /// |smoothed error| when the current run at the bound began.
+    pub error_at_saturation: f64,
     /// Since when a gate has held the skewed side.
     pub held_since: Option<Timestamp>,
 }
@@ -38,11 +46,26 @@ impl Feasibility {
             cfg.max_skew
         };
         let at_bound = bound > 0.0 && st.current_skew.abs() >= bound - 1e-12;
-        self.saturated_updates = if at_bound {
-            self.saturated_updates.saturating_add(1)
-        } else {
-            0
-        };
+        let error = st.smoothed_error.abs();
+        if !at_bound {
+            self.saturated_updates = 0;
+            return;
+        }
+        if self.saturated_updates == 0 {
+            self.error_at_saturation = error;
+        }
+        self.saturated_updates = self.saturated_updates.saturating_add(1);
+        if self.saturated_updates == SATURATED_UPDATES
+            && error < self.error_at_saturation * (1.0 - MIN_PROGRESS)
+        {
+            // An hour at the bound that moved the error: slow, not infeasible. Start over.
+            self.saturated_updates = 1;
+            self.error_at_saturation = error;
+        } else if self.saturated_updates >= 2 * SATURATED_UPDATES {
+            // An hour standing down: probe again with the skew applied.
+            self.saturated_updates = 1;
+            self.error_at_saturation = error;
+        }
     }
 
     /// Every loop: whether (and which) gate holds the skewed side.
@@ -168,6 +191,32 @@ mod tests {
                 ),
             }
         }
+        // An hour at the bound that shrank the error is progress, not infeasibility; an hour
+        // standing down is followed by a probe (the skew applies again).
+        let mut f = Feasibility::default();
+        for i in 0..12 {
+            let st = GovernorState {
+                smoothed_error: 0.30 - 0.01 * f64::from(i),
+                ..saturated.clone()
+            };
+            f.observe_update(&cfg, &st, at(0));
+        }
+        assert_eq!(f.cause(false, None, at(0)), None, "0.30 → 0.19: progress");
+        let mut f = Feasibility::default();
+        let stuck = GovernorState {
+            smoothed_error: 0.30,
+            ..saturated.clone()
+        };
+        let standing: Vec<bool> = (0..26)
+            .map(|_| {
+                f.observe_update(&cfg, &stuck, at(0));
+                f.cause(false, None, at(0)).is_some()
+            })
+            .collect();
+        let first = standing.iter().position(|s| *s);
+        assert_eq!(first, Some(11), "stands down at the 12th update");
+        assert!(standing[11..23].iter().all(|s| *s), "for an hour");
+        assert!(!standing[23], "then probes: {standing:?}");
         // A skew off its bound resets the count; a reopened gate clears its clock.
         let mut f = Feasibility::default();
         for _ in 0..12 {
