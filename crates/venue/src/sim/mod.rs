@@ -59,18 +59,19 @@
 
 mod book;
 pub mod config;
+mod fills;
 pub mod ledger;
 #[cfg(test)]
 mod match_tests;
 pub mod matching;
+mod place;
 #[cfg(test)]
 mod place_tests;
 #[cfg(test)]
 mod test_support;
 
 use flywheel_core::{
-    FixedError, Instrument, InstrumentError, Liquidity, Price, Qty, Quote, Ratio, Rounding, Side,
-    Timestamp,
+    FixedError, Instrument, InstrumentError, Price, Qty, Quote, Ratio, Side, Timestamp,
 };
 use flywheel_marketdata::MarketEvent;
 use serde::Serialize;
@@ -79,7 +80,7 @@ use thiserror::Error;
 use crate::venue::{
     Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue, VenueEvent,
 };
-use book::{Book, Order};
+use book::Book;
 pub use config::{FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
 pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
 pub use matching::{intrabar_path, IntrabarPath};
@@ -272,216 +273,6 @@ impl SimExchange {
                 Ok(())
             }
         }
-    }
-
-    /// Fill `side`'s resting orders crossed by a print at `market`, best first, sharing
-    /// `cap` (None: no volume limit, every crossed order fills entirely).
-    fn match_side(
-        &mut self,
-        side: Side,
-        market: Price,
-        rule: FillRule,
-        mut cap: Option<Qty>,
-        ts: Timestamp,
-    ) -> Result<(), SimError> {
-        // Fast path: the best own price does not cross.
-        match self.book.best_price(side) {
-            Some(best) if matching::crosses(rule, side, best, market) => {}
-            _ => return Ok(()),
-        }
-        while let Some((price, seq)) = self.book.best(side) {
-            if !matching::crosses(rule, side, price, market) {
-                break;
-            }
-            let leaves = self
-                .book
-                .get(seq)
-                .map(Order::leaves)
-                .ok_or(SimError::Book { seq })?;
-            // Executions are whole lots: what is left of the print, rounded down to the lot.
-            let lot = self.instrument.lot;
-            let qty = match cap {
-                Some(rest) => leaves.min(
-                    rest.round_to(lot, flywheel_core::Rounding::Floor)
-                        .unwrap_or(Qty::ZERO),
-                ),
-                None => leaves,
-            };
-            if !qty.is_positive() {
-                break;
-            }
-            self.fill_resting(seq, qty, ts)?;
-            if let Some(rest) = cap.as_mut() {
-                *rest -= qty;
-            }
-        }
-        Ok(())
-    }
-
-    /// Execute `qty` (≤ leaves) of resting order `seq` at its own price, as maker.
-    fn fill_resting(&mut self, seq: u64, qty: Qty, ts: Timestamp) -> Result<(), SimError> {
-        let fee_pct = self.instrument.maker_fee_pct;
-        let o = self.book.get_mut(seq).ok_or(SimError::Book { seq })?;
-        let arith = |source| SimError::Arithmetic {
-            txid: o.txid.clone(),
-            source,
-        };
-        let amounts = fill_amounts(&self.instrument, o.price, o.filled, qty, Liquidity::Maker)
-            .map_err(arith)?;
-        let filled = o.filled.checked_add(qty).map_err(arith)?;
-        let leaves = o.qty - filled;
-        match o.side {
-            Side::Buy => {
-                let release = if leaves.is_zero() {
-                    o.held_quote
-                } else {
-                    let before = buy_hold(o.price, o.filled, fee_pct).map_err(arith)?;
-                    let after = buy_hold(o.price, filled, fee_pct).map_err(arith)?;
-                    (after - before).min(o.held_quote)
-                };
-                self.ledger.buy_fill(qty, amounts, release).map_err(arith)?;
-                o.held_quote -= release;
-            }
-            Side::Sell => {
-                self.ledger.sell_fill(qty, amounts, qty).map_err(arith)?;
-                o.held_base -= qty;
-            }
-        }
-        o.filled = filled;
-        self.events.push(VenueEvent::Fill {
-            txid: o.txid.clone(),
-            client_id: o.client_id,
-            side: o.side,
-            price: o.price,
-            qty,
-            fee: amounts.fee,
-            liquidity: Liquidity::Maker,
-            ts,
-            leaves,
-        });
-        if leaves.is_zero() {
-            self.book.remove(seq);
-        }
-        self.debug_check();
-        Ok(())
-    }
-
-    /// Checks 1–5 of placement (tick, lot, minimum volume, minimum cost, open-order cap).
-    fn validate(&self, req: &OrderRequest) -> Result<(), Reject> {
-        let inst = &self.instrument;
-        if !req.price.is_positive() || req.price.raw() % inst.tick.raw() != 0 {
-            return Err(Reject::TickSizeCheckFailed);
-        }
-        if !req.qty.is_positive() || req.qty.raw() % inst.lot.raw() != 0 {
-            return Err(Reject::InvalidVolume);
-        }
-        if req.qty < inst.min_volume {
-            return Err(Reject::OrderMinimumNotMet);
-        }
-        // A notional beyond the fixed-point range certainly meets the minimum.
-        if let Ok(notional) = req.price.notional(req.qty, Rounding::HalfEven) {
-            if notional < inst.min_cost {
-                return Err(Reject::CostMinimumNotMet);
-            }
-        }
-        if self.book.len() >= self.cfg.max_open_orders {
-            return Err(Reject::OrdersLimitExceeded);
-        }
-        Ok(())
-    }
-
-    fn next_txid(&mut self) -> String {
-        self.last_seq += 1;
-        format!("{TXID_PREFIX}{:06}", self.last_seq)
-    }
-
-    fn place_post_only(
-        &mut self,
-        req: &OrderRequest,
-        now: Timestamp,
-        hold: Quote,
-    ) -> Result<OrderAck, Reject> {
-        let latency = i64::try_from(self.cfg.latency_ms).unwrap_or(i64::MAX);
-        if latency == 0 {
-            let opposite = self.book.best_price(req.side.opposite());
-            if matching::post_only_would_take(req.side, req.price, self.last_price, opposite) {
-                return Err(Reject::PostOnlyWouldTake);
-            }
-        }
-        let txid = self.next_txid();
-        let held_base = match req.side {
-            Side::Buy => Qty::ZERO,
-            Side::Sell => req.qty,
-        };
-        self.ledger.hold_quote(hold);
-        self.ledger.hold_base(held_base);
-        let order = Order {
-            txid: txid.clone(),
-            client_id: req.client_id,
-            side: req.side,
-            price: req.price,
-            qty: req.qty,
-            filled: Qty::ZERO,
-            held_quote: hold,
-            held_base,
-            active_at: Timestamp::from_millis(now.millis().saturating_add(latency)),
-            resting: latency == 0,
-        };
-        self.book.insert(self.last_seq, order);
-        self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
-    }
-
-    fn execute_ioc(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
-        let event = match matching::ioc_fill_price(req.side, req.price, self.last_price) {
-            Some(price) => {
-                let amounts = fill_amounts(
-                    &self.instrument,
-                    price,
-                    Qty::ZERO,
-                    req.qty,
-                    Liquidity::Taker,
-                )
-                .map_err(|_| Reject::InsufficientFunds)?;
-                // Nothing was reserved, so nothing is released.
-                match req.side {
-                    Side::Buy => self.ledger.buy_fill(req.qty, amounts, Quote::ZERO),
-                    Side::Sell => self.ledger.sell_fill(req.qty, amounts, Qty::ZERO),
-                }
-                .map_err(|_| Reject::InsufficientFunds)?;
-                Some((price, amounts.fee))
-            }
-            None => None,
-        };
-        let txid = self.next_txid();
-        self.events.push(match event {
-            Some((price, fee)) => VenueEvent::Fill {
-                txid: txid.clone(),
-                client_id: req.client_id,
-                side: req.side,
-                price,
-                qty: req.qty,
-                fee,
-                liquidity: Liquidity::Taker,
-                ts: now,
-                leaves: Qty::ZERO,
-            },
-            None => VenueEvent::Done {
-                txid: txid.clone(),
-                client_id: req.client_id,
-                reason: DoneReason::Expired,
-                filled: Qty::ZERO,
-                ts: now,
-            },
-        });
-        self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
-    }
-
-    /// The open order a txid names, by sequence number (the txid must match exactly).
-    fn seq_of(&self, txid: &str) -> Option<u64> {
-        let seq: u64 = txid.strip_prefix(TXID_PREFIX)?.parse().ok()?;
-        self.book.get(seq).filter(|o| o.txid == txid).map(|_| seq)
     }
 }
 

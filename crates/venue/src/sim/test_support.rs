@@ -2,6 +2,7 @@
 
 pub(super) use super::*;
 pub(super) use crate::venue::AssetBalance;
+pub(super) use flywheel_core::Liquidity;
 pub(super) use flywheel_marketdata::{Bar, Trade};
 
 pub(super) fn p(s: &str) -> Price {
