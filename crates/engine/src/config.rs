@@ -17,7 +17,7 @@ use flywheel_core::config_range::{
 };
 use flywheel_core::{key_ranges, ConfigProblem, FixedError, Instrument, Price, Qty, Quote, Ratio};
 use flywheel_grid::EngineConfig;
-use flywheel_venue::sim::{FillRule, SimConfig};
+use flywheel_venue::sim::{AggressorRule, FillRule, SimConfig};
 use flywheel_venue::{AssetBalance, Balances};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,7 @@ pub struct VenueConfig {
     pub fill_rule: FillRule,
     pub max_open_orders: usize,
     pub partial_fills: bool,
+    pub aggressor: AggressorRule,
 }
 
 impl Default for VenueConfig {
@@ -43,6 +44,7 @@ impl Default for VenueConfig {
             fill_rule: sim.fill_rule,
             max_open_orders: sim.max_open_orders,
             partial_fills: sim.partial_fills,
+            aggressor: sim.aggressor,
         }
     }
 }
@@ -54,6 +56,7 @@ pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("fill_rule", "trade prints fill resting orders when strictly through (\"strict\") or at the price (\"touch\")"),
     ("max_open_orders", "the venue's open-order cap (Kraken: 225)"),
     ("partial_fills", "a trade fills at most its own size (false: crossed orders fill whole)"),
+    ("aggressor", "a print fills only the side its taker hit; taker side from the data, else: data_or_tick (tick test) | data_or_both | tick (always) | ignore (both sides)"),
 ];
 
 impl VenueConfig {
@@ -63,6 +66,7 @@ impl VenueConfig {
             fill_rule: self.fill_rule,
             max_open_orders: self.max_open_orders,
             partial_fills: self.partial_fills,
+            aggressor: self.aggressor,
         }
     }
 

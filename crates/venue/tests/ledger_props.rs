@@ -9,8 +9,8 @@ use flywheel_core::{Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timest
 use flywheel_marketdata::{Bar, MarketEvent, Trade};
 use flywheel_venue::sim::buy_hold;
 use flywheel_venue::{
-    AssetBalance, Balances, FillRule, OrderKind, OrderRequest, SimConfig, SimExchange, Venue,
-    VenueEvent,
+    AggressorRule, AssetBalance, Balances, FillRule, OrderKind, OrderRequest, SimConfig,
+    SimExchange, Venue, VenueEvent,
 };
 use proptest::prelude::*;
 
@@ -53,6 +53,8 @@ enum Op {
     Trade {
         ticks: i64,
         lots: i64,
+        /// 0: no side recorded, 1: buy taker, 2: sell taker.
+        taker: u8,
     },
     Bar {
         o: i64,
@@ -75,7 +77,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(buy, ticks, lots, ioc)| Op::Place { buy, ticks, lots, ioc }),
         1 => (any::<bool>(), LO..HI).prop_map(|(buy, ticks)| Op::PlaceAll { buy, ticks }),
         2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
-        5 => (LO..HI, 1i64..5_000_000_000).prop_map(|(ticks, lots)| Op::Trade { ticks, lots }),
+        5 => (LO..HI, 1i64..5_000_000_000, 0u8..3)
+            .prop_map(|(ticks, lots, taker)| Op::Trade { ticks, lots, taker }),
         1 => (LO..HI, LO..HI, LO..HI, LO..HI).prop_map(|(a, b, c, d)| {
             let h = a.max(b).max(c).max(d);
             let l = a.min(b).min(c).min(d);
@@ -91,13 +94,20 @@ fn config() -> impl Strategy<Value = SimConfig> {
         prop_oneof![Just(FillRule::Strict), Just(FillRule::Touch)],
         1usize..12,
         any::<bool>(),
+        prop_oneof![
+            Just(AggressorRule::DataOrTick),
+            Just(AggressorRule::DataOrBoth),
+            Just(AggressorRule::Tick),
+            Just(AggressorRule::Ignore),
+        ],
     )
         .prop_map(
-            |(latency_ms, fill_rule, max_open_orders, partial_fills)| SimConfig {
+            |(latency_ms, fill_rule, max_open_orders, partial_fills, aggressor)| SimConfig {
                 latency_ms,
                 fill_rule,
                 max_open_orders,
                 partial_fills,
+                aggressor,
             },
         )
 }
@@ -197,12 +207,16 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
                     }
                 }
             }
-            Op::Trade { ticks, lots } => {
+            Op::Trade { ticks, lots, taker } => {
                 s.on_market(&MarketEvent::Trade(Trade {
                     ts,
                     price: price(*ticks),
                     qty: qty(*lots),
-                    taker_side: None,
+                    taker_side: match taker {
+                        1 => Some(Side::Buy),
+                        2 => Some(Side::Sell),
+                        _ => None,
+                    },
                 }))
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             }

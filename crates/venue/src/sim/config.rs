@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::aggressor::AggressorRule;
+
 /// Kraken Pro's per-pair cap on open orders (spec `kraken.md` §3.4).
 pub const DEFAULT_MAX_OPEN_ORDERS: usize = 225;
 
@@ -34,6 +36,9 @@ pub struct SimConfig {
     /// true: a trade fills at most its own quantity, shared among the crossed orders by
     /// price then time priority. false: every crossed order fills entirely.
     pub partial_fills: bool,
+    /// Which side of our book a trade print can fill (its aggressor side), and what to do
+    /// when the data does not record it.
+    pub aggressor: AggressorRule,
 }
 
 impl Default for SimConfig {
@@ -43,6 +48,22 @@ impl Default for SimConfig {
             fill_rule: FillRule::Strict,
             max_open_orders: DEFAULT_MAX_OPEN_ORDERS,
             partial_fills: true,
+            aggressor: AggressorRule::DataOrTick,
+        }
+    }
+}
+
+impl SimConfig {
+    /// The fill model before issue 11, with every fidelity assumption switched off: no
+    /// latency, the strict rule, prints fill both sides. Tests of other behaviour start from
+    /// it so that they do not move with the defaults, and `docs/backtest-model.md` measures
+    /// each assumption against it.
+    pub fn frictionless() -> Self {
+        SimConfig {
+            latency_ms: 0,
+            fill_rule: FillRule::Strict,
+            aggressor: AggressorRule::Ignore,
+            ..SimConfig::default()
         }
     }
 }
@@ -65,6 +86,12 @@ mod tests {
         assert_eq!(c.fill_rule, FillRule::Strict);
         assert_eq!(c.max_open_orders, 225);
         assert!(c.partial_fills);
+        assert_eq!(c.aggressor, AggressorRule::DataOrTick);
+        let f = SimConfig::frictionless();
+        assert_eq!(
+            (f.latency_ms, f.fill_rule, f.aggressor),
+            (0, FillRule::Strict, AggressorRule::Ignore)
+        );
     }
 
     #[test]
@@ -83,7 +110,20 @@ mod tests {
                     ..SimConfig::default()
                 }),
             ),
+            (
+                "aggressor rule",
+                vec![("aggressor", "data_or_both")],
+                Some(SimConfig {
+                    aggressor: AggressorRule::DataOrBoth,
+                    ..SimConfig::default()
+                }),
+            ),
             ("unknown key is an error", vec![("latency", "5")], None),
+            (
+                "unknown aggressor rule is an error",
+                vec![("aggressor", "guess")],
+                None,
+            ),
             (
                 "unknown rule is an error",
                 vec![("fill_rule", "through")],

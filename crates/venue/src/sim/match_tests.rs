@@ -6,7 +6,7 @@ use super::test_support::*;
 fn post_only_cross_after_latency() {
     let mut s = sim_with(SimConfig {
         latency_ms: 100,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "10", "1"));
     // Acknowledged at once even though 9.9 will cross by the time it arrives.
@@ -40,7 +40,7 @@ fn post_only_cross_after_latency() {
 fn latency_activation_boundaries() {
     let cfg = SimConfig {
         latency_ms: 100,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     };
     // (case, trade time, fills)
     let cases = [
@@ -92,7 +92,7 @@ fn strict_versus_touch() {
     for (name, rule, price, want) in cases {
         let mut s = sim_with(SimConfig {
             fill_rule: rule,
-            ..SimConfig::default()
+            ..SimConfig::frictionless()
         });
         market(&mut s, &trade(0, "10.5", "1"));
         place(&mut s, &buy("10", "1"), 1);
@@ -100,6 +100,101 @@ fn strict_versus_touch() {
         market(&mut s, &trade(2, price, "5"));
         assert_eq!(fills(&drain(&mut s)).len(), want, "case {name}");
         assert_eq!(s.last_price(), Some(p(price)), "case {name}");
+    }
+}
+
+#[test]
+fn aggressor_side_table() {
+    use AggressorRule::*;
+    use Side::{Buy, Sell};
+    type Print = (&'static str, Option<Side>);
+    // Reference 10.5, resting bid 10 × 2 and ask 11 × 2; every print is 0.5.
+    // (case, rule, prints in order, (bid filled, ask filled))
+    let cases: [(&str, AggressorRule, &[Print], (&str, &str)); 11] = [
+        (
+            "recorded sell taker through the bid fills it",
+            DataOrTick,
+            &[("9.9", Some(Sell))],
+            ("0.5", "0"),
+        ),
+        (
+            "recorded buy taker below the bid cannot fill it",
+            DataOrTick,
+            &[("9.9", Some(Buy))],
+            ("0", "0"),
+        ),
+        (
+            "recorded buy taker through the ask fills it",
+            DataOrTick,
+            &[("11.1", Some(Buy))],
+            ("0", "0.5"),
+        ),
+        (
+            "recorded sell taker above the ask cannot fill it",
+            DataOrTick,
+            &[("11.1", Some(Sell))],
+            ("0", "0"),
+        ),
+        (
+            "no side: a downtick through the bid is a sell",
+            DataOrTick,
+            &[("9.9", None)],
+            ("0.5", "0"),
+        ),
+        (
+            "no side: an uptick still below the bid is a buy",
+            DataOrTick,
+            &[("9.8", None), ("9.9", None)],
+            ("0.5", "0"),
+        ),
+        (
+            "no side: a zero tick keeps the downtick",
+            DataOrTick,
+            &[("9.8", None), ("9.8", None)],
+            ("1", "0"),
+        ),
+        (
+            "no side: an uptick through the ask is a buy",
+            DataOrTick,
+            &[("11.2", None)],
+            ("0", "0.5"),
+        ),
+        (
+            "data-or-both: a sideless uptick below the bid fills it",
+            DataOrBoth,
+            &[("9.8", None), ("9.9", None)],
+            ("1", "0"),
+        ),
+        (
+            "tick: a recorded side is overruled by the downtick",
+            Tick,
+            &[("9.9", Some(Buy))],
+            ("0.5", "0"),
+        ),
+        (
+            "ignore: a buy taker below the bid fills it",
+            Ignore,
+            &[("9.9", Some(Buy))],
+            ("0.5", "0"),
+        ),
+    ];
+    for (name, aggressor, prints, (bid, ask)) in cases {
+        let mut s = sim_with(SimConfig {
+            aggressor,
+            ..SimConfig::frictionless()
+        });
+        market(&mut s, &trade(0, "10.5", "1"));
+        let b = place(&mut s, &buy("10", "2"), 1);
+        let a = place(&mut s, &sell("11", "2"), 1);
+        for (i, (px, taker)) in (2i64..).zip(prints) {
+            market(&mut s, &trade_by(i, px, "0.5", *taker));
+        }
+        let events = drain(&mut s);
+        assert_eq!(
+            (filled_of(&events, &b), filled_of(&events, &a)),
+            (q(bid), q(ask)),
+            "case {name}"
+        );
     }
 }
 
@@ -141,7 +236,7 @@ fn partial_fills_share_a_print_by_price_then_time() {
 fn without_partial_fills_every_crossed_order_fills_entirely() {
     let mut s = sim_with(SimConfig {
         partial_fills: false,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "11", "1"));
     let a = place(&mut s, &buy("10", "5"), 1);
@@ -225,7 +320,7 @@ fn candle_path_order() {
 fn candle_fills_at_own_price_and_honours_latency_per_point() {
     let mut s = sim_with(SimConfig {
         latency_ms: 20_000,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "10", "1"));
     // Arrives at 80 000: after the bar's low point (75 000), before its high (90 000).
@@ -253,7 +348,7 @@ fn same_inputs_same_events() {
     let run = || {
         let mut s = sim_with(SimConfig {
             latency_ms: 3,
-            ..SimConfig::default()
+            ..SimConfig::frictionless()
         });
         let mut out = Vec::new();
         let mut ms = 0;

@@ -36,7 +36,12 @@
 //! in price priority (highest buy / lowest sell first), then time priority (older first),
 //! each taking `min(leaves, rest of the print rounded down to the lot)` — executions are
 //! whole lots, so a print smaller than a lot fills nothing. Without it every crossed order fills
-//! entirely. The aggressor side of the print is not used.
+//! entirely.
+//!
+//! **Aggressor side** ([`aggressor`]): a buy-aggressor print fills only our resting sells, a
+//! sell-aggressor print only our bids. The side is the recorded one (Tardis) or, for data
+//! without it, what [`AggressorRule`] says (default: the tick test); an unknown side fills
+//! both. Candle points have no aggressor and fill both sides.
 //!
 //! **Candles** ([`MarketEvent::Bar`]) are replayed as the intrabar path of
 //! `grid-origin.md` §6.1 ([`intrabar_path`]): open → nearer extreme → other extreme → close
@@ -57,6 +62,7 @@
 //! **Determinism.** All state is in ordered containers and all inputs are explicit, so the
 //! same calls produce the same events, byte for byte.
 
+pub mod aggressor;
 mod book;
 pub mod config;
 mod fills;
@@ -80,8 +86,9 @@ use thiserror::Error;
 use crate::venue::{
     Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue, VenueEvent,
 };
+use aggressor::TickTest;
 use book::Book;
-pub use config::{FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
+pub use config::{AggressorRule, FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
 pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
 pub use matching::{intrabar_path, IntrabarPath};
 
@@ -126,6 +133,8 @@ pub struct SimExchange {
     book: Book,
     ledger: ledger::Ledger,
     last_price: Option<Price>,
+    /// The tick test over every trade print so far (see [`aggressor`]).
+    tick: TickTest,
     last_seq: u64,
     events: Vec<VenueEvent>,
 }
@@ -152,6 +161,7 @@ impl SimExchange {
             book: Book::default(),
             ledger: ledger::Ledger::new(start),
             last_price: None,
+            tick: TickTest::default(),
             last_seq: 0,
             events: Vec::new(),
         })
@@ -258,10 +268,16 @@ impl SimExchange {
             MarketEvent::Trade(t) => {
                 self.advance_to(t.ts);
                 self.last_price = Some(t.price);
+                let tick = self.tick.classify(t.price);
+                let taker = self.cfg.aggressor.taker_side(t.taker_side, tick);
                 let cap = self.cfg.partial_fills.then_some(t.qty);
                 let rule = self.cfg.fill_rule;
-                self.match_side(Side::Buy, t.price, rule, cap, t.ts)?;
-                self.match_side(Side::Sell, t.price, rule, cap, t.ts)
+                for side in [Side::Buy, Side::Sell] {
+                    if aggressor::can_fill(taker, side) {
+                        self.match_side(side, t.price, rule, cap, t.ts)?;
+                    }
+                }
+                Ok(())
             }
             MarketEvent::Bar(b) => {
                 for &(ts, point) in intrabar_path(b).points() {
