@@ -1,7 +1,8 @@
 //! Property tests of the simulated exchange's ledger: random sequences of placements,
-//! cancels, trades, candles and clock advances never break `check_ledger`, never make a
-//! balance negative or a hold exceed its total, never fill an order beyond its volume, and
-//! replay identically.
+//! cancels, trades, candles and clock advances, under every fill rule, aggressor rule and
+//! queue setting, never break `check_ledger`, never make a balance negative or a hold exceed
+//! its total, never fill an order beyond its volume nor a print beyond its size (with partial
+//! fills), never make a queue ahead negative, and replay identically.
 
 use std::collections::BTreeMap;
 
@@ -91,7 +92,11 @@ fn op() -> impl Strategy<Value = Op> {
 fn config() -> impl Strategy<Value = SimConfig> {
     (
         prop_oneof![Just(0u64), Just(7), Just(50)],
-        prop_oneof![Just(FillRule::Strict), Just(FillRule::Touch)],
+        prop_oneof![
+            Just(FillRule::Strict),
+            Just(FillRule::Touch),
+            Just(FillRule::Queue)
+        ],
         1usize..12,
         any::<bool>(),
         prop_oneof![
@@ -100,14 +105,26 @@ fn config() -> impl Strategy<Value = SimConfig> {
             Just(AggressorRule::Tick),
             Just(AggressorRule::Ignore),
         ],
+        prop_oneof![Just(1u64), Just(300)],
+        prop_oneof![Just("0"), Just("0.5"), Just("1"), Just("3")],
     )
         .prop_map(
-            |(latency_ms, fill_rule, max_open_orders, partial_fills, aggressor)| SimConfig {
+            |(
                 latency_ms,
                 fill_rule,
                 max_open_orders,
                 partial_fills,
                 aggressor,
+                queue_window_sec,
+                multiple,
+            )| SimConfig {
+                latency_ms,
+                fill_rule,
+                max_open_orders,
+                partial_fills,
+                aggressor,
+                queue_window_sec,
+                queue_ahead_multiple: multiple.parse().expect("decimal"),
             },
         )
 }
@@ -256,8 +273,28 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
         prop_assert!(!b.base.held.is_negative() && b.base.held <= b.base.total);
         prop_assert!(!b.quote.held.is_negative() && b.quote.held <= b.quote.total);
 
+        for o in s.open_orders() {
+            prop_assert!(!o.queue_ahead.is_negative(), "{} queue ahead < 0", o.txid);
+        }
+
         let mut evs = Vec::new();
         s.poll_events(&mut evs);
+        // A print's executions never exceed its size (with partial fills); our bids stay below
+        // our asks, so a print reaches one side only.
+        if let (Op::Trade { lots, .. }, true) = (op, cfg.partial_fills) {
+            let executed: Qty = evs
+                .iter()
+                .filter_map(|e| match e {
+                    VenueEvent::Fill { qty, .. } => Some(*qty),
+                    _ => None,
+                })
+                .sum();
+            prop_assert!(
+                executed <= qty(*lots),
+                "print of {} filled {executed}",
+                qty(*lots)
+            );
+        }
         for e in &evs {
             let (txid, done_now) = match e {
                 VenueEvent::Fill {

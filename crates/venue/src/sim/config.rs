@@ -1,5 +1,6 @@
 //! [`SimConfig`]: the simulated exchange's knobs (the `[venue]` config section).
 
+use flywheel_core::Ratio;
 use serde::{Deserialize, Serialize};
 
 pub use super::aggressor::AggressorRule;
@@ -7,17 +8,26 @@ pub use super::aggressor::AggressorRule;
 /// Kraken Pro's per-pair cap on open orders (spec `kraken.md` §3.4).
 pub const DEFAULT_MAX_OPEN_ORDERS: usize = 225;
 
-/// When a trade print fills a resting order.
+/// Default window of the queue-ahead estimate: five minutes, long enough for a thin market
+/// (Gemini SOL prints every ~7 s on average) to have traded at the levels near the price,
+/// short enough to follow the day's moves.
+pub const DEFAULT_QUEUE_WINDOW_SEC: u64 = 300;
+
+/// When a trade print fills a resting order. A print strictly through the price fills under
+/// every rule; they differ for a print exactly *at* the price, i.e. in how much volume is
+/// queued ahead of our order there (see [`queue`](super::queue)).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FillRule {
-    /// A resting buy fills only when a trade prints strictly below its price (a sell: strictly
-    /// above). The conservative default: a print *at* our price may have matched orders queued
-    /// ahead of ours.
-    #[default]
+    /// A print at the price never fills: an endless queue ahead of ours. The model before
+    /// the queue existed.
     Strict,
-    /// A print at or through the price fills (the candle model's rule).
+    /// A print at the price fills at once: nothing queued ahead (the candle model's rule).
     Touch,
+    /// A print at the price fills only what passes the estimated queue ahead of our order
+    /// (`queue_window_sec`, `queue_ahead_multiple`). The default for trade data.
+    #[default]
+    Queue,
 }
 
 /// How the simulated exchange behaves.
@@ -39,23 +49,32 @@ pub struct SimConfig {
     /// Which side of our book a trade print can fill (its aggressor side), and what to do
     /// when the data does not record it.
     pub aggressor: AggressorRule,
+    /// [`FillRule::Queue`]: the window, in seconds, of the prints the queue-ahead estimate is
+    /// taken from.
+    pub queue_window_sec: u64,
+    /// [`FillRule::Queue`]: the queue ahead of a joining order is this multiple of the larger
+    /// of the volume printed at its price and the mean print size, in the window (0: the
+    /// front of the queue).
+    pub queue_ahead_multiple: Ratio,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             latency_ms: 0,
-            fill_rule: FillRule::Strict,
+            fill_rule: FillRule::Queue,
             max_open_orders: DEFAULT_MAX_OPEN_ORDERS,
             partial_fills: true,
             aggressor: AggressorRule::DataOrTick,
+            queue_window_sec: DEFAULT_QUEUE_WINDOW_SEC,
+            queue_ahead_multiple: Ratio::ONE,
         }
     }
 }
 
 impl SimConfig {
     /// The fill model before issue 11, with every fidelity assumption switched off: no
-    /// latency, the strict rule, prints fill both sides. Tests of other behaviour start from
+    /// latency, the strict rule (no queue), prints fill both sides. Tests of other behaviour start from
     /// it so that they do not move with the defaults, and `docs/backtest-model.md` measures
     /// each assumption against it.
     pub fn frictionless() -> Self {
@@ -83,7 +102,9 @@ mod tests {
     fn defaults() {
         let c = SimConfig::default();
         assert_eq!(c.latency_ms, 0);
-        assert_eq!(c.fill_rule, FillRule::Strict);
+        assert_eq!(c.fill_rule, FillRule::Queue);
+        assert_eq!(c.queue_window_sec, 300);
+        assert_eq!(c.queue_ahead_multiple, Ratio::ONE);
         assert_eq!(c.max_open_orders, 225);
         assert!(c.partial_fills);
         assert_eq!(c.aggressor, AggressorRule::DataOrTick);
@@ -115,6 +136,14 @@ mod tests {
                 vec![("aggressor", "data_or_both")],
                 Some(SimConfig {
                     aggressor: AggressorRule::DataOrBoth,
+                    ..SimConfig::default()
+                }),
+            ),
+            (
+                "queue knobs",
+                vec![("fill_rule", "queue"), ("queue_ahead_multiple", "2.5")],
+                Some(SimConfig {
+                    queue_ahead_multiple: Ratio::lit(25, 1),
                     ..SimConfig::default()
                 }),
             ),

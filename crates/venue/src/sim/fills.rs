@@ -2,58 +2,99 @@
 //! print crosses, how much of it each takes, and the exact ledger movement of one execution.
 //!
 //! Invariants: an execution is whole lots, never more than the order's leaves nor (with
-//! partial fills) than what is left of the print; the hold released by a buy execution is
+//! partial fills) than what is left of the print and what passed the order's queue; a queue
+//! ahead only shrinks, and only by prints at the order's price or through it; the hold released by a buy execution is
 //! exactly the difference of the holds before and after it (the whole rest on the last one),
 //! so `check_ledger` holds after every execution.
 
-use flywheel_core::{Liquidity, Price, Qty, Side, Timestamp};
+use flywheel_core::{Liquidity, Price, Qty, Rounding, Side, Timestamp};
 
-use super::book::Order;
 use super::config::FillRule;
 use super::ledger::{buy_hold, fill_amounts};
+use super::queue::queue_step;
 use super::{matching, SimError, SimExchange};
 use crate::venue::VenueEvent;
 
 impl SimExchange {
-    /// Fill `side`'s resting orders crossed by a print at `market`, best first, sharing
-    /// `cap` (None: no volume limit, every crossed order fills entirely).
+    /// Fill `side`'s resting orders reached by a print at `market` under `rule`, best first.
+    ///
+    /// `volume` is the print's size (`None`: a candle point, which has none). With
+    /// `partial_fills` the print's volume is shared out in price then time priority, each
+    /// execution `min(leaves, rest rounded down to the lot)`; without it every order the print
+    /// reaches fills entirely. An order strictly behind the print's price (a bid above a
+    /// lower print) is at the front of its cleared level; an order *at* the print's price
+    /// first lets the print eat its queue ahead ([`queue_step`]) under [`FillRule::Queue`],
+    /// and gets only what passes it. The volume reaching the level is what the orders
+    /// through it left (with partial fills), the same for every own order there: their
+    /// queue positions already count each other ([`Book::own_queue_end`]).
+    ///
+    /// [`Book::own_queue_end`]: super::book::Book::own_queue_end
     pub(super) fn match_side(
         &mut self,
         side: Side,
         market: Price,
         rule: FillRule,
-        mut cap: Option<Qty>,
+        volume: Option<Qty>,
         ts: Timestamp,
     ) -> Result<(), SimError> {
-        // Fast path: the best own price does not cross.
+        // Fast path: the best own price is not reached.
         match self.book.best_price(side) {
             Some(best) if matching::crosses(rule, side, best, market) => {}
             _ => return Ok(()),
         }
-        while let Some((price, seq)) = self.book.best(side) {
-            if !matching::crosses(rule, side, price, market) {
-                break;
-            }
-            let leaves = self
-                .book
-                .get(seq)
-                .map(Order::leaves)
-                .ok_or(SimError::Book { seq })?;
-            // Executions are whole lots: what is left of the print, rounded down to the lot.
-            let lot = self.instrument.lot;
-            let qty = match cap {
-                Some(rest) => leaves.min(
-                    rest.round_to(lot, flywheel_core::Rounding::Floor)
-                        .unwrap_or(Qty::ZERO),
-                ),
-                None => leaves,
+        let reached = self
+            .book
+            .crossing(side, |p| matching::crosses(rule, side, p, market));
+        let partial = self.cfg.partial_fills;
+        let lot = self.instrument.lot;
+        // Print volume not yet taken by our orders (None: unlimited).
+        let mut rest = volume;
+        // The volume that reached the print's own price level, fixed at its first order.
+        let mut at_level: Option<Option<Qty>> = None;
+        for (price, seq) in reached {
+            let o = self.book.get_mut(seq).ok_or(SimError::Book { seq })?;
+            let leaves = o.leaves();
+            let through = matching::crosses(FillRule::Strict, side, price, market);
+            // How much of the print gets past the queue to this order (None: all of it).
+            let passes = if through || rule != FillRule::Queue {
+                o.queue_ahead = Qty::ZERO;
+                rest
+            } else {
+                match *at_level.get_or_insert(rest) {
+                    Some(x) => {
+                        let (ahead, left) = queue_step(o.queue_ahead, x);
+                        o.queue_ahead = ahead;
+                        Some(left)
+                    }
+                    None => {
+                        o.queue_ahead = Qty::ZERO;
+                        None
+                    }
+                }
+            };
+            let qty = if partial {
+                // Executions are whole lots, within what passes the queue and what is left.
+                let avail = match (passes, rest) {
+                    (Some(a), Some(r)) => Some(a.min(r)),
+                    (a, r) => a.or(r),
+                };
+                match avail {
+                    Some(a) => leaves.min(a.round_to(lot, Rounding::Floor).unwrap_or(Qty::ZERO)),
+                    None => leaves,
+                }
+            } else if passes.is_none_or(|a| a.is_positive()) {
+                leaves
+            } else {
+                Qty::ZERO
             };
             if !qty.is_positive() {
-                break;
+                continue;
             }
             self.fill_resting(seq, qty, ts)?;
-            if let Some(rest) = cap.as_mut() {
-                *rest -= qty;
+            if partial {
+                if let Some(r) = rest.as_mut() {
+                    *r -= qty;
+                }
             }
         }
         Ok(())

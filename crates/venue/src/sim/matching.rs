@@ -6,13 +6,15 @@ use flywheel_marketdata::Bar;
 
 use super::config::FillRule;
 
-/// Does a market print at `market` fill a resting `side` order limited at `limit`?
+/// Does a market print at `market` reach a resting `side` order limited at `limit`? Strict:
+/// only strictly through the price; touch and queue: at or through it (under queue, a print
+/// at the price then fills only what passes the queue ahead).
 pub fn crosses(rule: FillRule, side: Side, limit: Price, market: Price) -> bool {
     match (rule, side) {
         (FillRule::Strict, Side::Buy) => market < limit,
         (FillRule::Strict, Side::Sell) => market > limit,
-        (FillRule::Touch, Side::Buy) => market <= limit,
-        (FillRule::Touch, Side::Sell) => market >= limit,
+        (FillRule::Touch | FillRule::Queue, Side::Buy) => market <= limit,
+        (FillRule::Touch | FillRule::Queue, Side::Sell) => market >= limit,
     }
 }
 
@@ -116,6 +118,9 @@ mod tests {
             ("touch sell, print above", Touch, Sell, "11", true),
             ("touch sell, print at", Touch, Sell, "10", true),
             ("touch sell, print below", Touch, Sell, "9", false),
+            ("queue buy, print at", Queue, Buy, "10", true),
+            ("queue sell, print above", Queue, Sell, "11", true),
+            ("queue sell, print below", Queue, Sell, "9", false),
         ];
         for (name, rule, side, market, want) in cases {
             assert_eq!(crosses(rule, side, p("10"), p(market)), want, "case {name}");

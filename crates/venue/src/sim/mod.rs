@@ -30,13 +30,14 @@
 //! so a print never crosses both sides.
 //!
 //! **Trades** ([`MarketEvent::Trade`]) fill resting orders at their own limit price, as
-//! maker. [`FillRule::Strict`] (default): a buy fills when the print is strictly below its
-//! price, a sell strictly above; [`FillRule::Touch`]: at or through. With `partial_fills`
-//! (default) a print fills at most its own quantity: it is consumed across the crossed orders
-//! in price priority (highest buy / lowest sell first), then time priority (older first),
-//! each taking `min(leaves, rest of the print rounded down to the lot)` — executions are
-//! whole lots, so a print smaller than a lot fills nothing. Without it every crossed order fills
-//! entirely.
+//! maker. A print strictly through an order's price (a buy: print below it) reaches it under
+//! every rule; a print exactly at the price depends on [`FillRule`]: `strict` never fills,
+//! `touch` fills at once, `queue` (default) fills only what passes the estimated volume
+//! queued ahead of the order ([`queue`]). With `partial_fills` (default) a print fills at most
+//! its own quantity: it is consumed across the reached orders in price priority (highest buy
+//! / lowest sell first), then time priority (older first), each taking `min(leaves, rest of
+//! the print rounded down to the lot)` — executions are whole lots, so a print smaller than a
+//! lot fills nothing. Without it every reached order fills entirely.
 //!
 //! **Aggressor side** ([`aggressor`]): a buy-aggressor print fills only our resting sells, a
 //! sell-aggressor print only our bids. The side is the recorded one (Tardis) or, for data
@@ -73,6 +74,9 @@ pub mod matching;
 mod place;
 #[cfg(test)]
 mod place_tests;
+pub mod queue;
+#[cfg(test)]
+mod queue_tests;
 #[cfg(test)]
 mod test_support;
 
@@ -91,6 +95,7 @@ use book::Book;
 pub use config::{AggressorRule, FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
 pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
 pub use matching::{intrabar_path, IntrabarPath};
+use queue::TradeWindow;
 
 /// Prefix of the simulated exchange's order ids.
 pub const TXID_PREFIX: &str = "SIM-";
@@ -123,6 +128,8 @@ pub struct OpenOrder {
     pub active_at: Timestamp,
     /// On the book; false while in flight.
     pub resting: bool,
+    /// Estimated volume queued ahead of it at its price (`fill_rule = "queue"`; else zero).
+    pub queue_ahead: Qty,
 }
 
 /// The simulated exchange (see the module docs for the model).
@@ -135,6 +142,8 @@ pub struct SimExchange {
     last_price: Option<Price>,
     /// The tick test over every trade print so far (see [`aggressor`]).
     tick: TickTest,
+    /// Recent prints, for the queue-ahead estimate (filled only under [`FillRule::Queue`]).
+    window: TradeWindow,
     last_seq: u64,
     events: Vec<VenueEvent>,
 }
@@ -155,6 +164,7 @@ impl SimExchange {
         if start.base.total.is_negative() || start.quote.total.is_negative() {
             return Err(SimError::Start("totals must not be negative"));
         }
+        let window = TradeWindow::new(cfg.queue_window_sec);
         Ok(SimExchange {
             instrument,
             cfg,
@@ -162,6 +172,7 @@ impl SimExchange {
             ledger: ledger::Ledger::new(start),
             last_price: None,
             tick: TickTest::default(),
+            window,
             last_seq: 0,
             events: Vec::new(),
         })
@@ -194,6 +205,7 @@ impl SimExchange {
                 filled: o.filled,
                 active_at: o.active_at,
                 resting: o.resting,
+                queue_ahead: o.queue_ahead,
             })
             .collect()
     }
@@ -242,7 +254,9 @@ impl SimExchange {
             };
             let opposite = self.book.best_price(o.side.opposite());
             if !matching::post_only_would_take(o.side, o.price, self.last_price, opposite) {
+                let at = o.active_at;
                 self.book.rest(seq);
+                self.join_queue(seq, at);
                 continue;
             }
             if let Some(o) = self.book.remove(seq) {
@@ -259,6 +273,25 @@ impl SimExchange {
         }
     }
 
+    /// Set the queue ahead of order `seq`, which has just reached the book at `at` (module
+    /// [`queue`]): the estimate from the recent prints, and at least behind our own orders
+    /// already at that price. Only under [`FillRule::Queue`]; otherwise it stays zero.
+    fn join_queue(&mut self, seq: u64, at: Timestamp) {
+        if self.cfg.fill_rule != FillRule::Queue {
+            return;
+        }
+        let Some((side, price)) = self.book.get(seq).map(|o| (o.side, o.price)) else {
+            return;
+        };
+        let estimate = self
+            .window
+            .queue_ahead(price, at, self.cfg.queue_ahead_multiple);
+        let behind_own = self.book.own_queue_end(side, price, seq);
+        if let Some(o) = self.book.get_mut(seq) {
+            o.queue_ahead = estimate.max(behind_own);
+        }
+    }
+
     /// Advance the simulated market by one event: bring in-flight orders in, update the
     /// reference price and fill the resting orders the event crosses. Events are queued for
     /// [`Venue::poll_events`]. An error (an amount out of the fixed-point range) leaves every
@@ -270,12 +303,14 @@ impl SimExchange {
                 self.last_price = Some(t.price);
                 let tick = self.tick.classify(t.price);
                 let taker = self.cfg.aggressor.taker_side(t.taker_side, tick);
-                let cap = self.cfg.partial_fills.then_some(t.qty);
                 let rule = self.cfg.fill_rule;
                 for side in [Side::Buy, Side::Sell] {
                     if aggressor::can_fill(taker, side) {
-                        self.match_side(side, t.price, rule, cap, t.ts)?;
+                        self.match_side(side, t.price, rule, Some(t.qty), t.ts)?;
                     }
+                }
+                if rule == FillRule::Queue {
+                    self.window.record(t.ts, t.price, t.qty);
                 }
                 Ok(())
             }

@@ -73,8 +73,12 @@ impl SimExchange {
             held_base,
             active_at: Timestamp::from_millis(now.millis().saturating_add(latency)),
             resting: latency == 0,
+            queue_ahead: Qty::ZERO,
         };
         self.book.insert(self.last_seq, order);
+        if latency == 0 {
+            self.join_queue(self.last_seq, now);
+        }
         self.debug_check();
         Ok(OrderAck { txid, qty: req.qty })
     }
