@@ -34,6 +34,7 @@ pub struct VenueConfig {
     pub aggressor: AggressorRule,
     pub queue_window_sec: u64,
     pub queue_ahead_multiple: Ratio,
+    pub ioc_half_spread_bps: Ratio,
 }
 
 impl Default for VenueConfig {
@@ -49,6 +50,7 @@ impl Default for VenueConfig {
             aggressor: sim.aggressor,
             queue_window_sec: sim.queue_window_sec,
             queue_ahead_multiple: sim.queue_ahead_multiple,
+            ioc_half_spread_bps: sim.ioc_half_spread_bps,
         }
     }
 }
@@ -62,6 +64,7 @@ pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("partial_fills", "a trade fills at most its own size (false: crossed orders fill whole)"),
     ("queue_window_sec", "fill_rule = \"queue\": window of recent prints the queue-ahead estimate is taken from, s"),
     ("queue_ahead_multiple", "fill_rule = \"queue\": queue ahead of a new order = this x max(volume printed at its price, mean print) in the window (0 = front)"),
+    ("ioc_half_spread_bps", "IOC (hedger) orders fill this many bps worse than the last print, to the tick (no data format carries the book)"),
     ("aggressor", "a print fills only the side its taker hit; taker side from the data, else: data_or_tick (tick test) | data_or_both | tick (always) | ignore (both sides)"),
 ];
 
@@ -75,6 +78,7 @@ impl VenueConfig {
             aggressor: self.aggressor,
             queue_window_sec: self.queue_window_sec,
             queue_ahead_multiple: self.queue_ahead_multiple,
+            ioc_half_spread_bps: self.ioc_half_spread_bps,
         }
     }
 
@@ -98,6 +102,8 @@ pub const VENUE_CONFIG_RANGES: &[KeyRange<VenueConfig>] = key_ranges! { VenueCon
         "a window of recent prints; at most a day, beyond it the levels are another market";
     queue_ahead_multiple: ge(ZERO), le(dec(100, 0)), "",
         "a multiple of the volume seen at a level; 0 is the front of the queue, 100 is as good as endless (strict)";
+    ioc_half_spread_bps: ge(ZERO), le(dec(500, 0)), "bps",
+        "half a spread; beyond 5 % an IOC order is not a hedge but a crash";
 };
 
 /// The range of every numeric `[backtest]` key.

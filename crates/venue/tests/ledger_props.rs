@@ -107,6 +107,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
         ],
         prop_oneof![Just(1u64), Just(300)],
         prop_oneof![Just("0"), Just("0.5"), Just("1"), Just("3")],
+        prop_oneof![Just("0"), Just("2"), Just("500")],
     )
         .prop_map(
             |(
@@ -117,6 +118,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 aggressor,
                 queue_window_sec,
                 multiple,
+                half_spread,
             )| SimConfig {
                 latency_ms,
                 fill_rule,
@@ -125,6 +127,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 aggressor,
                 queue_window_sec,
                 queue_ahead_multiple: multiple.parse().expect("decimal"),
+                ioc_half_spread_bps: half_spread.parse().expect("decimal"),
             },
         )
 }

@@ -52,8 +52,10 @@
 //! in price then time priority.
 //!
 //! **IOC orders** execute inside `place`, ignoring latency, against the reference price only
-//! (never against our own resting orders, and without moving the reference): a buy limited
-//! at or above the reference fills its whole volume at the reference (a sell: at or below),
+//! (never against our own resting orders, and without moving the reference), paying a
+//! half-spread over it: a buy at `reference × (1 + ioc_half_spread_bps / 10 000)` rounded up
+//! to the tick, a sell that much below rounded down ([`matching::ioc_fill_price`]). When the
+//! limit allows that price the whole volume fills there (the book's depth is not modelled),
 //! paying the taker fee; otherwise, or with no reference yet, it expires with a
 //! `Done { Expired }` event. An IOC order is never open after `place` returns.
 //!

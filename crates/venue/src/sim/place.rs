@@ -88,7 +88,14 @@ impl SimExchange {
         req: &OrderRequest,
         now: Timestamp,
     ) -> Result<OrderAck, Reject> {
-        let event = match matching::ioc_fill_price(req.side, req.price, self.last_price) {
+        let price = matching::ioc_fill_price(
+            req.side,
+            req.price,
+            self.last_price,
+            self.cfg.ioc_half_spread_bps,
+            self.instrument.tick,
+        );
+        let event = match price {
             Some(price) => {
                 let amounts = fill_amounts(
                     &self.instrument,

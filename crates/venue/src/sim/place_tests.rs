@@ -246,11 +246,13 @@ fn accepts_boundaries_and_numbers_txids() {
 
 #[test]
 fn ioc_table() {
-    // (case, reference trade, request, expected event, quote total after, base total after)
+    // (case, reference trade, half-spread bps, request, expected (price, fee), quote total
+    // after, base total after)
     let cases = [
         (
             "buy limit above reference fills at reference, taker fee",
             Some("10"),
+            "0",
             req(Side::Buy, "10.5", "2", OrderKind::Ioc),
             Some(("10", "0.08")),
             "979.92",
@@ -259,14 +261,45 @@ fn ioc_table() {
         (
             "sell limit below reference fills at reference",
             Some("10"),
+            "0",
             req(Side::Sell, "9", "2", OrderKind::Ioc),
             Some(("10", "0.08")),
             "1019.92",
             "98",
         ),
         (
+            // 10 × (1 + 20 bps) = 10.02: pays 20.04 + 0.4 % fee 0.08016.
+            "buy pays the half-spread over the reference",
+            Some("10"),
+            "20",
+            req(Side::Buy, "10.5", "2", OrderKind::Ioc),
+            Some(("10.02", "0.08016")),
+            "979.87984",
+            "102",
+        ),
+        (
+            // 10 × (1 − 20 bps) = 9.98: receives 19.96 less 0.07984.
+            "sell receives the half-spread below the reference",
+            Some("10"),
+            "20",
+            req(Side::Sell, "9", "2", OrderKind::Ioc),
+            Some(("9.98", "0.07984")),
+            "1019.88016",
+            "98",
+        ),
+        (
+            "buy limited inside the spread expires",
+            Some("10"),
+            "20",
+            req(Side::Buy, "10.01", "2", OrderKind::Ioc),
+            None,
+            "1000",
+            "100",
+        ),
+        (
             "buy limit below reference expires",
             Some("10"),
+            "0",
             req(Side::Buy, "9.99", "2", OrderKind::Ioc),
             None,
             "1000",
@@ -275,6 +308,7 @@ fn ioc_table() {
         (
             "sell limit above reference expires",
             Some("10"),
+            "0",
             req(Side::Sell, "10.01", "2", OrderKind::Ioc),
             None,
             "1000",
@@ -283,16 +317,18 @@ fn ioc_table() {
         (
             "no reference expires",
             None,
+            "2",
             req(Side::Buy, "10", "2", OrderKind::Ioc),
             None,
             "1000",
             "100",
         ),
     ];
-    for (name, reference, r, want, quote, base) in cases {
+    for (name, reference, half_spread, r, want, quote, base) in cases {
         // Latency does not delay an IOC order.
         let mut s = sim_with(SimConfig {
             latency_ms: 500,
+            ioc_half_spread_bps: half_spread.parse().unwrap(),
             ..SimConfig::frictionless()
         });
         if let Some(px) = reference {
