@@ -53,6 +53,11 @@ impl SimExchange {
         let mut at_level: Option<Option<Qty>> = None;
         for (price, seq) in reached {
             let o = self.book.get_mut(seq).ok_or(SimError::Book { seq })?;
+            // A candle is replayed after the loops inside it have placed orders: a point
+            // older than the order's arrival never reached it.
+            if o.active_at > ts {
+                continue;
+            }
             let leaves = o.leaves();
             let through = matching::crosses(FillRule::Strict, side, price, market);
             // How much of the print gets past the queue to this order (None: all of it).

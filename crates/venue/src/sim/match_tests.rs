@@ -344,6 +344,45 @@ fn candle_fills_at_own_price_and_honours_latency_per_point() {
 }
 
 #[test]
+fn candle_points_before_an_order_arrives_never_fill_it() {
+    // The backtest driver runs the loops inside a bar before it hands the bar over, so an
+    // order can be placed at 80 000 and the bar (60 000–120 000) replayed afterwards.
+    // (case, bar, fill time of a buy at 9.5 placed at 80 000 with no latency)
+    let cases = [
+        (
+            "low at 75 000, before the order: no fill",
+            bar(60_000, "10", "11.5", "9", "11"),
+            None,
+        ),
+        (
+            "low at 90 000, after the order: fills",
+            bar(60_000, "10", "10.2", "9", "9.6"),
+            Some(90_000),
+        ),
+    ];
+    for (name, b, want) in cases {
+        let mut s = sim();
+        market(&mut s, &trade(0, "10", "1"));
+        let txid = place(&mut s, &buy("9.5", "1"), 80_000);
+        market(&mut s, &b);
+        let got: Vec<(String, i64)> = drain(&mut s)
+            .into_iter()
+            .filter_map(|e| match e {
+                VenueEvent::Fill { txid, ts, .. } => Some((txid, ts.millis())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            want.map(|ms| (txid.clone(), ms))
+                .into_iter()
+                .collect::<Vec<_>>(),
+            "case {name}"
+        );
+    }
+}
+
+#[test]
 fn same_inputs_same_events() {
     let run = || {
         let mut s = sim_with(SimConfig {

@@ -44,6 +44,11 @@
 //! without it, what [`AggressorRule`] says (default: the tick test); an unknown side fills
 //! both. Candle points have no aggressor and fill both sides.
 //!
+//! **Arrival.** An order never fills on a market point older than its arrival at the book
+//! (`active_at`). Trades come in time order, so this only matters for candles: the backtest
+//! driver runs the loops inside a bar before it hands over the bar (known at its close), and
+//! without this rule an order placed mid-bar would fill on the bar's earlier points.
+//!
 //! **Candles** ([`MarketEvent::Bar`]) are replayed as the intrabar path of
 //! `grid-origin.md` §6.1 ([`intrabar_path`]): open → nearer extreme → other extreme → close
 //! at `t0 + k·q`, `q = (close_time − open_time)/4`, consecutive duplicates collapsed. At each
