@@ -13,6 +13,15 @@ pub const DEFAULT_MAX_OPEN_ORDERS: usize = 225;
 /// short enough to follow the day's moves.
 pub const DEFAULT_QUEUE_WINDOW_SEC: u64 = 300;
 
+/// Default order entry latency: 200 ms from the engine's decision to the order resting on
+/// the book. Kraken publishes no figure (`spec/peers.md` §4.1: "tens to hundreds of ms over
+/// the public internet"); the decision is taken on prints that reach us late (the Tardis
+/// recorders saw them a median 41 ms after Coinbase's and 134–139 ms after Gemini's
+/// timestamps), and the order then travels to the exchange and through its gateway (tens of
+/// ms one way). 200 ms is also the documented maker/cancel latency of the maker seed's own
+/// venue (Lighter, standard account, `spec/maker-origin.md` §4.1).
+pub const DEFAULT_LATENCY_MS: u64 = 200;
+
 /// Default half-spread an IOC order pays over the last print: 2 bps. On the recorded Tardis
 /// days, consecutive opposite-side prints less than a second apart are a median 1.9 bps
 /// (Gemini SOL) and 2.1 bps (Coinbase DOGE) apart — a full spread of about 2 bps, so a half
@@ -72,7 +81,7 @@ pub struct SimConfig {
 impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
-            latency_ms: 0,
+            latency_ms: DEFAULT_LATENCY_MS,
             fill_rule: FillRule::Queue,
             max_open_orders: DEFAULT_MAX_OPEN_ORDERS,
             partial_fills: true,
@@ -115,7 +124,7 @@ mod tests {
     #[test]
     fn defaults() {
         let c = SimConfig::default();
-        assert_eq!(c.latency_ms, 0);
+        assert_eq!(c.latency_ms, 200);
         assert_eq!(c.fill_rule, FillRule::Queue);
         assert_eq!(c.queue_window_sec, 300);
         assert_eq!(c.queue_ahead_multiple, Ratio::ONE);
