@@ -77,6 +77,23 @@ fn latency_activation_boundaries() {
 }
 
 #[test]
+fn default_latency_keeps_an_order_in_flight_for_200_ms() {
+    // (case, time of a sell print through the bid placed at 0, fills)
+    let cases = [
+        ("at 199 ms: still in flight", 199, 0),
+        ("at 200 ms: on the book", 200, 1),
+    ];
+    for (name, ms, want) in cases {
+        let mut s = sim_with(SimConfig::default());
+        market(&mut s, &trade_by(-1, "10", "1", Some(Side::Buy)));
+        place(&mut s, &buy("9", "1"), 0);
+        assert!(!s.open_orders()[0].resting, "case {name}");
+        market(&mut s, &trade_by(ms, "8", "5", Some(Side::Sell)));
+        assert_eq!(fills(&drain(&mut s)).len(), want, "case {name}");
+    }
+}
+
+#[test]
 fn strict_versus_touch() {
     use FillRule::*;
     // Resting buy at 10 and sell at 11 (reference 10.5).
