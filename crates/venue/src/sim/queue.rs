@@ -69,11 +69,13 @@ impl TradeWindow {
         }
     }
 
-    /// Add a print (in time order). Non-positive sizes are ignored.
+    /// Add a print (in time order), dropping the prints it pushes out of the window (so the
+    /// window stays small between queries). Non-positive sizes are ignored.
     pub fn record(&mut self, ts: Timestamp, price: Price, qty: Qty) {
         if !qty.is_positive() {
             return;
         }
+        self.expire(ts);
         self.prints.push_back((ts, price, qty));
         *self.at_price.entry(price).or_default() += Wide::from(qty);
         self.total += Wide::from(qty);
