@@ -28,7 +28,11 @@
 //! - cadence: `rebalance.interval_sec` below `grid.loop_interval_sec` cannot be honoured, the
 //!   governor updates inside the loop (warning, when enabled);
 //! - `hedger.trigger_units` at or above `maker.max_position_units` (with no notional trigger
-//!   below `maker.max_inventory_notional`): the maker never holds enough to hedge (warning).
+//!   below `maker.max_inventory_notional`): the maker never holds enough to hedge (warning);
+//! - `venue.ioc_half_spread_bps` at or beyond the hedger's IOC limit distance
+//!   (`min(hedger.price_offset_bps, hedger.max_slippage_bps)`): the simulated spread is wider
+//!   than the hedger is willing to cross, so its ordinary IOC clips expire (warning, when the
+//!   hedger is on).
 //!
 //! Not a check: `grid.stale_price_max_age_sec` below `grid.loop_interval_sec`. A mark's age
 //! is measured from the last market event, not from the previous loop (`Engine::
@@ -179,6 +183,20 @@ impl FlywheelConfig {
                 ),
             ));
         }
+        let limit = hedger.price_offset_bps.min(hedger.max_slippage_bps);
+        let half_spread = self.venue.ioc_half_spread_bps;
+        if hedger.enabled && half_spread >= limit {
+            out.push(ConfigIssue::new(
+                "venue.ioc_half_spread_bps",
+                &["hedger.price_offset_bps", "hedger.max_slippage_bps"],
+                Severity::Warning,
+                format!(
+                    "{half_spread} bps is not below the hedger's IOC limit distance {limit} bps \
+                     (hedger.price_offset_bps, capped by hedger.max_slippage_bps): with \
+                     --strategy maker, ordinary hedger clips expire unfilled"
+                ),
+            ));
+        }
         out
     }
 
@@ -290,7 +308,7 @@ mod tests {
         type Edit = fn(&mut FlywheelConfig);
         /// (severity, key, message start)
         type Want = &'static [(Severity, &'static str, &'static str)];
-        let cases: [(&str, Edit, Want); 13] = [
+        let cases: [(&str, Edit, Want); 15] = [
             ("defaults", |_| {}, &[]),
             (
                 "no room for an entry",
@@ -393,6 +411,23 @@ mod tests {
             (
                 "hedger that triggers on notional",
                 |c| c.hedger.trigger_units = Qty::lit(5, 1),
+                &[],
+            ),
+            (
+                "IOC spread the hedger will not cross",
+                |c| c.venue.ioc_half_spread_bps = Ratio::lit(10, 0),
+                &[(
+                    Warning,
+                    "venue.ioc_half_spread_bps",
+                    "10 bps is not below the hedger's IOC limit distance 10 bps",
+                )],
+            ),
+            (
+                "IOC spread with the hedger off",
+                |c| {
+                    c.venue.ioc_half_spread_bps = Ratio::lit(10, 0);
+                    c.hedger.enabled = false;
+                },
                 &[],
             ),
             (

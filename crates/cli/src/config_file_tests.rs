@@ -184,3 +184,56 @@ fn every_section_is_documented() {
         );
     }
 }
+
+#[test]
+fn venue_fill_model_keys_table() {
+    use flywheel_venue::{AggressorRule, FillRule, SimConfig};
+    let defaults = SimConfig::default();
+    // The file's defaults are the simulator's.
+    let cfg = parse_config("<defaults>", "", &[]).expect("valid").config;
+    assert_eq!(cfg.venue.sim(), defaults);
+    // (case, [venue] text, the simulator configuration it gives)
+    let cases = [
+        (
+            "every fill-model key",
+            "[venue]\nlatency_ms = 0\nfill_rule = \"touch\"\naggressor = \"tick\"\n\
+             queue_window_sec = 60\nqueue_ahead_multiple = 2.5\nioc_half_spread_bps = 1.5\n",
+            SimConfig {
+                latency_ms: 0,
+                fill_rule: FillRule::Touch,
+                aggressor: AggressorRule::Tick,
+                queue_window_sec: 60,
+                queue_ahead_multiple: "2.5".parse().expect("decimal"),
+                ioc_half_spread_bps: "1.5".parse().expect("decimal"),
+                ..defaults.clone()
+            },
+        ),
+        (
+            "the model before the fill-model keys",
+            "[venue]\nlatency_ms = 0\nfill_rule = \"strict\"\naggressor = \"ignore\"\n\
+             ioc_half_spread_bps = 0\n",
+            SimConfig::frictionless(),
+        ),
+    ];
+    for (name, text, want) in cases {
+        let cfg = parse_config("cfg.toml", text, &[])
+            .unwrap_or_else(|e| panic!("case {name}: {e:?}"))
+            .config;
+        assert_eq!(cfg.venue.sim(), want, "case {name}");
+    }
+    // Out-of-range and unknown values are refused, naming the key.
+    let cases = [
+        ("queue_window_sec = 0", "venue.queue_window_sec"),
+        ("queue_ahead_multiple = 101", "venue.queue_ahead_multiple"),
+        ("ioc_half_spread_bps = 500.1", "venue.ioc_half_spread_bps"),
+        ("aggressor = \"guess\"", "venue.aggressor"),
+        ("fill_rule = \"through\"", "venue.fill_rule"),
+    ];
+    for (line, key) in cases {
+        let got = problems(&format!("[venue]\n{line}\n"), &[]);
+        assert!(
+            got.iter().any(|p| p.contains(key)),
+            "{line}: {got:?} does not name {key}"
+        );
+    }
+}

@@ -12,10 +12,12 @@
 //! quote) is well inside. The simulated latency is at most a minute: beyond that no maker
 //! order would rest on the book it was priced for.
 
-use flywheel_core::config_range::{check_ranges, dec, ge, int, le, KeyRange, Num, MAX_BALANCE};
+use flywheel_core::config_range::{
+    check_ranges, dec, ge, int, le, KeyRange, Num, DAY_SEC, MAX_BALANCE,
+};
 use flywheel_core::{key_ranges, ConfigProblem, FixedError, Instrument, Price, Qty, Quote, Ratio};
 use flywheel_grid::EngineConfig;
-use flywheel_venue::sim::{FillRule, SimConfig};
+use flywheel_venue::sim::{AggressorRule, FillRule, SimConfig};
 use flywheel_venue::{AssetBalance, Balances};
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +33,10 @@ pub struct VenueConfig {
     pub fill_rule: FillRule,
     pub max_open_orders: usize,
     pub partial_fills: bool,
+    pub aggressor: AggressorRule,
+    pub queue_window_sec: u64,
+    pub queue_ahead_multiple: Ratio,
+    pub ioc_half_spread_bps: Ratio,
 }
 
 impl Default for VenueConfig {
@@ -43,6 +49,10 @@ impl Default for VenueConfig {
             fill_rule: sim.fill_rule,
             max_open_orders: sim.max_open_orders,
             partial_fills: sim.partial_fills,
+            aggressor: sim.aggressor,
+            queue_window_sec: sim.queue_window_sec,
+            queue_ahead_multiple: sim.queue_ahead_multiple,
+            ioc_half_spread_bps: sim.ioc_half_spread_bps,
         }
     }
 }
@@ -51,9 +61,13 @@ pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("symbol", "market symbol, for reports"),
     ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct)"),
     ("latency_ms", "simulated order entry latency, ms (0 = rests at once)"),
-    ("fill_rule", "trade prints fill resting orders when strictly through (\"strict\") or at the price (\"touch\")"),
+    ("fill_rule", "a trade print at an order's price fills: \"queue\" what passes the volume queued ahead, \"touch\" at once, \"strict\" never (prints through the price always fill)"),
     ("max_open_orders", "the venue's open-order cap (Kraken: 225)"),
     ("partial_fills", "a trade fills at most its own size (false: crossed orders fill whole)"),
+    ("queue_window_sec", "fill_rule = \"queue\": window of recent prints the queue-ahead estimate is taken from, s"),
+    ("queue_ahead_multiple", "fill_rule = \"queue\": queue ahead of a new order = this x max(volume printed at its price, mean print) in the window (0 = front)"),
+    ("ioc_half_spread_bps", "IOC (hedger) orders fill this many bps worse than the last print, to the tick (no data format carries the book)"),
+    ("aggressor", "a print fills only the side its taker hit; taker side from the data, else: data_or_tick (tick test) | data_or_both | tick (always) | ignore (both sides)"),
 ];
 
 impl VenueConfig {
@@ -63,6 +77,10 @@ impl VenueConfig {
             fill_rule: self.fill_rule,
             max_open_orders: self.max_open_orders,
             partial_fills: self.partial_fills,
+            aggressor: self.aggressor,
+            queue_window_sec: self.queue_window_sec,
+            queue_ahead_multiple: self.queue_ahead_multiple,
+            ioc_half_spread_bps: self.ioc_half_spread_bps,
         }
     }
 
@@ -82,6 +100,12 @@ pub const VENUE_CONFIG_RANGES: &[KeyRange<VenueConfig>] = key_ranges! { VenueCon
         "an order entry delay; beyond a minute no order rests on the book it was priced for";
     max_open_orders: ge(int(1)), le(int(10_000)), "",
         "the book holds this many orders (Kraken: 225 per pair)";
+    queue_window_sec: ge(int(1)), le(DAY_SEC), "seconds",
+        "a window of recent prints; at most a day, beyond it the levels are another market";
+    queue_ahead_multiple: ge(ZERO), le(dec(100, 0)), "",
+        "a multiple of the volume seen at a level; 0 is the front of the queue, 100 is as good as endless (strict)";
+    ioc_half_spread_bps: ge(ZERO), le(dec(500, 0)), "bps",
+        "half a spread; beyond 5 % an IOC order is not a hedge but a crash";
 };
 
 /// The range of every numeric `[backtest]` key.

@@ -69,7 +69,23 @@ fn engine<J: JournalSink>(
     start_quote: &str,
     journal: J,
 ) -> Engine<SimExchange, J> {
-    let venue = VenueConfig::default();
+    engine_on(
+        VenueConfig::default(),
+        grid,
+        start_base,
+        start_quote,
+        journal,
+    )
+}
+
+/// [`engine`] on a given `[venue]`.
+fn engine_on<J: JournalSink>(
+    venue: VenueConfig,
+    grid: EngineConfig,
+    start_base: &str,
+    start_quote: &str,
+    journal: J,
+) -> Engine<SimExchange, J> {
     let backtest = BacktestConfig {
         start_base: q(start_base),
         start_quote: usd(start_quote),
@@ -87,10 +103,15 @@ fn deploy_all<J: JournalSink>(
     start_quote: &str,
     journal: J,
 ) -> Engine<SimExchange, J> {
-    engine(grid, start_base, start_quote, journal).with_governor(GovernorConfig {
+    engine(grid, start_base, start_quote, journal).with_governor(no_runway())
+}
+
+/// The governor with target 0: no runway kept back from the B allocation.
+fn no_runway() -> GovernorConfig {
+    GovernorConfig {
         target_idle_pct: 0.0,
         ..GovernorConfig::default()
-    })
+    }
 }
 
 fn slots(n: u32) -> EngineConfig {
@@ -252,6 +273,9 @@ fn one_slot_round_trip_exact() {
 /// between two loops: the post-only exit would take and is refused; the next loop re-prices
 /// it at the market (0.103 × 1.002 = 0.103206, above the 0.100798 target) and it rests,
 /// then fills. The position is never dropped.
+///
+/// With no latency the refusal is synchronous (`place` answers it); the case with latency
+/// is [`exit_rejected_on_arrival_is_retried_at_the_market`].
 #[test]
 fn exit_refused_after_fast_move_is_retried_and_rests() {
     let events = [
@@ -261,7 +285,12 @@ fn exit_refused_after_fast_move_is_retried_and_rests() {
         flat(2, "0.103"),
         bar(3, "0.103", "0.1035", "0.103", "0.1035"),
     ];
-    let mut e = deploy_all(slots(1), "1000", "25.37", VecJournal::default());
+    let venue = VenueConfig {
+        latency_ms: 0,
+        ..VenueConfig::default()
+    };
+    let mut e = engine_on(venue, slots(1), "1000", "25.37", VecJournal::default())
+        .with_governor(no_runway());
     let s = run(&mut e, &events);
     assert_clean(&s, "fast move");
     assert_eq!(s.integrity.exit_place_failures, 1);
@@ -294,6 +323,42 @@ fn exit_refused_after_fast_move_is_retried_and_rests() {
     assert_eq!(retried["source"], "exit_retry");
     assert_eq!(retried["role"], "exit");
     assert_eq!(retried["price"], "0.103206");
+    assert_eq!(retried["qty"], "252");
+}
+
+/// (b′) The same fast move with the default order latency (200 ms): the exit placed at the
+/// 1-minute loop reaches the book 200 ms later, above the market, and is refused *then*
+/// (a `rejected` venue event, seen at the next market event). The slot's exit loses its
+/// txid and the next loop re-places it at the market of that loop: the bar at minute 3
+/// closes at 0.1035, so 0.1035 × 1.002 = 0.103707. Two more flat bars give it the loops to
+/// do so before the data ends.
+#[test]
+fn exit_rejected_on_arrival_is_retried_at_the_market() {
+    let events = [
+        flat(0, "0.1"),
+        bar(1, "0.1", "0.103", "0.099", "0.103"),
+        flat(2, "0.103"),
+        bar(3, "0.103", "0.1035", "0.103", "0.1035"),
+        flat(4, "0.1035"),
+        flat(5, "0.1035"),
+    ];
+    assert_eq!(VenueConfig::default().latency_ms, 200);
+    let mut e = deploy_all(slots(1), "1000", "25.37", VecJournal::default());
+    let s = run(&mut e, &events);
+    assert_clean(&s, "fast move with latency");
+    assert_eq!(s.orders.rejected.get("post_only_would_take"), Some(&1));
+    let records = e.journal_mut().values();
+    let rejected = records
+        .iter()
+        .position(|r| r["kind"] == "venue" && r["event"]["type"] == "rejected")
+        .expect("the exit is refused on arrival");
+    assert_eq!(records[rejected]["event"]["txid"], "SIM-000003");
+    let retried = records[rejected..]
+        .iter()
+        .find(|r| r["kind"] == "placed" && r["role"] == "exit" && r["side"] == "sell")
+        .expect("the refused exit is placed again");
+    assert_eq!(retried["source"], "exit_retry");
+    assert_eq!(retried["price"], "0.103707");
     assert_eq!(retried["qty"], "252");
 }
 

@@ -2,7 +2,7 @@
 pub mod sim;
 pub mod venue;
 
-pub use sim::{FillRule, LedgerError, OpenOrder, SimConfig, SimError, SimExchange};
+pub use sim::{AggressorRule, FillRule, LedgerError, OpenOrder, SimConfig, SimError, SimExchange};
 pub use venue::{
     AssetBalance, Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue,
     VenueEvent,

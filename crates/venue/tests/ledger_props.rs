@@ -1,7 +1,8 @@
 //! Property tests of the simulated exchange's ledger: random sequences of placements,
-//! cancels, trades, candles and clock advances never break `check_ledger`, never make a
-//! balance negative or a hold exceed its total, never fill an order beyond its volume, and
-//! replay identically.
+//! cancels, trades, candles and clock advances, under every fill rule, aggressor rule and
+//! queue setting, never break `check_ledger`, never make a balance negative or a hold exceed
+//! its total, never fill an order beyond its volume nor a print beyond its size (with partial
+//! fills), never make a queue ahead negative, and replay identically.
 
 use std::collections::BTreeMap;
 
@@ -9,8 +10,8 @@ use flywheel_core::{Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timest
 use flywheel_marketdata::{Bar, MarketEvent, Trade};
 use flywheel_venue::sim::buy_hold;
 use flywheel_venue::{
-    AssetBalance, Balances, FillRule, OrderKind, OrderRequest, SimConfig, SimExchange, Venue,
-    VenueEvent,
+    AggressorRule, AssetBalance, Balances, FillRule, OrderKind, OrderRequest, SimConfig,
+    SimExchange, Venue, VenueEvent,
 };
 use proptest::prelude::*;
 
@@ -53,6 +54,8 @@ enum Op {
     Trade {
         ticks: i64,
         lots: i64,
+        /// 0: no side recorded, 1: buy taker, 2: sell taker.
+        taker: u8,
     },
     Bar {
         o: i64,
@@ -75,7 +78,8 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(buy, ticks, lots, ioc)| Op::Place { buy, ticks, lots, ioc }),
         1 => (any::<bool>(), LO..HI).prop_map(|(buy, ticks)| Op::PlaceAll { buy, ticks }),
         2 => any::<usize>().prop_map(|pick| Op::Cancel { pick }),
-        5 => (LO..HI, 1i64..5_000_000_000).prop_map(|(ticks, lots)| Op::Trade { ticks, lots }),
+        5 => (LO..HI, 1i64..5_000_000_000, 0u8..3)
+            .prop_map(|(ticks, lots, taker)| Op::Trade { ticks, lots, taker }),
         1 => (LO..HI, LO..HI, LO..HI, LO..HI).prop_map(|(a, b, c, d)| {
             let h = a.max(b).max(c).max(d);
             let l = a.min(b).min(c).min(d);
@@ -88,16 +92,42 @@ fn op() -> impl Strategy<Value = Op> {
 fn config() -> impl Strategy<Value = SimConfig> {
     (
         prop_oneof![Just(0u64), Just(7), Just(50)],
-        prop_oneof![Just(FillRule::Strict), Just(FillRule::Touch)],
+        prop_oneof![
+            Just(FillRule::Strict),
+            Just(FillRule::Touch),
+            Just(FillRule::Queue)
+        ],
         1usize..12,
         any::<bool>(),
+        prop_oneof![
+            Just(AggressorRule::DataOrTick),
+            Just(AggressorRule::DataOrBoth),
+            Just(AggressorRule::Tick),
+            Just(AggressorRule::Ignore),
+        ],
+        prop_oneof![Just(1u64), Just(300)],
+        prop_oneof![Just("0"), Just("0.5"), Just("1"), Just("3")],
+        prop_oneof![Just("0"), Just("2"), Just("500")],
     )
         .prop_map(
-            |(latency_ms, fill_rule, max_open_orders, partial_fills)| SimConfig {
+            |(
                 latency_ms,
                 fill_rule,
                 max_open_orders,
                 partial_fills,
+                aggressor,
+                queue_window_sec,
+                multiple,
+                half_spread,
+            )| SimConfig {
+                latency_ms,
+                fill_rule,
+                max_open_orders,
+                partial_fills,
+                aggressor,
+                queue_window_sec,
+                queue_ahead_multiple: multiple.parse().expect("decimal"),
+                ioc_half_spread_bps: half_spread.parse().expect("decimal"),
             },
         )
 }
@@ -197,12 +227,16 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
                     }
                 }
             }
-            Op::Trade { ticks, lots } => {
+            Op::Trade { ticks, lots, taker } => {
                 s.on_market(&MarketEvent::Trade(Trade {
                     ts,
                     price: price(*ticks),
                     qty: qty(*lots),
-                    taker_side: None,
+                    taker_side: match taker {
+                        1 => Some(Side::Buy),
+                        2 => Some(Side::Sell),
+                        _ => None,
+                    },
                 }))
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
             }
@@ -242,8 +276,28 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
         prop_assert!(!b.base.held.is_negative() && b.base.held <= b.base.total);
         prop_assert!(!b.quote.held.is_negative() && b.quote.held <= b.quote.total);
 
+        for o in s.open_orders() {
+            prop_assert!(!o.queue_ahead.is_negative(), "{} queue ahead < 0", o.txid);
+        }
+
         let mut evs = Vec::new();
         s.poll_events(&mut evs);
+        // A print's executions never exceed its size (with partial fills); our bids stay below
+        // our asks, so a print reaches one side only.
+        if let (Op::Trade { lots, .. }, true) = (op, cfg.partial_fills) {
+            let executed: Qty = evs
+                .iter()
+                .filter_map(|e| match e {
+                    VenueEvent::Fill { qty, .. } => Some(*qty),
+                    _ => None,
+                })
+                .sum();
+            prop_assert!(
+                executed <= qty(*lots),
+                "print of {} filled {executed}",
+                qty(*lots)
+            );
+        }
         for e in &evs {
             let (txid, done_now) = match e {
                 VenueEvent::Fill {

@@ -10,7 +10,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
 
-use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
+use flywheel_core::{Fixed, Price, Qty, Quote, Side, Timestamp};
 
 /// One open order of the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub(crate) struct Order {
     pub active_at: Timestamp,
     /// On the book (false: in flight).
     pub resting: bool,
+    /// Estimated volume queued ahead of the order at its price (see [`super::queue`]); zero
+    /// unless the fill rule is `queue`.
+    pub queue_ahead: Qty,
 }
 
 impl Order {
@@ -80,6 +83,7 @@ impl Book {
     }
 
     /// The best resting order on `side` (price, sequence).
+    #[cfg(test)]
     pub fn best(&self, side: Side) -> Option<(Price, u64)> {
         match side {
             Side::Buy => self.bids.first().map(|(Reverse(p), s)| (*p, *s)),
@@ -115,6 +119,55 @@ impl Book {
             let (side, price) = (o.side, o.price);
             self.index(seq, side, price);
         }
+    }
+
+    /// The resting orders on `side` that `reached(price)` accepts, best first, stopping at the
+    /// first one it refuses (so `reached` must hold for a prefix of the side, as "at or
+    /// through the market price" does).
+    pub fn crossing(&self, side: Side, reached: impl Fn(Price) -> bool) -> Vec<(Price, u64)> {
+        match side {
+            Side::Buy => self
+                .bids
+                .iter()
+                .map(|(Reverse(p), s)| (*p, *s))
+                .take_while(|(p, _)| reached(*p))
+                .collect(),
+            Side::Sell => self
+                .asks
+                .iter()
+                .copied()
+                .take_while(|(p, _)| reached(*p))
+                .collect(),
+        }
+    }
+
+    /// Where the queue of our own resting `side` orders at `price` other than `except` ends:
+    /// the largest `queue_ahead + leaves` among them (zero if there are none). A new own
+    /// order there queues at least this far back.
+    pub fn own_queue_end(&self, side: Side, price: Price, except: u64) -> Qty {
+        let end = |seq: &u64| {
+            (*seq != except)
+                .then(|| self.orders.get(seq))
+                .flatten()
+                .map(|o| {
+                    o.queue_ahead
+                        .checked_add(o.leaves())
+                        .unwrap_or(Qty::new(Fixed::MAX))
+                })
+        };
+        let last = match side {
+            Side::Buy => self
+                .bids
+                .range((Reverse(price), 0)..=(Reverse(price), u64::MAX))
+                .filter_map(|(_, s)| end(s))
+                .max(),
+            Side::Sell => self
+                .asks
+                .range((price, 0)..=(price, u64::MAX))
+                .filter_map(|(_, s)| end(s))
+                .max(),
+        };
+        last.unwrap_or(Qty::ZERO)
     }
 
     /// Remove an order wherever it is.
@@ -171,6 +224,7 @@ mod tests {
             held_base: Qty::ZERO,
             active_at: Timestamp::from_millis(at),
             resting,
+            queue_ahead: Qty::ZERO,
         }
     }
 

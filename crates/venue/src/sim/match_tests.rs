@@ -6,7 +6,7 @@ use super::test_support::*;
 fn post_only_cross_after_latency() {
     let mut s = sim_with(SimConfig {
         latency_ms: 100,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "10", "1"));
     // Acknowledged at once even though 9.9 will cross by the time it arrives.
@@ -40,7 +40,7 @@ fn post_only_cross_after_latency() {
 fn latency_activation_boundaries() {
     let cfg = SimConfig {
         latency_ms: 100,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     };
     // (case, trade time, fills)
     let cases = [
@@ -77,6 +77,23 @@ fn latency_activation_boundaries() {
 }
 
 #[test]
+fn default_latency_keeps_an_order_in_flight_for_200_ms() {
+    // (case, time of a sell print through the bid placed at 0, fills)
+    let cases = [
+        ("at 199 ms: still in flight", 199, 0),
+        ("at 200 ms: on the book", 200, 1),
+    ];
+    for (name, ms, want) in cases {
+        let mut s = sim_with(SimConfig::default());
+        market(&mut s, &trade_by(-1, "10", "1", Some(Side::Buy)));
+        place(&mut s, &buy("9", "1"), 0);
+        assert!(!s.open_orders()[0].resting, "case {name}");
+        market(&mut s, &trade_by(ms, "8", "5", Some(Side::Sell)));
+        assert_eq!(fills(&drain(&mut s)).len(), want, "case {name}");
+    }
+}
+
+#[test]
 fn strict_versus_touch() {
     use FillRule::*;
     // Resting buy at 10 and sell at 11 (reference 10.5).
@@ -92,7 +109,7 @@ fn strict_versus_touch() {
     for (name, rule, price, want) in cases {
         let mut s = sim_with(SimConfig {
             fill_rule: rule,
-            ..SimConfig::default()
+            ..SimConfig::frictionless()
         });
         market(&mut s, &trade(0, "10.5", "1"));
         place(&mut s, &buy("10", "1"), 1);
@@ -100,6 +117,101 @@ fn strict_versus_touch() {
         market(&mut s, &trade(2, price, "5"));
         assert_eq!(fills(&drain(&mut s)).len(), want, "case {name}");
         assert_eq!(s.last_price(), Some(p(price)), "case {name}");
+    }
+}
+
+#[test]
+fn aggressor_side_table() {
+    use AggressorRule::*;
+    use Side::{Buy, Sell};
+    type Print = (&'static str, Option<Side>);
+    // Reference 10.5, resting bid 10 × 2 and ask 11 × 2; every print is 0.5.
+    // (case, rule, prints in order, (bid filled, ask filled))
+    let cases: [(&str, AggressorRule, &[Print], (&str, &str)); 11] = [
+        (
+            "recorded sell taker through the bid fills it",
+            DataOrTick,
+            &[("9.9", Some(Sell))],
+            ("0.5", "0"),
+        ),
+        (
+            "recorded buy taker below the bid cannot fill it",
+            DataOrTick,
+            &[("9.9", Some(Buy))],
+            ("0", "0"),
+        ),
+        (
+            "recorded buy taker through the ask fills it",
+            DataOrTick,
+            &[("11.1", Some(Buy))],
+            ("0", "0.5"),
+        ),
+        (
+            "recorded sell taker above the ask cannot fill it",
+            DataOrTick,
+            &[("11.1", Some(Sell))],
+            ("0", "0"),
+        ),
+        (
+            "no side: a downtick through the bid is a sell",
+            DataOrTick,
+            &[("9.9", None)],
+            ("0.5", "0"),
+        ),
+        (
+            "no side: an uptick still below the bid is a buy",
+            DataOrTick,
+            &[("9.8", None), ("9.9", None)],
+            ("0.5", "0"),
+        ),
+        (
+            "no side: a zero tick keeps the downtick",
+            DataOrTick,
+            &[("9.8", None), ("9.8", None)],
+            ("1", "0"),
+        ),
+        (
+            "no side: an uptick through the ask is a buy",
+            DataOrTick,
+            &[("11.2", None)],
+            ("0", "0.5"),
+        ),
+        (
+            "data-or-both: a sideless uptick below the bid fills it",
+            DataOrBoth,
+            &[("9.8", None), ("9.9", None)],
+            ("1", "0"),
+        ),
+        (
+            "tick: a recorded side is overruled by the downtick",
+            Tick,
+            &[("9.9", Some(Buy))],
+            ("0.5", "0"),
+        ),
+        (
+            "ignore: a buy taker below the bid fills it",
+            Ignore,
+            &[("9.9", Some(Buy))],
+            ("0.5", "0"),
+        ),
+    ];
+    for (name, aggressor, prints, (bid, ask)) in cases {
+        let mut s = sim_with(SimConfig {
+            aggressor,
+            ..SimConfig::frictionless()
+        });
+        market(&mut s, &trade(0, "10.5", "1"));
+        let b = place(&mut s, &buy("10", "2"), 1);
+        let a = place(&mut s, &sell("11", "2"), 1);
+        for (i, (px, taker)) in (2i64..).zip(prints) {
+            market(&mut s, &trade_by(i, px, "0.5", *taker));
+        }
+        let events = drain(&mut s);
+        assert_eq!(
+            (filled_of(&events, &b), filled_of(&events, &a)),
+            (q(bid), q(ask)),
+            "case {name}"
+        );
     }
 }
 
@@ -141,7 +253,7 @@ fn partial_fills_share_a_print_by_price_then_time() {
 fn without_partial_fills_every_crossed_order_fills_entirely() {
     let mut s = sim_with(SimConfig {
         partial_fills: false,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "11", "1"));
     let a = place(&mut s, &buy("10", "5"), 1);
@@ -225,7 +337,7 @@ fn candle_path_order() {
 fn candle_fills_at_own_price_and_honours_latency_per_point() {
     let mut s = sim_with(SimConfig {
         latency_ms: 20_000,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     market(&mut s, &trade(0, "10", "1"));
     // Arrives at 80 000: after the bar's low point (75 000), before its high (90 000).
@@ -249,11 +361,50 @@ fn candle_fills_at_own_price_and_honours_latency_per_point() {
 }
 
 #[test]
+fn candle_points_before_an_order_arrives_never_fill_it() {
+    // The backtest driver runs the loops inside a bar before it hands the bar over, so an
+    // order can be placed at 80 000 and the bar (60 000–120 000) replayed afterwards.
+    // (case, bar, fill time of a buy at 9.5 placed at 80 000 with no latency)
+    let cases = [
+        (
+            "low at 75 000, before the order: no fill",
+            bar(60_000, "10", "11.5", "9", "11"),
+            None,
+        ),
+        (
+            "low at 90 000, after the order: fills",
+            bar(60_000, "10", "10.2", "9", "9.6"),
+            Some(90_000),
+        ),
+    ];
+    for (name, b, want) in cases {
+        let mut s = sim();
+        market(&mut s, &trade(0, "10", "1"));
+        let txid = place(&mut s, &buy("9.5", "1"), 80_000);
+        market(&mut s, &b);
+        let got: Vec<(String, i64)> = drain(&mut s)
+            .into_iter()
+            .filter_map(|e| match e {
+                VenueEvent::Fill { txid, ts, .. } => Some((txid, ts.millis())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            got,
+            want.map(|ms| (txid.clone(), ms))
+                .into_iter()
+                .collect::<Vec<_>>(),
+            "case {name}"
+        );
+    }
+}
+
+#[test]
 fn same_inputs_same_events() {
     let run = || {
         let mut s = sim_with(SimConfig {
             latency_ms: 3,
-            ..SimConfig::default()
+            ..SimConfig::frictionless()
         });
         let mut out = Vec::new();
         let mut ms = 0;

@@ -1,18 +1,21 @@
 //! Fill rules as pure functions: when a market price crosses a resting order, when a
-//! post-only order would take, what an IOC order executes at, and the candle intrabar path.
+//! post-only order would take, what an IOC order executes at (with the half-spread it pays),
+//! and the candle intrabar path.
 
-use flywheel_core::{Price, Side, Timestamp};
+use flywheel_core::{Fixed, Price, Ratio, Rounding, Side, Timestamp};
 use flywheel_marketdata::Bar;
 
 use super::config::FillRule;
 
-/// Does a market print at `market` fill a resting `side` order limited at `limit`?
+/// Does a market print at `market` reach a resting `side` order limited at `limit`? Strict:
+/// only strictly through the price; touch and queue: at or through it (under queue, a print
+/// at the price then fills only what passes the queue ahead).
 pub fn crosses(rule: FillRule, side: Side, limit: Price, market: Price) -> bool {
     match (rule, side) {
         (FillRule::Strict, Side::Buy) => market < limit,
         (FillRule::Strict, Side::Sell) => market > limit,
-        (FillRule::Touch, Side::Buy) => market <= limit,
-        (FillRule::Touch, Side::Sell) => market >= limit,
+        (FillRule::Touch | FillRule::Queue, Side::Buy) => market <= limit,
+        (FillRule::Touch | FillRule::Queue, Side::Sell) => market >= limit,
     }
 }
 
@@ -35,15 +38,48 @@ pub fn post_only_would_take(
     reference.is_some_and(hits) || best_opposite.is_some_and(hits)
 }
 
-/// The price an IOC order executes at, if any: the reference price, when the limit allows it
-/// (a buy limited at or above it, a sell at or below it). No reference: nothing executes.
-pub fn ioc_fill_price(side: Side, limit: Price, reference: Option<Price>) -> Option<Price> {
+/// The price an IOC order executes at, if any: the reference moved `half_spread_bps` against
+/// the taker — a buy pays `reference × (1 + h)`, a sell receives `reference × (1 − h)`,
+/// `h = half_spread_bps / 10 000` — rounded to the tick away from the taker (a sell never
+/// below one tick), when its limit allows that price. The reference is the last print, which
+/// sits on either side of the spread; on average the far side is half a spread away from it.
+/// No reference, a limit inside the spread, or a price out of the fixed-point range: nothing.
+pub fn ioc_fill_price(
+    side: Side,
+    limit: Price,
+    reference: Option<Price>,
+    half_spread_bps: Ratio,
+    tick: Price,
+) -> Option<Price> {
     let r = reference?;
-    let ok = match side {
-        Side::Buy => limit >= r,
-        Side::Sell => limit <= r,
+    let h = half_spread_bps
+        .fixed()
+        .div_round(Fixed::from_int(10_000).ok()?, 9, Rounding::HalfEven)
+        .ok()?;
+    let price = match side {
+        Side::Buy => r
+            .scale(
+                Ratio::new(Fixed::ONE.checked_add(h).ok()?),
+                9,
+                Rounding::Ceil,
+            )
+            .and_then(|p| p.round_to(tick, Rounding::Ceil))
+            .ok()?,
+        Side::Sell => r
+            .scale(
+                Ratio::new(Fixed::ONE.checked_sub(h).ok()?),
+                9,
+                Rounding::Floor,
+            )
+            .and_then(|p| p.round_to(tick, Rounding::Floor))
+            .ok()?
+            .max(tick),
     };
-    ok.then_some(r)
+    let ok = match side {
+        Side::Buy => limit >= price,
+        Side::Sell => limit <= price,
+    };
+    ok.then_some(price)
 }
 
 /// The up-to-four price points a candle is replayed as (spec `grid-origin.md` §6.1).
@@ -116,6 +152,9 @@ mod tests {
             ("touch sell, print above", Touch, Sell, "11", true),
             ("touch sell, print at", Touch, Sell, "10", true),
             ("touch sell, print below", Touch, Sell, "9", false),
+            ("queue buy, print at", Queue, Buy, "10", true),
+            ("queue sell, print above", Queue, Sell, "11", true),
+            ("queue sell, print below", Queue, Sell, "9", false),
         ];
         for (name, rule, side, market, want) in cases {
             assert_eq!(crosses(rule, side, p("10"), p(market)), want, "case {name}");
@@ -177,20 +216,23 @@ mod tests {
     #[test]
     fn ioc_table() {
         use Side::*;
+        // Tick 0.01. (case, side, limit, reference, half-spread bps, fill price)
         let cases = [
-            ("no reference expires", Buy, "10", None, None),
+            ("no reference expires", Buy, "10", None, "0", None),
             (
-                "buy limit above reference fills at reference",
+                "buy at the reference, no spread",
                 Buy,
                 "10.5",
                 Some("10"),
+                "0",
                 Some("10"),
             ),
             (
-                "buy limit at reference fills",
+                "buy limit at reference, no spread",
                 Buy,
                 "10",
                 Some("10"),
+                "0",
                 Some("10"),
             ),
             (
@@ -198,13 +240,15 @@ mod tests {
                 Buy,
                 "9.9",
                 Some("10"),
+                "0",
                 None,
             ),
             (
-                "sell limit below reference fills at reference",
+                "sell at the reference, no spread",
                 Sell,
                 "9.5",
                 Some("10"),
+                "0",
                 Some("10"),
             ),
             (
@@ -212,12 +256,68 @@ mod tests {
                 Sell,
                 "10.1",
                 Some("10"),
+                "0",
                 None,
             ),
+            // 10 × 1.0002 = 10.002 → up to 10.01; 10 × 0.9998 = 9.998 → down to 9.99.
+            (
+                "buy pays the half-spread, tick up",
+                Buy,
+                "10.5",
+                Some("10"),
+                "2",
+                Some("10.01"),
+            ),
+            (
+                "sell gives the half-spread, tick down",
+                Sell,
+                "9.5",
+                Some("10"),
+                "2",
+                Some("9.99"),
+            ),
+            (
+                "exact multiple of the tick",
+                Buy,
+                "11",
+                Some("10"),
+                "100",
+                Some("10.1"),
+            ),
+            (
+                "buy limit inside the spread expires",
+                Buy,
+                "10",
+                Some("10"),
+                "2",
+                None,
+            ),
+            (
+                "sell limit inside the spread expires",
+                Sell,
+                "10",
+                Some("10"),
+                "2",
+                None,
+            ),
+            (
+                "sell never below one tick",
+                Sell,
+                "0.01",
+                Some("0.01"),
+                "500",
+                Some("0.01"),
+            ),
         ];
-        for (name, side, limit, reference, want) in cases {
+        for (name, side, limit, reference, bps, want) in cases {
             assert_eq!(
-                ioc_fill_price(side, p(limit), reference.map(p)),
+                ioc_fill_price(
+                    side,
+                    p(limit),
+                    reference.map(p),
+                    bps.parse().unwrap(),
+                    p("0.01")
+                ),
                 want.map(p),
                 "case {name}"
             );

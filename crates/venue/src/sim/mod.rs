@@ -30,13 +30,24 @@
 //! so a print never crosses both sides.
 //!
 //! **Trades** ([`MarketEvent::Trade`]) fill resting orders at their own limit price, as
-//! maker. [`FillRule::Strict`] (default): a buy fills when the print is strictly below its
-//! price, a sell strictly above; [`FillRule::Touch`]: at or through. With `partial_fills`
-//! (default) a print fills at most its own quantity: it is consumed across the crossed orders
-//! in price priority (highest buy / lowest sell first), then time priority (older first),
-//! each taking `min(leaves, rest of the print rounded down to the lot)` — executions are
-//! whole lots, so a print smaller than a lot fills nothing. Without it every crossed order fills
-//! entirely. The aggressor side of the print is not used.
+//! maker. A print strictly through an order's price (a buy: print below it) reaches it under
+//! every rule; a print exactly at the price depends on [`FillRule`]: `strict` never fills,
+//! `touch` fills at once, `queue` (default) fills only what passes the estimated volume
+//! queued ahead of the order ([`queue`]). With `partial_fills` (default) a print fills at most
+//! its own quantity: it is consumed across the reached orders in price priority (highest buy
+//! / lowest sell first), then time priority (older first), each taking `min(leaves, rest of
+//! the print rounded down to the lot)` — executions are whole lots, so a print smaller than a
+//! lot fills nothing. Without it every reached order fills entirely.
+//!
+//! **Aggressor side** ([`aggressor`]): a buy-aggressor print fills only our resting sells, a
+//! sell-aggressor print only our bids. The side is the recorded one (Tardis) or, for data
+//! without it, what [`AggressorRule`] says (default: the tick test); an unknown side fills
+//! both. Candle points have no aggressor and fill both sides.
+//!
+//! **Arrival.** An order never fills on a market point older than its arrival at the book
+//! (`active_at`). Trades come in time order, so this only matters for candles: the backtest
+//! driver runs the loops inside a bar before it hands over the bar (known at its close), and
+//! without this rule an order placed mid-bar would fill on the bar's earlier points.
 //!
 //! **Candles** ([`MarketEvent::Bar`]) are replayed as the intrabar path of
 //! `grid-origin.md` §6.1 ([`intrabar_path`]): open → nearer extreme → other extreme → close
@@ -46,8 +57,10 @@
 //! in price then time priority.
 //!
 //! **IOC orders** execute inside `place`, ignoring latency, against the reference price only
-//! (never against our own resting orders, and without moving the reference): a buy limited
-//! at or above the reference fills its whole volume at the reference (a sell: at or below),
+//! (never against our own resting orders, and without moving the reference), paying a
+//! half-spread over it: a buy at `reference × (1 + ioc_half_spread_bps / 10 000)` rounded up
+//! to the tick, a sell that much below rounded down ([`matching::ioc_fill_price`]). When the
+//! limit allows that price the whole volume fills there (the book's depth is not modelled),
 //! paying the taker fee; otherwise, or with no reference yet, it expires with a
 //! `Done { Expired }` event. An IOC order is never open after `place` returns.
 //!
@@ -57,20 +70,25 @@
 //! **Determinism.** All state is in ordered containers and all inputs are explicit, so the
 //! same calls produce the same events, byte for byte.
 
+pub mod aggressor;
 mod book;
 pub mod config;
+mod fills;
 pub mod ledger;
 #[cfg(test)]
 mod match_tests;
 pub mod matching;
+mod place;
 #[cfg(test)]
 mod place_tests;
+pub mod queue;
+#[cfg(test)]
+mod queue_tests;
 #[cfg(test)]
 mod test_support;
 
 use flywheel_core::{
-    FixedError, Instrument, InstrumentError, Liquidity, Price, Qty, Quote, Ratio, Rounding, Side,
-    Timestamp,
+    FixedError, Instrument, InstrumentError, Price, Qty, Quote, Ratio, Side, Timestamp,
 };
 use flywheel_marketdata::MarketEvent;
 use serde::Serialize;
@@ -79,10 +97,12 @@ use thiserror::Error;
 use crate::venue::{
     Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue, VenueEvent,
 };
-use book::{Book, Order};
-pub use config::{FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
+use aggressor::TickTest;
+use book::Book;
+pub use config::{AggressorRule, FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
 pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
 pub use matching::{intrabar_path, IntrabarPath};
+use queue::TradeWindow;
 
 /// Prefix of the simulated exchange's order ids.
 pub const TXID_PREFIX: &str = "SIM-";
@@ -115,6 +135,8 @@ pub struct OpenOrder {
     pub active_at: Timestamp,
     /// On the book; false while in flight.
     pub resting: bool,
+    /// Estimated volume queued ahead of it at its price (`fill_rule = "queue"`; else zero).
+    pub queue_ahead: Qty,
 }
 
 /// The simulated exchange (see the module docs for the model).
@@ -125,6 +147,10 @@ pub struct SimExchange {
     book: Book,
     ledger: ledger::Ledger,
     last_price: Option<Price>,
+    /// The tick test over every trade print so far (see [`aggressor`]).
+    tick: TickTest,
+    /// Recent prints, for the queue-ahead estimate (filled only under [`FillRule::Queue`]).
+    window: TradeWindow,
     last_seq: u64,
     events: Vec<VenueEvent>,
 }
@@ -145,12 +171,15 @@ impl SimExchange {
         if start.base.total.is_negative() || start.quote.total.is_negative() {
             return Err(SimError::Start("totals must not be negative"));
         }
+        let window = TradeWindow::new(cfg.queue_window_sec);
         Ok(SimExchange {
             instrument,
             cfg,
             book: Book::default(),
             ledger: ledger::Ledger::new(start),
             last_price: None,
+            tick: TickTest::default(),
+            window,
             last_seq: 0,
             events: Vec::new(),
         })
@@ -183,6 +212,7 @@ impl SimExchange {
                 filled: o.filled,
                 active_at: o.active_at,
                 resting: o.resting,
+                queue_ahead: o.queue_ahead,
             })
             .collect()
     }
@@ -231,7 +261,9 @@ impl SimExchange {
             };
             let opposite = self.book.best_price(o.side.opposite());
             if !matching::post_only_would_take(o.side, o.price, self.last_price, opposite) {
+                let at = o.active_at;
                 self.book.rest(seq);
+                self.join_queue(seq, at);
                 continue;
             }
             if let Some(o) = self.book.remove(seq) {
@@ -248,6 +280,25 @@ impl SimExchange {
         }
     }
 
+    /// Set the queue ahead of order `seq`, which has just reached the book at `at` (module
+    /// [`queue`]): the estimate from the recent prints, and at least behind our own orders
+    /// already at that price. Only under [`FillRule::Queue`]; otherwise it stays zero.
+    fn join_queue(&mut self, seq: u64, at: Timestamp) {
+        if self.cfg.fill_rule != FillRule::Queue {
+            return;
+        }
+        let Some((side, price)) = self.book.get(seq).map(|o| (o.side, o.price)) else {
+            return;
+        };
+        let estimate = self
+            .window
+            .queue_ahead(price, at, self.cfg.queue_ahead_multiple);
+        let behind_own = self.book.own_queue_end(side, price, seq);
+        if let Some(o) = self.book.get_mut(seq) {
+            o.queue_ahead = estimate.max(behind_own);
+        }
+    }
+
     /// Advance the simulated market by one event: bring in-flight orders in, update the
     /// reference price and fill the resting orders the event crosses. Events are queued for
     /// [`Venue::poll_events`]. An error (an amount out of the fixed-point range) leaves every
@@ -257,10 +308,18 @@ impl SimExchange {
             MarketEvent::Trade(t) => {
                 self.advance_to(t.ts);
                 self.last_price = Some(t.price);
-                let cap = self.cfg.partial_fills.then_some(t.qty);
+                let tick = self.tick.classify(t.price);
+                let taker = self.cfg.aggressor.taker_side(t.taker_side, tick);
                 let rule = self.cfg.fill_rule;
-                self.match_side(Side::Buy, t.price, rule, cap, t.ts)?;
-                self.match_side(Side::Sell, t.price, rule, cap, t.ts)
+                for side in [Side::Buy, Side::Sell] {
+                    if aggressor::can_fill(taker, side) {
+                        self.match_side(side, t.price, rule, Some(t.qty), t.ts)?;
+                    }
+                }
+                if rule == FillRule::Queue {
+                    self.window.record(t.ts, t.price, t.qty);
+                }
+                Ok(())
             }
             MarketEvent::Bar(b) => {
                 for &(ts, point) in intrabar_path(b).points() {
@@ -272,216 +331,6 @@ impl SimExchange {
                 Ok(())
             }
         }
-    }
-
-    /// Fill `side`'s resting orders crossed by a print at `market`, best first, sharing
-    /// `cap` (None: no volume limit, every crossed order fills entirely).
-    fn match_side(
-        &mut self,
-        side: Side,
-        market: Price,
-        rule: FillRule,
-        mut cap: Option<Qty>,
-        ts: Timestamp,
-    ) -> Result<(), SimError> {
-        // Fast path: the best own price does not cross.
-        match self.book.best_price(side) {
-            Some(best) if matching::crosses(rule, side, best, market) => {}
-            _ => return Ok(()),
-        }
-        while let Some((price, seq)) = self.book.best(side) {
-            if !matching::crosses(rule, side, price, market) {
-                break;
-            }
-            let leaves = self
-                .book
-                .get(seq)
-                .map(Order::leaves)
-                .ok_or(SimError::Book { seq })?;
-            // Executions are whole lots: what is left of the print, rounded down to the lot.
-            let lot = self.instrument.lot;
-            let qty = match cap {
-                Some(rest) => leaves.min(
-                    rest.round_to(lot, flywheel_core::Rounding::Floor)
-                        .unwrap_or(Qty::ZERO),
-                ),
-                None => leaves,
-            };
-            if !qty.is_positive() {
-                break;
-            }
-            self.fill_resting(seq, qty, ts)?;
-            if let Some(rest) = cap.as_mut() {
-                *rest -= qty;
-            }
-        }
-        Ok(())
-    }
-
-    /// Execute `qty` (≤ leaves) of resting order `seq` at its own price, as maker.
-    fn fill_resting(&mut self, seq: u64, qty: Qty, ts: Timestamp) -> Result<(), SimError> {
-        let fee_pct = self.instrument.maker_fee_pct;
-        let o = self.book.get_mut(seq).ok_or(SimError::Book { seq })?;
-        let arith = |source| SimError::Arithmetic {
-            txid: o.txid.clone(),
-            source,
-        };
-        let amounts = fill_amounts(&self.instrument, o.price, o.filled, qty, Liquidity::Maker)
-            .map_err(arith)?;
-        let filled = o.filled.checked_add(qty).map_err(arith)?;
-        let leaves = o.qty - filled;
-        match o.side {
-            Side::Buy => {
-                let release = if leaves.is_zero() {
-                    o.held_quote
-                } else {
-                    let before = buy_hold(o.price, o.filled, fee_pct).map_err(arith)?;
-                    let after = buy_hold(o.price, filled, fee_pct).map_err(arith)?;
-                    (after - before).min(o.held_quote)
-                };
-                self.ledger.buy_fill(qty, amounts, release).map_err(arith)?;
-                o.held_quote -= release;
-            }
-            Side::Sell => {
-                self.ledger.sell_fill(qty, amounts, qty).map_err(arith)?;
-                o.held_base -= qty;
-            }
-        }
-        o.filled = filled;
-        self.events.push(VenueEvent::Fill {
-            txid: o.txid.clone(),
-            client_id: o.client_id,
-            side: o.side,
-            price: o.price,
-            qty,
-            fee: amounts.fee,
-            liquidity: Liquidity::Maker,
-            ts,
-            leaves,
-        });
-        if leaves.is_zero() {
-            self.book.remove(seq);
-        }
-        self.debug_check();
-        Ok(())
-    }
-
-    /// Checks 1–5 of placement (tick, lot, minimum volume, minimum cost, open-order cap).
-    fn validate(&self, req: &OrderRequest) -> Result<(), Reject> {
-        let inst = &self.instrument;
-        if !req.price.is_positive() || req.price.raw() % inst.tick.raw() != 0 {
-            return Err(Reject::TickSizeCheckFailed);
-        }
-        if !req.qty.is_positive() || req.qty.raw() % inst.lot.raw() != 0 {
-            return Err(Reject::InvalidVolume);
-        }
-        if req.qty < inst.min_volume {
-            return Err(Reject::OrderMinimumNotMet);
-        }
-        // A notional beyond the fixed-point range certainly meets the minimum.
-        if let Ok(notional) = req.price.notional(req.qty, Rounding::HalfEven) {
-            if notional < inst.min_cost {
-                return Err(Reject::CostMinimumNotMet);
-            }
-        }
-        if self.book.len() >= self.cfg.max_open_orders {
-            return Err(Reject::OrdersLimitExceeded);
-        }
-        Ok(())
-    }
-
-    fn next_txid(&mut self) -> String {
-        self.last_seq += 1;
-        format!("{TXID_PREFIX}{:06}", self.last_seq)
-    }
-
-    fn place_post_only(
-        &mut self,
-        req: &OrderRequest,
-        now: Timestamp,
-        hold: Quote,
-    ) -> Result<OrderAck, Reject> {
-        let latency = i64::try_from(self.cfg.latency_ms).unwrap_or(i64::MAX);
-        if latency == 0 {
-            let opposite = self.book.best_price(req.side.opposite());
-            if matching::post_only_would_take(req.side, req.price, self.last_price, opposite) {
-                return Err(Reject::PostOnlyWouldTake);
-            }
-        }
-        let txid = self.next_txid();
-        let held_base = match req.side {
-            Side::Buy => Qty::ZERO,
-            Side::Sell => req.qty,
-        };
-        self.ledger.hold_quote(hold);
-        self.ledger.hold_base(held_base);
-        let order = Order {
-            txid: txid.clone(),
-            client_id: req.client_id,
-            side: req.side,
-            price: req.price,
-            qty: req.qty,
-            filled: Qty::ZERO,
-            held_quote: hold,
-            held_base,
-            active_at: Timestamp::from_millis(now.millis().saturating_add(latency)),
-            resting: latency == 0,
-        };
-        self.book.insert(self.last_seq, order);
-        self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
-    }
-
-    fn execute_ioc(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
-        let event = match matching::ioc_fill_price(req.side, req.price, self.last_price) {
-            Some(price) => {
-                let amounts = fill_amounts(
-                    &self.instrument,
-                    price,
-                    Qty::ZERO,
-                    req.qty,
-                    Liquidity::Taker,
-                )
-                .map_err(|_| Reject::InsufficientFunds)?;
-                // Nothing was reserved, so nothing is released.
-                match req.side {
-                    Side::Buy => self.ledger.buy_fill(req.qty, amounts, Quote::ZERO),
-                    Side::Sell => self.ledger.sell_fill(req.qty, amounts, Qty::ZERO),
-                }
-                .map_err(|_| Reject::InsufficientFunds)?;
-                Some((price, amounts.fee))
-            }
-            None => None,
-        };
-        let txid = self.next_txid();
-        self.events.push(match event {
-            Some((price, fee)) => VenueEvent::Fill {
-                txid: txid.clone(),
-                client_id: req.client_id,
-                side: req.side,
-                price,
-                qty: req.qty,
-                fee,
-                liquidity: Liquidity::Taker,
-                ts: now,
-                leaves: Qty::ZERO,
-            },
-            None => VenueEvent::Done {
-                txid: txid.clone(),
-                client_id: req.client_id,
-                reason: DoneReason::Expired,
-                filled: Qty::ZERO,
-                ts: now,
-            },
-        });
-        self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
-    }
-
-    /// The open order a txid names, by sequence number (the txid must match exactly).
-    fn seq_of(&self, txid: &str) -> Option<u64> {
-        let seq: u64 = txid.strip_prefix(TXID_PREFIX)?.parse().ok()?;
-        self.book.get(seq).filter(|o| o.txid == txid).map(|_| seq)
     }
 }
 

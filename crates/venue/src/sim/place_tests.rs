@@ -25,9 +25,9 @@ fn reject_table() {
     }
     let cap_1 = SimConfig {
         max_open_orders: 1,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     };
-    let dflt = SimConfig::default();
+    let dflt = SimConfig::frictionless();
     type Setup = fn(&mut SimExchange);
     let cases: Vec<(&str, SimConfig, Setup, OrderRequest, Reject)> = vec![
         (
@@ -227,7 +227,12 @@ fn accepts_boundaries_and_numbers_txids() {
     assert_eq!(s.balances().base.held, q("100"));
     assert_eq!(s.balances().free_base(), Qty::ZERO);
     // Exactly all free quote: 5 × 1.0025 = 5.0125 held, then 1000 × 1.0025 = 1002.5.
-    let mut s = SimExchange::new(inst(), SimConfig::default(), balances("0", "1007.5125")).unwrap();
+    let mut s = SimExchange::new(
+        inst(),
+        SimConfig::frictionless(),
+        balances("0", "1007.5125"),
+    )
+    .unwrap();
     place(&mut s, &buy("5", "1"), 0);
     assert_eq!(s.balances().quote.held, u("5.0125"));
     assert_eq!(
@@ -241,11 +246,13 @@ fn accepts_boundaries_and_numbers_txids() {
 
 #[test]
 fn ioc_table() {
-    // (case, reference trade, request, expected event, quote total after, base total after)
+    // (case, reference trade, half-spread bps, request, expected (price, fee), quote total
+    // after, base total after)
     let cases = [
         (
             "buy limit above reference fills at reference, taker fee",
             Some("10"),
+            "0",
             req(Side::Buy, "10.5", "2", OrderKind::Ioc),
             Some(("10", "0.08")),
             "979.92",
@@ -254,14 +261,45 @@ fn ioc_table() {
         (
             "sell limit below reference fills at reference",
             Some("10"),
+            "0",
             req(Side::Sell, "9", "2", OrderKind::Ioc),
             Some(("10", "0.08")),
             "1019.92",
             "98",
         ),
         (
+            // 10 × (1 + 20 bps) = 10.02: pays 20.04 + 0.4 % fee 0.08016.
+            "buy pays the half-spread over the reference",
+            Some("10"),
+            "20",
+            req(Side::Buy, "10.5", "2", OrderKind::Ioc),
+            Some(("10.02", "0.08016")),
+            "979.87984",
+            "102",
+        ),
+        (
+            // 10 × (1 − 20 bps) = 9.98: receives 19.96 less 0.07984.
+            "sell receives the half-spread below the reference",
+            Some("10"),
+            "20",
+            req(Side::Sell, "9", "2", OrderKind::Ioc),
+            Some(("9.98", "0.07984")),
+            "1019.88016",
+            "98",
+        ),
+        (
+            "buy limited inside the spread expires",
+            Some("10"),
+            "20",
+            req(Side::Buy, "10.01", "2", OrderKind::Ioc),
+            None,
+            "1000",
+            "100",
+        ),
+        (
             "buy limit below reference expires",
             Some("10"),
+            "0",
             req(Side::Buy, "9.99", "2", OrderKind::Ioc),
             None,
             "1000",
@@ -270,6 +308,7 @@ fn ioc_table() {
         (
             "sell limit above reference expires",
             Some("10"),
+            "0",
             req(Side::Sell, "10.01", "2", OrderKind::Ioc),
             None,
             "1000",
@@ -278,17 +317,19 @@ fn ioc_table() {
         (
             "no reference expires",
             None,
+            "2",
             req(Side::Buy, "10", "2", OrderKind::Ioc),
             None,
             "1000",
             "100",
         ),
     ];
-    for (name, reference, r, want, quote, base) in cases {
+    for (name, reference, half_spread, r, want, quote, base) in cases {
         // Latency does not delay an IOC order.
         let mut s = sim_with(SimConfig {
             latency_ms: 500,
-            ..SimConfig::default()
+            ioc_half_spread_bps: half_spread.parse().unwrap(),
+            ..SimConfig::frictionless()
         });
         if let Some(px) = reference {
             market(&mut s, &trade(0, px, "1"));
@@ -366,7 +407,7 @@ fn cancel_reports_filled_and_unknown_orders() {
     // An order still in flight can be cancelled, and never arrives.
     let mut s = sim_with(SimConfig {
         latency_ms: 100,
-        ..SimConfig::default()
+        ..SimConfig::frictionless()
     });
     let c = place(&mut s, &buy("10", "1"), 0);
     s.cancel(&c, t(50)).unwrap();
@@ -432,7 +473,7 @@ fn fee_math_with_rounding_splits_exactly() {
     // DOGE-like: tick 1e-7, lot 1e-8, so notionals carry 15 decimals and must be rounded.
     let mut i = Instrument::with_decimals("DOGE/USD", 7, 8).unwrap();
     i.maker_fee_pct = "0.25".parse().unwrap();
-    let mut s = SimExchange::new(i, SimConfig::default(), balances("0", "10")).unwrap();
+    let mut s = SimExchange::new(i, SimConfig::frictionless(), balances("0", "10")).unwrap();
     market(&mut s, &trade(0, "0.2", "1"));
     let a = place(&mut s, &buy("0.1234567", "3.33333333"), 1);
     // 0.1234567 × 3.33333333 = 0.411522332921811: ⌈⌉ 0.411522333, ⌈0.25 %⌉ 0.001028806.
@@ -481,7 +522,7 @@ fn new_rejects_bad_setups() {
         ("fine", inst(), balances("0", "0"), false),
     ];
     for (name, i, start, fails) in cases {
-        let r = SimExchange::new(i, SimConfig::default(), start);
+        let r = SimExchange::new(i, SimConfig::frictionless(), start);
         assert_eq!(r.is_err(), fails, "case {name}");
     }
 }

@@ -2,6 +2,7 @@
 
 pub(super) use super::*;
 pub(super) use crate::venue::AssetBalance;
+pub(super) use flywheel_core::Liquidity;
 pub(super) use flywheel_marketdata::{Bar, Trade};
 
 pub(super) fn p(s: &str) -> Price {
@@ -45,7 +46,7 @@ pub(super) fn sim_with(cfg: SimConfig) -> SimExchange {
 }
 
 pub(super) fn sim() -> SimExchange {
-    sim_with(SimConfig::default())
+    sim_with(SimConfig::frictionless())
 }
 
 pub(super) fn req(side: Side, price: &str, qty: &str, kind: OrderKind) -> OrderRequest {
@@ -65,12 +66,26 @@ pub(super) fn sell(price: &str, qty: &str) -> OrderRequest {
 }
 
 pub(super) fn trade(ms: i64, price: &str, qty: &str) -> MarketEvent {
+    trade_by(ms, price, qty, None)
+}
+
+/// A trade print whose data records the taker side `taker` (None: not recorded).
+pub(super) fn trade_by(ms: i64, price: &str, qty: &str, taker: Option<Side>) -> MarketEvent {
     MarketEvent::Trade(Trade {
         ts: t(ms),
         price: p(price),
         qty: q(qty),
-        taker_side: None,
+        taker_side: taker,
     })
+}
+
+/// Total executed by `txid` in `events`.
+pub(super) fn filled_of(events: &[VenueEvent], txid: &str) -> Qty {
+    fills(events)
+        .into_iter()
+        .filter(|(id, _, _)| id == txid)
+        .map(|(_, qty, _)| qty)
+        .sum()
 }
 
 /// A bar from `open_ms` to `open_ms + 60 s` (q = 15 s).
