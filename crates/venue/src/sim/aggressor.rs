@@ -103,7 +103,12 @@ mod tests {
     #[test]
     fn tick_test_table() {
         // (case, prices in order, classification of each)
-        let cases: [(&str, &[&str], &[Option<Side>]); 5] = [
+        type Case = (
+            &'static str,
+            &'static [&'static str],
+            &'static [Option<Side>],
+        );
+        let cases: [Case; 5] = [
             ("first print is unknown", &["10"], &[None]),
             (
                 "zero ticks before any move stay unknown",

@@ -127,7 +127,13 @@ fn aggressor_side_table() {
     type Print = (&'static str, Option<Side>);
     // Reference 10.5, resting bid 10 × 2 and ask 11 × 2; every print is 0.5.
     // (case, rule, prints in order, (bid filled, ask filled))
-    let cases: [(&str, AggressorRule, &[Print], (&str, &str)); 11] = [
+    type Case = (
+        &'static str,
+        AggressorRule,
+        &'static [Print],
+        (&'static str, &'static str),
+    );
+    let cases: [Case; 11] = [
         (
             "recorded sell taker through the bid fills it",
             DataOrTick,

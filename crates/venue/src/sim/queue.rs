@@ -139,7 +139,7 @@ impl TradeWindow {
 
     /// Prints currently held (for tests).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub fn held(&self) -> usize {
         self.prints.len()
     }
 }
@@ -242,14 +242,14 @@ mod tests {
         for i in 0..(MAX_WINDOW_PRINTS as i64 + 10) {
             w.record(t(i), p("10"), q("1"));
         }
-        assert_eq!(w.len(), MAX_WINDOW_PRINTS);
+        assert_eq!(w.held(), MAX_WINDOW_PRINTS);
         assert_eq!(
             w.volume_at(p("10"), t(0)),
             Wide::from(q(&MAX_WINDOW_PRINTS.to_string()))
         );
         // Expiring everything empties the per-price map too.
         assert_eq!(w.volume_at(p("10"), t(i64::MAX)), Wide::ZERO);
-        assert_eq!(w.len(), 0);
+        assert_eq!(w.held(), 0);
     }
 
     #[test]
