@@ -9,7 +9,7 @@
 
 use flywheel_core::{Quote, Rounding, Side, Wide};
 use flywheel_grid::{Event, Fill, OrderRef, RecoveryFill, Role};
-use flywheel_venue::{Venue, VenueEvent};
+use flywheel_venue::{Reject, Venue, VenueEvent};
 
 use crate::engine::{Engine, Track};
 use crate::journal::{JournalRecord, JournalSink, Source};
@@ -107,7 +107,28 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             VenueEvent::Rejected { txid, reason, .. } => {
                 self.stats.reject(reason.name());
                 if let Some(track) = self.tracks.remove(&txid) {
-                    self.gone_unfilled(&txid, &track);
+                    // An entry refused on arrival (an order latency: the market moved while
+                    // it travelled) is handled as a synchronous refusal is: a post-only
+                    // refusal becomes the trade's pending entry, re-priced by the next timer
+                    // (re-sending it at its old price was refused again every loop); any
+                    // other refusal makes the slot one-sided. Exits keep their retry path.
+                    let entry = match track.target {
+                        OrderRef::Slot(id) => self.slots[track.slot]
+                            .state
+                            .find_order(id)
+                            .filter(|o| o.role == Role::Entry && o.txid.as_deref() == Some(&txid))
+                            .map(|o| o.local_id),
+                        OrderRef::Recovery(_) => None,
+                    };
+                    match entry {
+                        Some(id) => {
+                            let post_only = reason == Reject::PostOnlyWouldTake;
+                            self.drop_entry(track.slot, id, !post_only, reason.name());
+                            self.normalize_mode(track.slot);
+                            self.validate(track.slot);
+                        }
+                        None => self.gone_unfilled(&txid, &track),
+                    }
                 }
             }
         }
