@@ -143,7 +143,10 @@ fn cross_checks_table() {
         ),
         (
             "sizes never reach the minimum",
-            |c| c.min_size = Qty::lit(1, 1),
+            |c| {
+                c.min_size = Qty::lit(1, 1);
+                c.min_size_policy = MinSizePolicy::ReduceOnly;
+            },
             Some((Warning, "size_max", "0.072 is below min_size 0.1")),
         ),
         (

@@ -11,7 +11,6 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
-use flywheel_core::Ratio;
 use flywheel_engine::maker_journal::MakerSink;
 use flywheel_engine::maker_run::{
     run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
@@ -63,12 +62,10 @@ pub struct MakerResult {
 /// hedger's taker fee from `[venue]`, account from `[backtest]`. Built before the run so a
 /// refused configuration fails before any data is read.
 pub fn maker_exchange(cfg: &FlywheelConfig) -> anyhow::Result<SimExchange> {
-    let mut inst = cfg
+    let inst = cfg
         .maker
         .instrument("SOL/USD")
         .context("instrument from [maker]")?;
-    inst.maker_fee_pct = Ratio::ZERO;
-    inst.taker_fee_pct = cfg.venue.taker_fee_pct;
     SimExchange::new(inst, cfg.venue.sim(), cfg.backtest.start_balances())
         .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))
 }
