@@ -60,171 +60,22 @@
 
 use flywheel_core::fixed::div_round;
 use flywheel_core::{
-    Fixed, FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, Wide,
+    FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, Wide,
 };
 use serde::{Deserialize, Serialize};
 
-pub use crate::config::Problem;
+pub use config::Problem;
+
+#[path = "hedger_config.rs"]
+mod config;
+#[path = "hedger_plan.rs"]
+mod plan;
+
+pub use config::{secs_to_ms, HedgerConfig, HEDGER_CONFIG_DOCS, HEDGER_CONFIG_RANGES};
+use plan::Plan;
 
 /// Fraction of a passive clip whose fill counts as success (the origin's 60 %).
 pub const PASSIVE_SUCCESS_FRACTION: Ratio = Ratio::lit(6, 1);
-
-/// `[hedger]`: the hedger's parameters. Defaults are seed 002's Phase 1 values (trigger
-/// 0.010, target 0.001, clip 0.03, cooldown 2.0 s) and the spec's §2.1 for the rest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HedgerConfig {
-    /// Master switch.
-    pub enabled: bool,
-    /// Hedge when |inventory| exceeds this (base units).
-    pub trigger_units: Qty,
-    /// …or when |inventory| × mid exceeds this (quote; 0 = off).
-    pub trigger_notional: Quote,
-    /// Hedge down to this |inventory| (base units).
-    pub target_units: Qty,
-    /// Largest clip (base units).
-    pub max_clip_units: Qty,
-    /// Aggressive (IOC) limit distance from mid, bps.
-    pub price_offset_bps: Ratio,
-    /// Cap on the aggressive limit's distance from mid, bps.
-    pub max_slippage_bps: Ratio,
-    /// Pause between clips, seconds.
-    pub cooldown_seconds: Fixed,
-    /// Try a post-only order before crossing.
-    pub prefer_passive: bool,
-    /// How long the passive order rests before the clip crosses, seconds.
-    pub passive_wait_seconds: Fixed,
-    /// Passive limit distance from mid (on the passive side), bps.
-    pub passive_offset_bps: Ratio,
-    /// Above trigger this long ⇒ aggressive at once, seconds (0 = never forced).
-    pub passive_timeout_seconds: Fixed,
-    /// Maker quoting blocked this long while above trigger ⇒ emergency, seconds (0 = off).
-    pub guard_emergency_seconds: Fixed,
-    /// Emergency clip limit = max clip × this.
-    pub guard_emergency_clip_multiplier: Ratio,
-    /// Extra crossing distance in emergency, bps.
-    pub guard_emergency_extra_bps: Ratio,
-    /// Pause between clips in emergency, seconds.
-    pub guard_emergency_cooldown_seconds: Fixed,
-    /// Slippage cap in emergency, bps (new: the origin reused 12 bps and skipped every hedge).
-    pub guard_emergency_max_slippage_bps: Ratio,
-    /// PnL guard active ⇒ clip limit = max clip × this.
-    pub guard_clip_multiplier: Ratio,
-    /// PnL guard active ⇒ crossing distance, bps.
-    pub guard_price_offset_bps: Ratio,
-    /// PnL guard active ⇒ slippage cap, bps.
-    pub guard_max_slippage_bps: Ratio,
-}
-
-impl Default for HedgerConfig {
-    fn default() -> Self {
-        HedgerConfig {
-            enabled: true,
-            trigger_units: Qty::lit(10, 3),
-            trigger_notional: Quote::lit(4, 0),
-            target_units: Qty::lit(1, 3),
-            max_clip_units: Qty::lit(3, 2),
-            price_offset_bps: Ratio::lit(10, 0),
-            max_slippage_bps: Ratio::lit(12, 0),
-            cooldown_seconds: Fixed::lit(2, 0),
-            prefer_passive: true,
-            passive_wait_seconds: Fixed::lit(5, 1),
-            passive_offset_bps: Ratio::lit(2, 0),
-            passive_timeout_seconds: Fixed::lit(6, 0),
-            guard_emergency_seconds: Fixed::lit(8, 0),
-            guard_emergency_clip_multiplier: Ratio::lit(11, 1),
-            guard_emergency_extra_bps: Ratio::lit(6, 0),
-            guard_emergency_cooldown_seconds: Fixed::lit(5, 1),
-            guard_emergency_max_slippage_bps: Ratio::lit(16, 0),
-            guard_clip_multiplier: Ratio::lit(35, 2),
-            guard_price_offset_bps: Ratio::lit(9, 0),
-            guard_max_slippage_bps: Ratio::lit(9, 0),
-        }
-    }
-}
-
-/// One line of documentation per key, in declaration order.
-pub const HEDGER_CONFIG_DOCS: &[(&str, &str)] = &[
-    (
-        "enabled",
-        "the hedger flattens inventory above the trigger (seed 002)",
-    ),
-    (
-        "trigger_units",
-        "hedge when |inventory| exceeds this, base units",
-    ),
-    (
-        "trigger_notional",
-        "or when |inventory| x mid exceeds this, quote (0 = off)",
-    ),
-    ("target_units", "hedge down to this |inventory|, base units"),
-    (
-        "max_clip_units",
-        "largest clip, base units (raised to the venue minimum, never past |inventory|)",
-    ),
-    (
-        "price_offset_bps",
-        "aggressive IOC limit distance from mid, bps",
-    ),
-    (
-        "max_slippage_bps",
-        "cap on the IOC limit's distance from mid, bps",
-    ),
-    ("cooldown_seconds", "pause between clips, seconds"),
-    ("prefer_passive", "rest a post-only order before crossing"),
-    (
-        "passive_wait_seconds",
-        "how long the passive order rests before the clip crosses, seconds",
-    ),
-    ("passive_offset_bps", "passive limit distance from mid, bps"),
-    (
-        "passive_timeout_seconds",
-        "above trigger this long => aggressive at once, seconds (0 = never)",
-    ),
-    (
-        "guard_emergency_seconds",
-        "maker quoting blocked this long while above trigger => emergency, seconds (0 = off)",
-    ),
-    (
-        "guard_emergency_clip_multiplier",
-        "emergency clip limit = max_clip_units x this",
-    ),
-    (
-        "guard_emergency_extra_bps",
-        "extra crossing distance in emergency, bps",
-    ),
-    (
-        "guard_emergency_cooldown_seconds",
-        "pause between clips in emergency, seconds",
-    ),
-    (
-        "guard_emergency_max_slippage_bps",
-        "slippage cap in emergency, bps",
-    ),
-    (
-        "guard_clip_multiplier",
-        "PnL guard active => clip limit = max_clip_units x this",
-    ),
-    (
-        "guard_price_offset_bps",
-        "PnL guard active => crossing distance, bps",
-    ),
-    (
-        "guard_max_slippage_bps",
-        "PnL guard active => slippage cap, bps",
-    ),
-];
-
-/// Whole milliseconds in `secs` seconds (half-even).
-pub fn secs_to_ms(secs: Fixed) -> i64 {
-    // 1 s is 10^9 raw units and 10^3 ms: one ms is 10^6 raw units.
-    div_round(i128::from(secs.raw()), 1_000_000, Rounding::HalfEven) as i64
-}
-
-#[path = "hedger_validate.rs"]
-mod validate;
-
-pub use validate::HEDGER_CONFIG_RANGES;
 
 /// What the hedger sees at one decision.
 #[derive(Clone, Copy, Debug)]
@@ -349,38 +200,6 @@ pub struct Hedger {
     pub flags: HedgeFlags,
 }
 
-/// A planned order before it becomes a command.
-enum Plan {
-    Order { price: Price, qty: Qty },
-    NothingToDo,
-    BelowMinimum,
-}
-
-/// `mid × (1 + sign·bps/10 000)` rounded with `mode` to the instrument's tick.
-fn offset_price(
-    mid: Price,
-    bps: Ratio,
-    up: bool,
-    mode: Rounding,
-    inst: &Instrument,
-) -> Result<Price, FixedError> {
-    let frac = bps
-        .fixed()
-        .div_round(Fixed::lit(10_000, 0), 9, Rounding::HalfEven)?;
-    let factor = if up {
-        Fixed::ONE.checked_add(frac)?
-    } else {
-        Fixed::ONE.checked_sub(frac)?
-    };
-    let raw = mid.scale(Ratio::new(factor), 9, mode)?;
-    inst.round_price(raw, mode)
-}
-
-/// `qty` rounded up to the lot.
-fn ceil_lot(inst: &Instrument, qty: Qty) -> Result<Qty, FixedError> {
-    inst.round_qty(qty, Rounding::Ceil)
-}
-
 impl Hedger {
     pub fn new() -> Self {
         Self::default()
@@ -395,92 +214,6 @@ impl Hedger {
             return Ok(ctx.mid.notional(inv_abs, Rounding::HalfEven)? > cfg.trigger_notional);
         }
         Ok(false)
-    }
-
-    /// The smallest order the venue accepts at `price` (at least one lot).
-    fn venue_min(inst: &Instrument, price: Price) -> Result<Qty, FixedError> {
-        let mut min = inst.lot.max(ceil_lot(inst, inst.min_volume)?);
-        if inst.min_cost.is_positive() {
-            let by_cost = inst.min_cost.qty_for(price, 9, Rounding::Ceil)?;
-            min = min.max(ceil_lot(inst, by_cost)?);
-        }
-        Ok(min)
-    }
-
-    /// Price and size of the next order of a clip.
-    fn plan(
-        cfg: &HedgerConfig,
-        ctx: &HedgeCtx,
-        side: Side,
-        aggressive: bool,
-        emergency: bool,
-    ) -> Result<Plan, FixedError> {
-        let inst = ctx.instrument;
-        let inv_abs = ctx.inventory.abs();
-        let excess = inv_abs.checked_sub(cfg.target_units)?;
-        if !excess.is_positive() {
-            return Ok(Plan::NothingToDo);
-        }
-        let limit = if emergency {
-            cfg.max_clip_units.scale(
-                cfg.guard_emergency_clip_multiplier,
-                9,
-                Rounding::TowardZero,
-            )?
-        } else if ctx.pnl_guard_active {
-            cfg.max_clip_units
-                .scale(cfg.guard_clip_multiplier, 9, Rounding::TowardZero)?
-        } else {
-            cfg.max_clip_units
-        };
-        let wanted = inst.round_qty(excess.min(limit), Rounding::TowardZero)?;
-
-        let price = if aggressive {
-            let (base, cap) = match (emergency, ctx.pnl_guard_active) {
-                (true, guard) => (
-                    if guard {
-                        cfg.guard_price_offset_bps
-                    } else {
-                        cfg.price_offset_bps
-                    } + cfg.guard_emergency_extra_bps,
-                    cfg.guard_emergency_max_slippage_bps,
-                ),
-                (false, true) => (cfg.guard_price_offset_bps, cfg.guard_max_slippage_bps),
-                (false, false) => (cfg.price_offset_bps, cfg.max_slippage_bps),
-            };
-            let off = base.min(cap);
-            // Cross toward the other side, rounded back toward mid so the cap holds.
-            match side {
-                Side::Sell => offset_price(ctx.mid, off, false, Rounding::Ceil, inst)?,
-                Side::Buy => offset_price(ctx.mid, off, true, Rounding::Floor, inst)?,
-            }
-        } else {
-            // Rest on our own side, rounded away from mid so it stays passive.
-            match side {
-                Side::Sell => {
-                    offset_price(ctx.mid, cfg.passive_offset_bps, true, Rounding::Ceil, inst)?
-                }
-                Side::Buy => offset_price(
-                    ctx.mid,
-                    cfg.passive_offset_bps,
-                    false,
-                    Rounding::Floor,
-                    inst,
-                )?,
-            }
-        };
-        if !price.is_positive() {
-            return Ok(Plan::NothingToDo);
-        }
-        let min = Self::venue_min(inst, price)?;
-        let qty = if wanted >= min {
-            wanted
-        } else if min <= inv_abs {
-            min
-        } else {
-            return Ok(Plan::BelowMinimum);
-        };
-        Ok(Plan::Order { price, qty })
     }
 
     /// One decision. Commands come in execution order (a cancel before a new order).
@@ -599,7 +332,7 @@ impl Hedger {
             }
         };
 
-        let plan = Self::plan(cfg, ctx, side, aggressive, emergency);
+        let plan = plan::plan(cfg, ctx, side, aggressive, emergency);
         if cancel_first {
             out.push(HedgeCommand::CancelPassive);
             self.phase = HedgePhase::Idle;
