@@ -49,7 +49,7 @@ impl Default for VenueConfig {
 
 pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("symbol", "market symbol, for reports"),
-    ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct)"),
+    ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct; --strategy maker uses maker.fee_schedule)"),
     ("latency_ms", "simulated order entry latency, ms (0 = rests at once)"),
     ("fill_rule", "trade prints fill resting orders when strictly through (\"strict\") or at the price (\"touch\")"),
     ("max_open_orders", "the venue's open-order cap (Kraken: 225)"),

@@ -84,13 +84,13 @@ impl MakerConfig {
         }
         Some(if fee_bps >= high {
             format!(
-                "the {name} maker fee ({fee_bps} bps) is at least the widest half-spread the \
+                "the {name} maker fee ({fee_bps:.1} bps) is at least the widest half-spread the \
                  maker quotes ({high:.1} bps; full spreads {narrowest:.1}-{widest:.1} bps): \
                  every maker fill loses money, before any adverse selection"
             )
         } else {
             format!(
-                "the {name} maker fee ({fee_bps} bps) is at least the narrowest half-spread the \
+                "the {name} maker fee ({fee_bps:.1} bps) is at least the narrowest half-spread the \
                  maker quotes ({low:.1} bps; full spreads {narrowest:.1}-{widest:.1} bps): \
                  maker fills at the narrower spreads lose money"
             )

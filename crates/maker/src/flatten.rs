@@ -52,7 +52,8 @@ pub struct Clip {
 /// it is one; a smaller clip that leaves exactly `min` when `wanted` would land in the dead
 /// zone `(target, min)`; else the smallest valid size at or above `wanted`, which is `min`
 /// (raised) or `inv_abs` (to flat). `None` when `inv_abs < min` (a residue: see
-/// [`flatten_size`] and the hedger's two-step) or nothing is wanted.
+/// [`flatten_size`] and the hedger's two-step). A zero `wanted` (a cap below one lot) is
+/// raised like any other.
 pub fn hedge_clip(
     inv_abs: Qty,
     wanted: Qty,
@@ -60,7 +61,7 @@ pub fn hedge_clip(
     target: Qty,
     min: Qty,
 ) -> Result<Option<Clip>, FixedError> {
-    if inv_abs < min || !wanted.is_positive() || !inv_abs.is_positive() {
+    if inv_abs < min || !inv_abs.is_positive() {
         return Ok(None);
     }
     let lands = |q: Qty| -> Result<bool, FixedError> {

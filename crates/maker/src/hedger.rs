@@ -1,15 +1,15 @@
 //! The hedger (spec `maker-origin.md` §2; seed 002's Phase 1 numbers): when |inventory| is
-//! above a trigger, send reduce-only clips toward a small target — passive first, then
-//! crossing within a slippage cap — with PnL-guard dampers and an emergency mode.
+//! above a trigger, send clips toward a small target — passive first, then crossing within a
+//! slippage cap — with PnL-guard dampers and an emergency mode.
 //!
 //! A pure decision core: [`Hedger::decide`] reads a [`HedgeCtx`] (time, signed inventory, mid,
 //! guard state, instrument) and returns [`HedgeCommand`]s; the engine executes them and feeds
 //! the outcome back through [`Hedger::on_passive_fill`], [`Hedger::on_passive_done`] and
 //! [`Hedger::on_ioc_done`]. No clock, no I/O. The engine calls `decide` on every tick and
 //! after every fill (the origin's 1 s poll + wake-on-fill), and must report every IOC it
-//! was given with `on_ioc_done` (the hedger sends nothing new while one is out). Orders are
-//! reduce-only; the origin's retries on exceptions (`max_attempts`) and `dry_run` belong to
-//! the engine's execution, not to this decision.
+//! was given with `on_ioc_done` (the hedger sends nothing new while one is out). The
+//! origin's retries on exceptions (`max_attempts`) and `dry_run` belong to the engine's
+//! execution, not to this decision.
 //!
 //! # One clip, step by step
 //!
@@ -17,19 +17,24 @@
 //!    `trigger_notional > 0`) `|inv| × mid > trigger_notional` — the intended OR (the
 //!    origin's step 1 made the notional test dead). At or below it nothing happens, the
 //!    over-trigger timer resets, and a resting passive hedge is cancelled.
-//! 2. **Size.** `excess = |inv| − target_units`; the clip limit is `max_clip_units`, ×
-//!    `guard_clip_multiplier` while the PnL guard is active, × `guard_emergency_clip_multiplier`
-//!    in emergency (the emergency clip is not cut back to `max_clip_units` — origin defect
-//!    (c) — and in emergency the guard damper does not apply: flattening comes first).
-//!    `clip = min(excess, limit)` rounded down to the lot. **Venue minimum** (the larger of
-//!    the lot, `min_volume` and `min_cost / order price` rounded up to the lot): a clip below
-//!    it is raised to it **only if the minimum is ≤ |inv|**, otherwise the clip is skipped
-//!    (counted in [`HedgerCounters::skipped_below_minimum`]). Every clip is therefore
-//!    reduce-only and never flips the position: |inventory| never grows past where it was.
-//!    The raise may overshoot the target (down to flat) and may exceed `max_clip_units` when
-//!    the venue minimum is larger — a smaller order would be rejected, which is what left the
-//!    origin inert. Inventory below the venue minimum is the maker's to work off (asymmetric
-//!    quoting, seed 002 Phase 2).
+//! 2. **Size** (`hedger_plan.rs`). `excess = |inv| − target_units`; the clip limit is
+//!    `max_clip_units`, × `guard_clip_multiplier` while the PnL guard is active, ×
+//!    `guard_emergency_clip_multiplier` in emergency (the emergency clip is not cut back to
+//!    `max_clip_units` — origin defect (c) — and in emergency the guard damper does not
+//!    apply: flattening comes first). `wanted = min(excess, limit)` rounded down to the lot.
+//!    **Venue minimum** (the larger of the lot, `min_volume` and `min_cost / order price`
+//!    rounded up to the lot). With `closable_clips` (issue 11, the default) the clip is the
+//!    size nearest `wanted` that is at least the minimum and lands within the target or on
+//!    |inv| ≥ minimum (`flatten.rs`), so every clip leaves a position one valid order can
+//!    close; it may exceed the limit to do so (counted in
+//!    [`HedgerCounters::clips_over_cap`]). A **residue** (above trigger, below the minimum)
+//!    is left to the maker's flattening quote for `residue_grace_seconds`; then the
+//!    **two-step**: a clip of `|inv| + minimum` lands exactly on the minimum on the other
+//!    side, and the next clip closes it ([`HedgerCounters::two_step_flattens`]). That first
+//!    leg is the only order that crosses flat. Round 1 (`closable_clips = false`): `wanted`
+//!    raised to the minimum only if the minimum is ≤ |inv|, a residue skipped for good.
+//!    Either way each residue episode counts once in
+//!    [`HedgerCounters::skipped_below_minimum`].
 //! 3. **Mode.** Passive first (`prefer_passive`): a post-only limit at mid ± `passive_offset_bps`
 //!    (sell above mid, buy below; rounded away from mid to the tick). It is a success when it
 //!    brings |inv| to the trigger or fills ≥ 60 % of the clip; otherwise, after
@@ -95,7 +100,8 @@ pub struct HedgeCtx<'a> {
     pub passive_resting: bool,
 }
 
-/// An order instruction for the engine. Every order is **reduce-only**.
+/// An order instruction for the engine. Every order reduces |inventory| except the first
+/// leg of a two-step, which crosses flat to land exactly on the venue minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HedgeCommand {
     /// Post-only limit order (the passive leg).
@@ -151,8 +157,15 @@ pub struct HedgerCounters {
     pub forced_aggressive: u64,
     /// IOCs sent in emergency.
     pub emergency_orders: u64,
-    /// Clips skipped because the venue minimum exceeds |inventory|.
+    /// Residue episodes: a clip was due but |inventory| was below the venue minimum (counted
+    /// once per episode; round 1 skips the clip for good, closable clips wait for the grace
+    /// period and then two-step).
     pub skipped_below_minimum: u64,
+    /// Residues closed by the two-step (its first leg sent: |inv| + minimum).
+    pub two_step_flattens: u64,
+    /// Clips larger than the clip cap, because the venue minimum (or landing on a closable
+    /// position) required it.
+    pub clips_over_cap: u64,
     /// Decisions abandoned on an arithmetic error (overflow; never expected).
     pub errors: u64,
     /// Σ filled base volume. The run totals are [`Wide`]: they grow with the run's length
@@ -196,6 +209,10 @@ pub struct Hedger {
     pub phase: HedgePhase,
     /// First decision above trigger since the last reset (below trigger or a filled clip).
     pub over_trigger_since: Option<Timestamp>,
+    /// Start of the current residue episode (a clip was due, |inv| below the venue
+    /// minimum); cleared when a regular clip can be sized or inventory is back within the
+    /// trigger. The two-step waits `residue_grace_seconds` from here.
+    pub residue_since: Option<Timestamp>,
     pub counters: HedgerCounters,
     pub flags: HedgeFlags,
 }
@@ -250,6 +267,7 @@ impl Hedger {
         };
         if !over {
             self.over_trigger_since = None;
+            self.residue_since = None;
             match self.phase {
                 HedgePhase::PassiveResting { filled, .. } => {
                     // Back within the trigger: the passive leg did its job (or the maker
@@ -332,16 +350,27 @@ impl Hedger {
             }
         };
 
-        let plan = plan::plan(cfg, ctx, side, aggressive, emergency);
+        let residue_due = self
+            .residue_since
+            .is_some_and(|since| now.millis_since(since) >= secs_to_ms(cfg.residue_grace_seconds));
+        let plan = plan::plan(cfg, ctx, side, aggressive, emergency, residue_due);
         if cancel_first {
             out.push(HedgeCommand::CancelPassive);
             self.phase = HedgePhase::Idle;
         }
-        let (price, qty) = match plan {
-            Ok(Plan::Order { price, qty }) => (price, qty),
+        let (price, qty, over_cap, two_step) = match plan {
+            Ok(Plan::Order {
+                price,
+                qty,
+                over_cap,
+                two_step,
+            }) => (price, qty, over_cap, two_step),
             Ok(Plan::NothingToDo) => return out,
             Ok(Plan::BelowMinimum) => {
-                self.counters.skipped_below_minimum += 1;
+                if self.residue_since.is_none() {
+                    self.residue_since = Some(now);
+                    self.counters.skipped_below_minimum += 1;
+                }
                 return out;
             }
             Err(_) => {
@@ -349,9 +378,20 @@ impl Hedger {
                 return out;
             }
         };
+        // A regular clip ends the residue episode; the two-step's first leg keeps it open,
+        // so a leg that fills only partly (and leaves another residue) is retried at once.
+        if !two_step {
+            self.residue_since = None;
+        }
 
         if !continuing {
             self.counters.clips += 1;
+            if over_cap {
+                self.counters.clips_over_cap += 1;
+            }
+            if two_step {
+                self.counters.two_step_flattens += 1;
+            }
         }
         if aggressive {
             self.counters.aggressive_orders += 1;

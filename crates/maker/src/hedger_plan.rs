@@ -1,15 +1,34 @@
 //! The hedger's next order: its price (passive at mid ± `passive_offset_bps`, or an IOC
-//! within the slippage cap) and its size (the capped excess over the target, with the venue
-//! minimum). Pure functions of the configuration and the decision context.
+//! within the slippage cap) and its size. Pure functions of the configuration and the
+//! decision context.
+//!
+//! Size: `wanted` = the excess over `target_units`, capped (`max_clip_units`, × the guard or
+//! emergency multiplier) and rounded down to the lot. With `closable_clips` (issue 11) the
+//! clip is [`hedge_clip`]: the size nearest `wanted` that is at least the venue minimum and
+//! lands within the target or on a closable position (|inv| ≥ minimum) — exceeding the cap
+//! when the minimum requires it (`over_cap`). A residue below the minimum is
+//! [`Plan::BelowMinimum`] until the caller says its grace period is over; then the two-step's
+//! first leg, `|inv| + minimum`, lands exactly on the minimum on the other side. Round 1
+//! (`closable_clips = false`): `wanted`, raised to the minimum only when the minimum is at
+//! most |inv|, else skipped — which left residues that nothing closed.
 
 use flywheel_core::{Fixed, FixedError, Instrument, Price, Qty, Ratio, Rounding, Side};
 
 use super::{HedgeCtx, HedgerConfig};
+use crate::flatten::hedge_clip;
 
 /// A planned order before it becomes a command.
 pub(super) enum Plan {
-    Order { price: Price, qty: Qty },
+    Order {
+        price: Price,
+        qty: Qty,
+        /// Larger than the clip cap (the venue minimum required it).
+        over_cap: bool,
+        /// The first leg of a two-step: crosses flat to land on the minimum.
+        two_step: bool,
+    },
     NothingToDo,
+    /// |inventory| is below the venue minimum (and the two-step is not due).
     BelowMinimum,
 }
 
@@ -48,13 +67,15 @@ pub(super) fn venue_min(inst: &Instrument, price: Price) -> Result<Qty, FixedErr
     Ok(min)
 }
 
-/// Price and size of the next order of a clip.
+/// Price and size of the next order of a clip; `residue_due`: a residue below the venue
+/// minimum has waited its grace period, so the two-step may start.
 pub(super) fn plan(
     cfg: &HedgerConfig,
     ctx: &HedgeCtx,
     side: Side,
     aggressive: bool,
     emergency: bool,
+    residue_due: bool,
 ) -> Result<Plan, FixedError> {
     let inst = ctx.instrument;
     let inv_abs = ctx.inventory.abs();
@@ -111,6 +132,26 @@ pub(super) fn plan(
         return Ok(Plan::NothingToDo);
     }
     let min = venue_min(inst, price)?;
+    if cfg.closable_clips {
+        if let Some(clip) = hedge_clip(inv_abs, wanted, limit, cfg.target_units, min)? {
+            return Ok(Plan::Order {
+                price,
+                qty: clip.qty,
+                over_cap: clip.over_cap,
+                two_step: false,
+            });
+        }
+        if !residue_due {
+            return Ok(Plan::BelowMinimum);
+        }
+        let qty = inv_abs.checked_add(min)?;
+        return Ok(Plan::Order {
+            price,
+            qty,
+            over_cap: qty > limit,
+            two_step: true,
+        });
+    }
     let qty = if wanted >= min {
         wanted
     } else if min <= inv_abs {
@@ -118,5 +159,10 @@ pub(super) fn plan(
     } else {
         return Ok(Plan::BelowMinimum);
     };
-    Ok(Plan::Order { price, qty })
+    Ok(Plan::Order {
+        price,
+        qty,
+        over_cap: qty > limit,
+        two_step: false,
+    })
 }

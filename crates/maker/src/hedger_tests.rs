@@ -128,6 +128,14 @@ fn ioc(side: Side, limit: &str, qty: &str) -> HedgeCommand {
     }
 }
 
+/// Round 1's clips: raised to the venue minimum only when it is ≤ |inv|, residues skipped.
+fn round1() -> HedgerConfig {
+    HedgerConfig {
+        closable_clips: false,
+        ..HedgerConfig::default()
+    }
+}
+
 fn base(name: &'static str, steps: Vec<Step>) -> Scenario {
     Scenario {
         name,
@@ -374,8 +382,9 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
-            name: "venue minimum: clip raised to it when |inv| allows, else skipped",
+            name: "round 1: clip raised to the venue minimum when |inv| allows, else skipped",
             inst: sol("0.02", "0"),
+            cfg: round1(),
             ..base(
                 "",
                 vec![
@@ -387,8 +396,9 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
-            name: "venue minimum by cost (Lighter: 0.061 SOL and $10.5): 0.07 at 150",
+            name: "round 1: venue minimum by cost (0.061 SOL and $10.5): 0.07 at 150",
             inst: sol("0.061", "10.5"),
+            cfg: round1(),
             ..base(
                 "",
                 vec![
@@ -397,6 +407,27 @@ fn scenarios() -> Vec<Scenario> {
                     // IOC at 149.85: 10.5 / 149.85 = 0.07007 → 0.071 (≤ 0.075)
                     Decide { ms: 501, inv: "0.075", want: vec![CancelPassive, ioc(Sell, "149.85", "0.071")] },
                 ],
+            )
+        },
+        Scenario {
+            name: "closable: venue minimum by cost lands on flat (0.075 − 0.070 would be a residue)",
+            inst: sol("0.061", "10.5"),
+            ..base(
+                "",
+                vec![
+                    // A residue: left to the maker for the grace period.
+                    Decide { ms: 0, inv: "0.045", want: vec![] },
+                    Decide { ms: 1, inv: "0.075", want: vec![passive(Sell, "150.03", "0.075")] },
+                    Decide { ms: 501, inv: "0.075", want: vec![CancelPassive, ioc(Sell, "149.85", "0.075")] },
+                ],
+            )
+        },
+        Scenario {
+            name: "closable: the venue minimum leaves a closable position (0.13 → 0.069)",
+            inst: sol("0.061", "0"),
+            ..base(
+                "",
+                vec![Decide { ms: 0, inv: "0.13", want: vec![passive(Sell, "150.03", "0.061")] }],
             )
         },
         Scenario {
@@ -550,63 +581,11 @@ fn disabling_cancels_a_resting_passive_order() {
 }
 
 #[test]
-fn clip_never_grows_inventory_and_respects_caps() {
-    // Exhaustive over a grid of positions and modes: every order is on the reducing side,
-    // no larger than |inv|, at least the venue minimum, and its limit within the cap.
-    let cfg = HedgerConfig::default();
-    for inst in [sol("0.005", "0"), sol("0.061", "10.5"), sol("0.02", "1")] {
-        for milli in -200i64..=200 {
-            for (guard, blocked) in [
-                (false, None),
-                (true, None),
-                (false, Some(-8_000)),
-                (true, Some(-8_000)),
-            ] {
-                let mut h = Hedger::new();
-                h.over_trigger_since = Some(t(-6_000)); // forced aggressive
-                let inv = Qty::lit(milli, 3);
-                let ctx = HedgeCtx {
-                    now: t(0),
-                    inventory: inv,
-                    mid: p("150"),
-                    pnl_guard_active: guard,
-                    quoting_blocked_since: blocked.map(t),
-                    instrument: &inst,
-                    passive_resting: false,
-                };
-                for cmd in h.decide(&cfg, &ctx) {
-                    let PlaceIoc { side, limit, qty } = cmd else {
-                        panic!("forced: only IOCs, got {cmd:?}");
-                    };
-                    assert!(inv.abs() > cfg.trigger_units, "inv {inv}");
-                    assert_eq!(side, if inv.is_positive() { Sell } else { Buy });
-                    assert!(qty <= inv.abs() && qty.is_positive(), "inv {inv} qty {qty}");
-                    assert!(
-                        inst.meets_minimums(limit, qty).expect("min"),
-                        "inv {inv} qty {qty}"
-                    );
-                    let cap = if blocked.is_some() {
-                        r("16")
-                    } else if guard {
-                        r("9")
-                    } else {
-                        r("12")
-                    };
-                    let dist = (limit - p("150")).abs();
-                    // dist / 150 × 10 000 ≤ cap ⇔ dist × 10 000 ≤ cap × 150
-                    assert!(
-                        dist.raw() as i128 * 10_000 <= cap.raw() as i128 * 150,
-                        "inv {inv}: limit {limit} beyond cap {cap}"
-                    );
-                }
-            }
-        }
-    }
-}
-
-#[test]
 fn same_inputs_same_decisions() {
     let a = run(&scenarios().swap_remove(12));
     let b = run(&scenarios().swap_remove(12));
     assert_eq!(a, b);
 }
+
+#[path = "hedger_residue_tests.rs"]
+mod residue;

@@ -23,8 +23,8 @@ pub use fees::{FeeRates, FeeSchedule};
 pub use fifo::{FifoBook, FifoError, Lot};
 pub use guard::PnlGuard;
 pub use hedger::{
-    HedgeCommand, HedgeCtx, HedgeFlags, HedgePhase, Hedger, HedgerConfig, HedgerCounters,
-    HEDGER_CONFIG_DOCS, HEDGER_CONFIG_RANGES,
+    secs_to_ms, HedgeCommand, HedgeCtx, HedgeFlags, HedgePhase, Hedger, HedgerConfig,
+    HedgerCounters, HEDGER_CONFIG_DOCS, HEDGER_CONFIG_RANGES,
 };
 pub use quote::{
     keep_resting, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote, SuppressReason,
