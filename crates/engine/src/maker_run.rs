@@ -339,6 +339,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     fn apply(&mut self, decision: QuoteDecision, inventory: Qty) {
         self.quoted_inventory = Some(inventory);
         let mut quoting = false;
+        // Every cancel goes before any placement: a new bid must not meet our own stale ask
+        // (a post-only order would be refused as taking, or trade with ourselves).
+        let mut to_place = Vec::new();
         for side in [Side::Buy, Side::Sell] {
             let desired = decision.side(side).order();
             quoting |= desired.is_some();
@@ -357,12 +360,15 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 self.cancel(&txid);
                 self.resting.remove(&side);
             }
-            if let Some((price, size)) = desired {
-                if let Some(txid) =
-                    self.place(Role::Quote(side), side, price, size, OrderKind::PostOnly)
-                {
-                    self.resting.insert(side, txid);
-                }
+            if let Some(order) = desired {
+                to_place.push((side, order));
+            }
+        }
+        for (side, (price, size)) in to_place {
+            if let Some(txid) =
+                self.place(Role::Quote(side), side, price, size, OrderKind::PostOnly)
+            {
+                self.resting.insert(side, txid);
             }
         }
         // The hedger's emergency watches how long quoting has been blocked altogether.
