@@ -33,6 +33,12 @@ fn config_defaults_validate_and_docs_cover_every_key() {
     assert_eq!(cfg.max_clip_units, q("0.03"));
     assert_eq!(secs_to_ms(cfg.cooldown_seconds), 2_000);
     assert_eq!(secs_to_ms(cfg.passive_wait_seconds), 500);
+    // Issue 11: closable clips, a residue grace within the 30–60 s asked for (passive
+    // flattening first), and the origin's 1 s poll.
+    assert!(cfg.closable_clips);
+    let grace = secs_to_ms(cfg.residue_grace_seconds);
+    assert!((30_000..=60_000).contains(&grace), "{grace} ms");
+    assert_eq!(secs_to_ms(cfg.poll_interval_seconds), 1_000);
 }
 
 #[test]
