@@ -59,7 +59,7 @@ impl Default for VenueConfig {
 
 pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("symbol", "market symbol, for reports"),
-    ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct)"),
+    ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct; --strategy maker uses maker.fee_schedule)"),
     ("latency_ms", "simulated order entry latency, ms (0 = rests at once)"),
     ("fill_rule", "a trade print at an order's price fills: \"queue\" what passes the volume queued ahead, \"touch\" at once, \"strict\" never (prints through the price always fill)"),
     ("max_open_orders", "the venue's open-order cap (Kraken: 225)"),

@@ -1,5 +1,6 @@
-//! The maker's journal: each quote decision (with the seed's gauges), placement, cancel,
-//! reject, fill and order end as one typed record, plus the final status snapshot.
+//! The maker's journal: each quote decision (with the seed's gauges) and re-quote after a
+//! fill, placement, cancel, reject, fill and order end as one typed record, plus the final
+//! status snapshot.
 //!
 //! Like the grid's journal, records carry engine time only, so the same data and config
 //! give a byte-identical journal. The sinks are the grid's ([`NoJournal`], [`JsonLines`]).
@@ -31,6 +32,14 @@ pub enum MakerRecord<'a> {
     /// A run of the quote function: both sides (price and size, or the suppression reason)
     /// and the telemetry (`maker_volatility_bps`, `maker_regime_state`, …).
     Quote {
+        ts: Timestamp,
+        mid: Price,
+        inventory: Qty,
+        decision: &'a QuoteDecision,
+    },
+    /// A quote decision between refreshes, because a fill moved inventory: the estimators
+    /// are as at the last refresh, the sizes are for the new position.
+    Requote {
         ts: Timestamp,
         mid: Price,
         inventory: Qty,

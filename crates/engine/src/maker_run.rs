@@ -1,25 +1,36 @@
 //! The market maker with its hedger (seed 002) driven against a [`Venue`], the second
 //! strategy on the same pieces (venue, market data, journal sinks, summary, CLI).
 //!
-//! Per market event at `t`: the mid becomes the trade price (trade data; no book is
-//! recorded) or the bar close; executions are applied (FIFO ledger → PnL guard, hedger
-//! hooks); every `refresh_seconds` the quote function runs and each side is kept when its
-//! resting price is within `refresh_tolerance_bps` of the desired one, else cancelled and
-//! replaced; the hedger decides on every event (its own cooldown paces it).
+//! A **step** happens at every market event (the mid becomes the trade price — trade data
+//! records no book — or the bar close) and at every **timer tick**: `hedger.
+//! poll_interval_seconds` (the origin's 1 s hedger poll) after the last step when no event
+//! came, so the hedger's 0.5 s passive wait and 2 s cooldown mean the same on sparse data as
+//! on dense data (0 = steps only at events, round 1). Per step at `t`:
+//! 1. time-weight the gauges since the last step (inventory, pauses);
+//! 2. apply the venue's executions (FIFO ledger → PnL guard, hedger hooks);
+//! 3. at a market event at least `refresh_seconds` after the last refresh, run the quote
+//!    function (estimators advance: they sample the market, so a tick at an unchanged mid
+//!    does not refresh) and keep each side whose resting price is within
+//!    `refresh_tolerance_bps` and size unchanged, else cancel and replace; otherwise, when a
+//!    fill changed inventory, **re-quote** with the estimators as they are (a quote sized
+//!    for the old position would not land on a closable one, and a stale flattening order
+//!    would overshoot);
+//! 4. the hedger decides (its own cooldown paces it), its executions are applied, and the
+//!    quotes are re-sized again if they changed inventory.
 //!
 //! Inventory is the FIFO book's position: every fill, maker or hedger, goes through it.
 //! Every decision, order and fill goes to the journal ([`MakerSink`]) when one is attached.
+//! Time is the events' and the ticks' only: the same data and config give the same bytes.
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp, Wide};
+use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
 use flywheel_maker::{
-    keep_resting, FifoBook, HedgeCommand, HedgeCtx, Hedger, HedgerConfig, MakerConfig, MakerState,
-    MakerTelemetry, QuoteInput, SideQuote,
+    keep_resting, secs_to_ms, FifoBook, HedgeCommand, HedgeCtx, HedgePhase, Hedger, HedgerConfig,
+    MakerConfig, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote,
 };
 use flywheel_marketdata::MarketEvent;
-use flywheel_venue::{OrderKind, OrderRequest, Venue, VenueEvent};
-use serde::Serialize;
+use flywheel_venue::{OrderKind, Venue, VenueEvent};
 
 use crate::backtest::{event_price, BacktestError, DataStats, SimulatedVenue};
 use crate::journal::NoJournal;
@@ -27,7 +38,10 @@ use crate::maker_journal::{MakerRecord, MakerRole as Role, MakerSink};
 use crate::stats::Series;
 
 mod figures;
-pub use figures::{HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
+mod orders;
+mod stats;
+pub use figures::{FeeFigures, HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
+pub use stats::{MakerSample, MakerStats, PauseCause, FLAT_ENOUGH};
 
 #[derive(Clone, Debug)]
 struct Track {
@@ -37,48 +51,6 @@ struct Track {
     filled: Qty,
     notional: Quote,
     fee: Quote,
-}
-
-/// Run figures of the maker.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct MakerStats {
-    pub orders_placed: u64,
-    pub orders_cancelled: u64,
-    pub rejected: BTreeMap<String, u64>,
-    pub quote_fills: u64,
-    pub refreshes: u64,
-    /// Refreshes where the venue minimum decided a side (`size_floor_bound`).
-    pub floor_bound_refreshes: u64,
-    pub kept: u64,
-    /// Time-weighted inventory figures.
-    pub within_0_01_ms: i64,
-    pub measured_ms: i64,
-    pub max_abs_inventory: Qty,
-    /// Inventory |inv| histogram in 0.001 buckets (time-weighted, ms), for the p99.
-    #[serde(skip)]
-    pub histogram: BTreeMap<i64, i64>,
-    pub suppressed: BTreeMap<String, u64>,
-    pub fifo_errors: u64,
-    /// Computations that could not be done exactly (an execution's notional).
-    pub arithmetic_faults: u64,
-    /// Flow totals are [`Wide`]: a long run's flows outgrow a single `Fixed`.
-    pub base_bought: Wide,
-    pub base_sold: Wide,
-    pub quote_spent: Wide,
-    pub quote_received: Wide,
-    pub fees_paid: Wide,
-}
-
-/// One sample for the report.
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct MakerSample {
-    pub ts: Timestamp,
-    pub mid: Price,
-    pub inventory: Qty,
-    pub bid_spread_bps: f64,
-    pub ask_spread_bps: f64,
-    pub guard: bool,
-    pub realized: Quote,
 }
 
 /// The maker runtime; `J` receives the journal.
@@ -97,6 +69,12 @@ pub struct MakerEngine<V: Venue, J: MakerSink = NoJournal> {
     now: Timestamp,
     last_refresh: Option<Timestamp>,
     last_account: Option<Timestamp>,
+    /// Time of the last step (event or tick): the timer runs from here.
+    last_step: Option<Timestamp>,
+    /// The inventory the current quotes were decided for.
+    quoted_inventory: Option<Qty>,
+    /// The last decision quoted at least one side.
+    quoting: bool,
     blocked_since: Option<Timestamp>,
     telemetry: Option<MakerTelemetry>,
     pub stats: MakerStats,
@@ -129,6 +107,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             now: Timestamp::EPOCH,
             last_refresh: None,
             last_account: None,
+            last_step: None,
+            quoted_inventory: None,
+            quoting: false,
             blocked_since: None,
             telemetry: None,
             stats: MakerStats::default(),
@@ -175,51 +156,139 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         &self.samples.points
     }
 
-    /// A new mid at `now`: apply executions, refresh quotes when due, let the hedger act.
+    /// A new mid at `now` (a market event): one step.
     pub fn on_market(&mut self, mid: Price, now: Timestamp) {
-        self.account(now);
         if mid.is_positive() {
             self.mid = mid;
         }
+        self.step(now, true);
+    }
+
+    /// A timer tick at `now` (no market event): one step at the last mid.
+    pub fn on_timer(&mut self, now: Timestamp) {
+        self.stats.ticks += 1;
+        self.step(now, false);
+    }
+
+    /// When the next timer tick is due, if the timer runs (`hedger.poll_interval_seconds`).
+    pub fn next_tick(&self) -> Option<Timestamp> {
+        let poll = secs_to_ms(self.hcfg.poll_interval_seconds);
+        if poll <= 0 {
+            return None;
+        }
+        self.last_step
+            .map(|t| Timestamp::from_millis(t.millis().saturating_add(poll)))
+    }
+
+    /// Run the timer ticks due before `t` (the next market event's time) while they can
+    /// change anything: they stop once the runtime is quiet ([`Self::quiet`]), and after
+    /// [`Self::max_idle_ticks`] in one gap between events — by then every hedger timer has
+    /// run out, and at an unchanged mid a further tick would repeat the last one. A gap of
+    /// any length therefore costs a bounded number of steps.
+    pub fn tick_until(&mut self, t: Timestamp) {
+        let cap = self.max_idle_ticks();
+        let mut ticks = 0;
+        while let Some(next) = self.next_tick().filter(|&n| n < t) {
+            if ticks >= cap || self.quiet() {
+                break;
+            }
+            self.on_timer(next);
+            ticks += 1;
+        }
+    }
+
+    /// Nothing left for a tick to do: no re-quote pending, and the hedger (when on) saw no
+    /// position above its trigger, has no order out and is not waiting to cross.
+    fn quiet(&self) -> bool {
+        let requote =
+            self.last_refresh.is_some() && self.quoted_inventory != Some(self.fifo.inventory());
+        let hedger_busy = self.hcfg.enabled
+            && (self.hedger.flags.above_trigger
+                || self.passive.is_some()
+                || !matches!(
+                    self.hedger.phase,
+                    HedgePhase::Idle | HedgePhase::CoolingDown { .. }
+                ));
+        !requote && !hedger_busy
+    }
+
+    /// Ticks in one gap that cover every hedger timer twice over (a residue's grace, then
+    /// a two-step of two clips with their passive waits and cooldowns).
+    fn max_idle_ticks(&self) -> u64 {
+        let h = &self.hcfg;
+        let total: i64 = [
+            h.passive_wait_seconds,
+            h.passive_timeout_seconds,
+            h.cooldown_seconds,
+            h.guard_emergency_seconds,
+            h.guard_emergency_cooldown_seconds,
+            h.residue_grace_seconds,
+        ]
+        .into_iter()
+        .map(secs_to_ms)
+        .sum();
+        let poll = secs_to_ms(h.poll_interval_seconds).max(1);
+        u64::try_from(total.saturating_mul(2) / poll).unwrap_or(0) + 16
+    }
+
+    fn step(&mut self, now: Timestamp, market: bool) {
+        self.account(now);
         self.now = self.now.max(now);
+        self.last_step = Some(self.now);
         self.drain();
-        let due = self
-            .last_refresh
-            .is_none_or(|t| self.now.elapsed_at_least(t, self.cfg.refresh_seconds));
+        // The refresh samples the market (its estimators advance on the mid), so it runs
+        // at market events only; a tick at an unchanged mid would feed them zero moves.
+        let due = market
+            && self
+                .last_refresh
+                .is_none_or(|t| self.now.elapsed_at_least(t, self.cfg.refresh_seconds));
         if due && self.mid.is_positive() {
             self.refresh();
+        } else {
+            self.requote_if_moved();
         }
         self.hedge();
         self.drain();
+        self.requote_if_moved();
     }
 
-    /// Time-weight the inventory since the last event.
+    /// Time-weight the gauges since the last step.
     fn account(&mut self, now: Timestamp) {
         if let Some(last) = self.last_account {
             let dt = now.millis_since(last).max(0);
             let inv = self.fifo.inventory().abs();
-            self.stats.measured_ms += dt;
-            if inv <= Qty::lit(1, 2) {
-                self.stats.within_0_01_ms += dt;
-            }
-            let bucket = inv.raw() / 1_000_000; // 0.001 units
-            *self.stats.histogram.entry(bucket).or_insert(0) += dt;
+            self.stats
+                .weigh(dt, inv, self.telemetry.as_ref(), self.quoting);
         }
         self.last_account = Some(now.max(self.last_account.unwrap_or(now)));
     }
 
-    fn refresh(&mut self) {
-        self.last_refresh = Some(self.now);
-        self.stats.refreshes += 1;
-        let input = QuoteInput {
+    fn input(&self) -> QuoteInput {
+        QuoteInput {
             mid: self.mid,
             inventory: self.fifo.inventory(),
             now: self.now,
             jitter: 0.0,
-        };
+        }
+    }
+
+    /// A refresh: the estimators advance and the quotes are decided again.
+    fn refresh(&mut self) {
+        self.last_refresh = Some(self.now);
+        self.stats.refreshes += 1;
+        let input = self.input();
         let decision = self.state.step(&self.cfg, &input);
         if decision.telemetry.size_floor_bound {
             self.stats.floor_bound_refreshes += 1;
+        }
+        for side in [&decision.bid, &decision.ask] {
+            if let SideQuote::Suppressed(r) = side {
+                *self
+                    .stats
+                    .suppressed
+                    .entry(r.as_str().to_string())
+                    .or_insert(0) += 1;
+            }
         }
         if self.journal.enabled() {
             self.journal.record(&MakerRecord::Quote {
@@ -229,17 +298,52 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 decision: &decision,
             });
         }
+        self.apply(decision, input.inventory);
+        let t = self.telemetry.as_ref();
+        self.samples.push(MakerSample {
+            ts: self.now,
+            mid: self.mid,
+            inventory: input.inventory,
+            bid_spread_bps: t.map_or(0.0, |t| t.bid_spread_bps),
+            ask_spread_bps: t.map_or(0.0, |t| t.ask_spread_bps),
+            guard: t.is_some_and(|t| t.pnl_guard_active),
+            realized: self.fifo.realized(),
+        });
+    }
+
+    /// Between refreshes: a fill moved inventory, so decide again for the new position with
+    /// the estimators as they are (the quote function is pure: nothing advances).
+    fn requote_if_moved(&mut self) {
+        let inv = self.fifo.inventory();
+        if self.last_refresh.is_none() || self.quoted_inventory == Some(inv) {
+            return;
+        }
+        if !self.mid.is_positive() {
+            return;
+        }
+        self.stats.requotes += 1;
+        let input = self.input();
+        let decision = self.state.quote(&self.cfg, &input);
+        if self.journal.enabled() {
+            self.journal.record(&MakerRecord::Requote {
+                ts: self.now,
+                mid: self.mid,
+                inventory: inv,
+                decision: &decision,
+            });
+        }
+        self.apply(decision, inv);
+    }
+
+    /// Make the resting quotes match `decision` (decided for `inventory`).
+    fn apply(&mut self, decision: QuoteDecision, inventory: Qty) {
+        self.quoted_inventory = Some(inventory);
         let mut quoting = false;
+        // Every cancel goes before any placement: a new bid must not meet our own stale ask
+        // (a post-only order would be refused as taking, or trade with ourselves).
+        let mut to_place = Vec::new();
         for side in [Side::Buy, Side::Sell] {
-            let want = *decision.side(side);
-            if let SideQuote::Suppressed(r) = &want {
-                *self
-                    .stats
-                    .suppressed
-                    .entry(r.as_str().to_string())
-                    .or_insert(0) += 1;
-            }
-            let desired = want.order();
+            let desired = decision.side(side).order();
             quoting |= desired.is_some();
             let resting = self.resting.get(&side).cloned();
             if let (Some(txid), Some((price, size))) = (&resting, desired) {
@@ -256,12 +360,15 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 self.cancel(&txid);
                 self.resting.remove(&side);
             }
-            if let Some((price, size)) = desired {
-                if let Some(txid) =
-                    self.place(Role::Quote(side), side, price, size, OrderKind::PostOnly)
-                {
-                    self.resting.insert(side, txid);
-                }
+            if let Some(order) = desired {
+                to_place.push((side, order));
+            }
+        }
+        for (side, (price, size)) in to_place {
+            if let Some(txid) =
+                self.place(Role::Quote(side), side, price, size, OrderKind::PostOnly)
+            {
+                self.resting.insert(side, txid);
             }
         }
         // The hedger's emergency watches how long quoting has been blocked altogether.
@@ -270,18 +377,8 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         } else {
             self.blocked_since.or(Some(self.now))
         };
-        let realized = self.fifo.realized();
-        let t = decision.telemetry;
-        self.samples.push(MakerSample {
-            ts: self.now,
-            mid: self.mid,
-            inventory: self.fifo.inventory(),
-            bid_spread_bps: t.bid_spread_bps,
-            ask_spread_bps: t.ask_spread_bps,
-            guard: t.pnl_guard_active,
-            realized,
-        });
-        self.telemetry = Some(t);
+        self.quoting = quoting;
+        self.telemetry = Some(decision.telemetry);
     }
 
     fn hedge(&mut self) {
@@ -323,234 +420,6 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             }
         }
     }
-
-    fn place(
-        &mut self,
-        role: Role,
-        side: Side,
-        price: Price,
-        qty: Qty,
-        kind: OrderKind,
-    ) -> Option<String> {
-        let req = OrderRequest {
-            client_id: self.stats.orders_placed + 1,
-            side,
-            price,
-            qty,
-            kind,
-        };
-        match self.venue.place(&req, self.now) {
-            Ok(ack) => {
-                self.stats.orders_placed += 1;
-                if self.journal.enabled() {
-                    self.journal.record(&MakerRecord::Placed {
-                        ts: self.now,
-                        txid: &ack.txid,
-                        role,
-                        side,
-                        price,
-                        qty,
-                        order: kind,
-                    });
-                }
-                let track = Track {
-                    role,
-                    price,
-                    qty,
-                    filled: Qty::ZERO,
-                    notional: Quote::ZERO,
-                    fee: Quote::ZERO,
-                };
-                self.tracks.insert(ack.txid.clone(), track);
-                Some(ack.txid)
-            }
-            Err(r) => {
-                *self.stats.rejected.entry(r.name().to_string()).or_insert(0) += 1;
-                if self.journal.enabled() {
-                    self.journal.record(&MakerRecord::PlaceRejected {
-                        ts: self.now,
-                        role,
-                        side,
-                        price,
-                        qty,
-                        reason: r.name(),
-                    });
-                }
-                None
-            }
-        }
-    }
-
-    /// Cancel `txid`; the order's end arrives as a venue `Done` event.
-    fn cancel(&mut self, txid: &str) {
-        // A failed cancel means the order is already gone (filled or expired in the same
-        // step): its Fill/Done events are in the venue queue and close the track.
-        if self.venue.cancel(txid, self.now).is_ok() {
-            self.stats.orders_cancelled += 1;
-            if self.journal.enabled() {
-                self.journal.record(&MakerRecord::Cancelled {
-                    ts: self.now,
-                    txid,
-                    role: self.tracks.get(txid).map(|t| t.role),
-                });
-            }
-        }
-    }
-
-    /// Apply every execution the venue reported.
-    pub fn drain(&mut self) {
-        let mut buf = std::mem::take(&mut self.buf);
-        loop {
-            buf.clear();
-            self.venue.poll_events(&mut buf);
-            if buf.is_empty() {
-                break;
-            }
-            for ev in buf.drain(..) {
-                self.on_venue(ev);
-            }
-        }
-        self.buf = buf;
-    }
-
-    fn on_venue(&mut self, ev: VenueEvent) {
-        match ev {
-            VenueEvent::Fill {
-                txid,
-                side,
-                price,
-                qty,
-                fee,
-                ts,
-                leaves,
-                ..
-            } => {
-                // The venue settled this fill, so its notional fits; if it ever does not, the
-                // fault is counted (never a silent zero in the order's average price).
-                let notional = price.notional(qty, Rounding::HalfEven).unwrap_or_else(|_| {
-                    self.stats.arithmetic_faults += 1;
-                    Quote::ZERO
-                });
-                // Flow totals are exact at any size; `notional` above is the order's own.
-                let flow = Wide::product(price.fixed(), qty.fixed(), Rounding::HalfEven);
-                self.stats.fees_paid += Wide::from(fee);
-                match side {
-                    Side::Buy => {
-                        self.stats.base_bought += Wide::from(qty);
-                        self.stats.quote_spent += flow;
-                    }
-                    Side::Sell => {
-                        self.stats.base_sold += Wide::from(qty);
-                        self.stats.quote_received += flow;
-                    }
-                }
-                match self.fifo.on_fill(side, price, qty, fee, ts) {
-                    Ok(delta) => self.state.record_realized(ts, delta),
-                    Err(_) => self.stats.fifo_errors += 1,
-                }
-                let inv = self.fifo.inventory().abs();
-                if inv > self.stats.max_abs_inventory {
-                    self.stats.max_abs_inventory = inv;
-                }
-                if self.journal.enabled() {
-                    self.journal.record(&MakerRecord::Fill {
-                        ts,
-                        txid: &txid,
-                        role: self.tracks.get(&txid).map(|t| t.role),
-                        side,
-                        price,
-                        qty,
-                        fee,
-                        leaves,
-                        inventory: self.fifo.inventory(),
-                        fifo_realized: self.fifo.realized(),
-                    });
-                }
-                let Some(t) = self.tracks.get_mut(&txid) else {
-                    return;
-                };
-                t.filled += qty;
-                t.notional += notional;
-                t.fee += fee;
-                let role = t.role;
-                if role == Role::HedgePassive {
-                    self.hedger.on_passive_fill(self.now, qty, price, fee);
-                }
-                if let Role::Quote(_) = role {
-                    self.stats.quote_fills += 1;
-                }
-                if leaves.is_zero() {
-                    self.finish(&txid);
-                }
-            }
-            VenueEvent::Done { txid, .. } => self.finish(&txid),
-            VenueEvent::Rejected { txid, reason, .. } => {
-                *self
-                    .stats
-                    .rejected
-                    .entry(reason.name().to_string())
-                    .or_insert(0) += 1;
-                self.finish(&txid);
-            }
-        }
-    }
-
-    /// An order is over: forget it and tell its owner.
-    fn finish(&mut self, txid: &str) {
-        let Some(t) = self.tracks.remove(txid) else {
-            return;
-        };
-        if self.journal.enabled() {
-            self.journal.record(&MakerRecord::Done {
-                ts: self.now,
-                txid,
-                role: t.role,
-                filled: t.filled,
-            });
-        }
-        match t.role {
-            Role::Quote(side) => {
-                if self.resting.get(&side).map(String::as_str) == Some(txid) {
-                    self.resting.remove(&side);
-                }
-            }
-            Role::HedgePassive => {
-                if self.passive.as_deref() == Some(txid) {
-                    self.passive = None;
-                }
-                self.hedger.on_passive_done(self.now);
-            }
-            Role::HedgeIoc => {
-                let avg = if t.filled.is_positive() {
-                    t.notional
-                        .fixed()
-                        .div_round(t.filled.fixed(), 9, Rounding::HalfEven)
-                        .map(Price::new)
-                        .unwrap_or(t.price)
-                } else {
-                    t.price
-                };
-                self.hedger.on_ioc_done(self.now, t.filled, avg, t.fee);
-            }
-        }
-    }
-
-    /// The p-th percentile (0–100) of |inventory| over time.
-    pub fn inventory_percentile(&self, p: f64) -> Qty {
-        let total: i64 = self.stats.histogram.values().sum();
-        if total == 0 {
-            return Qty::ZERO;
-        }
-        let target = (total as f64 * p / 100.0).ceil() as i64;
-        let mut acc = 0;
-        for (bucket, ms) in &self.stats.histogram {
-            acc += ms;
-            if acc >= target {
-                return Qty::from_raw(bucket * 1_000_000);
-            }
-        }
-        Qty::ZERO
-    }
 }
 
 /// Run the maker over `events` on a simulated venue.
@@ -568,6 +437,7 @@ where
     for ev in events {
         let ev = ev.map_err(BacktestError::Data)?;
         let t = ev.time();
+        maker.tick_until(t);
         maker
             .venue_mut()
             .on_market(&ev)

@@ -13,9 +13,16 @@
 //! multiplier lowered (`min_size_policy`); the down-trend has its own release threshold
 //! (`trend_down_resume_threshold_bps`) so its hysteresis holds; the PnL guard reads FIFO
 //! realized PnL and holds for its TTL; Phase 2 rules are switchable.
+//!
+//! Issue 11 (keeping inventory flat for real): the flattening side lands on a closable
+//! position (`flatten_sizing`), the high-vol pause lets reducing quotes through and can end
+//! (`pause_reducing_quotes`), `min_size_policy` defaults to `raise` so the defaults trade,
+//! and fees come from a named schedule (`fee_schedule`, zero-fee `lighter` by default).
 
 use flywheel_core::{FixedError, Instrument, Price, Qty, Quote, Ratio};
 use serde::{Deserialize, Serialize};
+
+pub use crate::fees::FeeSchedule;
 
 #[path = "config_docs.rs"]
 mod docs;
@@ -28,15 +35,32 @@ pub use validate::MAKER_CONFIG_RANGES;
 /// One problem with a value (the section prefix is added by the caller).
 pub use flywheel_core::ConfigProblem as Problem;
 
-/// What to do when the multipliers leave a side's size below the venue minimum.
+/// What to do when the multipliers leave a side's size below the venue minimum. Under
+/// [`FlattenSizing::Closable`] it decides the adding side only (the flattening side has its
+/// own sizes); under [`FlattenSizing::Desired`] both sides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MinSizePolicy {
     /// Quote the minimum only on a side whose fill cannot increase |inventory|
     /// (it flattens, and the minimum is at most 2·|inventory|); suppress the other side.
     ReduceOnly,
-    /// Raise any side to the minimum (the origin's behaviour; position guards still apply).
+    /// Raise the side to the minimum (the origin's behaviour; position guards still apply).
+    /// The default: at SOL ≈ 200 the multipliers put the seed's 0.064 base size below the
+    /// 0.061 / 10.5 USD minimum most of the time, and `reduce_only` then never opens a
+    /// position (issue 11: two fills on the Gemini day).
     Raise,
+}
+
+/// How the flattening side (the side whose fill reduces |inventory|) is sized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlattenSizing {
+    /// Land on a closable position (`flatten.rs`): exactly |inv| when |inv| ≥ the venue
+    /// minimum, |inv| + minimum below it (lands on ∓minimum, which the next order closes).
+    Closable,
+    /// Round 1: the multipliers' size, with `min_size_policy` at the venue minimum (leaves
+    /// residues below the minimum that nothing closes).
+    Desired,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,6 +84,8 @@ pub struct MakerConfig {
     pub size_max: Qty,
     /// Handling of sizes the multipliers push below the venue minimum.
     pub min_size_policy: MinSizePolicy,
+    /// Sizing of the flattening side.
+    pub flatten_sizing: FlattenSizing,
     /// Base full spread when volatility mode is off (bps).
     pub spread_bps: f64,
     /// Jitter amplitude of the full spread (bps, ±); the random draw comes from the caller.
@@ -93,8 +119,13 @@ pub struct MakerConfig {
     pub pause_threshold_bps: f64,
     /// Volatility at or below which a pause may end (bps).
     pub resume_threshold_bps: f64,
-    /// A pause ends only when |inventory| ≤ soft cap × this.
+    /// A pause ends only when |inventory| ≤ soft cap × this (or, with
+    /// `pause_reducing_quotes`, below the venue minimum).
     pub resume_inventory_ratio: f64,
+    /// During the high-vol pause, quote the flattening side when its fill only reduces
+    /// |inventory|, and let the pause end with a residue below the venue minimum (which no
+    /// such quote can close): the pause's exit is reachable.
+    pub pause_reducing_quotes: bool,
 
     /// Trend filter switch.
     pub trend_enabled: bool,
@@ -186,6 +217,13 @@ pub struct MakerConfig {
     pub max_position_units: Qty,
     /// A side whose fill would take |inventory|·mid above this is not posted (quote).
     pub max_inventory_notional: Quote,
+
+    /// The venue's fees (`fees.rs`): `lighter` (zero, the seed's venue), `kraken`, `custom`.
+    pub fee_schedule: FeeSchedule,
+    /// Maker fee with `fee_schedule = "custom"`, percent.
+    pub custom_maker_fee_pct: Ratio,
+    /// Taker fee with `fee_schedule = "custom"`, percent.
+    pub custom_taker_fee_pct: Ratio,
 }
 
 impl Default for MakerConfig {
@@ -199,7 +237,8 @@ impl Default for MakerConfig {
             min_notional: Quote::lit(105, 1),
             base_size: Qty::lit(64, 3),
             size_max: Qty::lit(72, 3),
-            min_size_policy: MinSizePolicy::ReduceOnly,
+            min_size_policy: MinSizePolicy::Raise,
+            flatten_sizing: FlattenSizing::Closable,
             spread_bps: 13.0,
             randomize_bps: 0.0,
             inventory_soft_cap: Qty::lit(5, 2),
@@ -217,6 +256,7 @@ impl Default for MakerConfig {
             pause_threshold_bps: 30.0,
             resume_threshold_bps: 18.0,
             resume_inventory_ratio: 0.25,
+            pause_reducing_quotes: true,
             trend_enabled: true,
             trend_lookback_seconds: 45,
             trend_threshold_bps: 12.0,
@@ -260,13 +300,16 @@ impl Default for MakerConfig {
             price_band_bps: 35.0,
             max_position_units: Qty::lit(3, 1),
             max_inventory_notional: Quote::lit(50, 0),
+            fee_schedule: FeeSchedule::Lighter,
+            custom_maker_fee_pct: Ratio::ZERO,
+            custom_taker_fee_pct: Ratio::ZERO,
         }
     }
 }
 
 impl MakerConfig {
-    /// The instrument these keys describe (decimals taken from tick and lot, no fees: the
-    /// engine sets fees from its venue config).
+    /// The instrument these keys describe (decimals taken from tick and lot, fees from
+    /// `fee_schedule`).
     pub fn instrument(&self, symbol: &str) -> Result<Instrument, FixedError> {
         let mut inst = Instrument::with_decimals(
             symbol,
@@ -277,8 +320,9 @@ impl MakerConfig {
         inst.lot = self.lot;
         inst.min_volume = self.min_size;
         inst.min_cost = self.min_notional;
-        inst.maker_fee_pct = Ratio::ZERO;
-        inst.taker_fee_pct = Ratio::ZERO;
+        let fees = self.fee_rates();
+        inst.maker_fee_pct = fees.maker_fee_pct;
+        inst.taker_fee_pct = fees.taker_fee_pct;
         Ok(inst)
     }
 }

@@ -21,7 +21,11 @@ pub const MAKER_CONFIG_DOCS: &[(&str, &str)] = &[
     ("size_max", "hard cap of any computed quote size, base"),
     (
         "min_size_policy",
-        "size below the venue minimum: reduce_only | raise",
+        "size below the venue minimum (the adding side under closable sizing): raise | reduce_only",
+    ),
+    (
+        "flatten_sizing",
+        "flattening side: closable (exactly |inv|, or |inv| + minimum below the minimum) | desired",
     ),
     (
         "spread_bps",
@@ -87,6 +91,10 @@ pub const MAKER_CONFIG_DOCS: &[(&str, &str)] = &[
     (
         "resume_inventory_ratio",
         "a pause ends only when |inventory| <= soft cap x this",
+    ),
+    (
+        "pause_reducing_quotes",
+        "during the high-vol pause quote sides that only reduce |inv|; a residue below the minimum lets it end",
     ),
     ("trend_enabled", "trend filter switch"),
     (
@@ -241,5 +249,17 @@ pub const MAKER_CONFIG_DOCS: &[(&str, &str)] = &[
     (
         "max_inventory_notional",
         "a side whose fill would take |inventory| x mid above this is not posted, quote",
+    ),
+    (
+        "fee_schedule",
+        "venue fees: lighter (0 / 0, the seed's venue) | kraken (0.25 % / 0.40 %) | custom",
+    ),
+    (
+        "custom_maker_fee_pct",
+        "maker fee with fee_schedule = custom, percent",
+    ),
+    (
+        "custom_taker_fee_pct",
+        "taker fee with fee_schedule = custom, percent",
     ),
 ];

@@ -7,6 +7,29 @@ fn defaults_validate_clean() {
 }
 
 #[test]
+fn issue_11_defaults_keep_the_maker_trading_and_flat() {
+    let cfg = MakerConfig::default();
+    assert_eq!(cfg.flatten_sizing, FlattenSizing::Closable);
+    assert_eq!(cfg.min_size_policy, MinSizePolicy::Raise);
+    assert!(cfg.pause_reducing_quotes);
+    assert_eq!(cfg.fee_schedule, FeeSchedule::Lighter);
+    assert_eq!(
+        (cfg.custom_maker_fee_pct, cfg.custom_taker_fee_pct),
+        (Ratio::ZERO, Ratio::ZERO)
+    );
+    // The round-1 values still parse.
+    let old: MakerConfig = serde_json::from_str(
+        r#"{"flatten_sizing": "desired", "min_size_policy": "reduce_only",
+            "pause_reducing_quotes": false, "fee_schedule": "custom",
+            "custom_maker_fee_pct": "0.1"}"#,
+    )
+    .unwrap();
+    assert_eq!(old.flatten_sizing, FlattenSizing::Desired);
+    assert_eq!(old.fee_schedule, FeeSchedule::Custom);
+    assert_eq!(old.fee_rates().maker_fee_pct, Ratio::lit(1, 1));
+}
+
+#[test]
 fn docs_cover_every_key_in_order() {
     let json = serde_json::to_value(MakerConfig::default()).unwrap();
     let keys: Vec<&String> = json.as_object().unwrap().keys().collect();
@@ -143,7 +166,10 @@ fn cross_checks_table() {
         ),
         (
             "sizes never reach the minimum",
-            |c| c.min_size = Qty::lit(1, 1),
+            |c| {
+                c.min_size = Qty::lit(1, 1);
+                c.min_size_policy = MinSizePolicy::ReduceOnly;
+            },
             Some((Warning, "size_max", "0.072 is below min_size 0.1")),
         ),
         (

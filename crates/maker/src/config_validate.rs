@@ -19,7 +19,8 @@
 //! quote suppresses every quote (error); narrower than half the widest spread, quotes
 //! vanish in the widest state (warning); `size_max` below `min_size` under
 //! `min_size_policy = reduce_only` means no quote ever opens a position (warning). The maker
-//! runs with no maker fee (the origin's zero-fee venue), so spreads are not compared to fees.
+//! runs with the fees of `fee_schedule`; a maker fee wider than the quoted half-spread is
+//! a warning of the run itself (`MakerConfig::fee_warning`), said in the summary.
 
 use flywheel_core::config_range::{
     check_ranges, dec, float, ge, gt, int, le, KeyRange, Num, DAY_SEC, MAX_BALANCE, MAX_ORDER,
@@ -113,6 +114,8 @@ pub const MAKER_CONFIG_RANGES: &[KeyRange<MakerConfig>] = key_ranges! { MakerCon
     max_position_units: gt(ZERO), le(MAX_BALANCE), "base units",
         "an inventory, within the balance budget";
     max_inventory_notional: gt(ZERO), le(MAX_BALANCE), "quote", "within the balance budget";
+    custom_maker_fee_pct: ge(ZERO), le(dec(5, 0)), "percent", "exchange fees are below 1 %";
+    custom_taker_fee_pct: ge(ZERO), le(dec(5, 0)), "percent", "exchange fees are below 1 %";
 };
 
 /// `key`'s value must be at most (`strict`: below) `other`'s; the error blames `key`.
@@ -227,7 +230,7 @@ impl MakerConfig {
     /// The narrowest and widest full spread (bps) the quoting rules can produce: the base
     /// spread (the volatility band's ends when it is on) with no extra and the full jitter
     /// below, or with every extra that is switched on and the full jitter above.
-    fn full_spread_bounds_bps(&self) -> (f64, f64) {
+    pub(crate) fn full_spread_bounds_bps(&self) -> (f64, f64) {
         let (base_min, base_max) = if self.volatility_enabled {
             (self.vol_min_spread_bps, self.vol_max_spread_bps)
         } else {

@@ -8,7 +8,9 @@
 //!   EMA; a zero EMA is not re-seeded later. Samples with Δt ≤ 0 or a non-positive mid are
 //!   ignored.
 //! - Pause: enter at EMA ≥ `pause_threshold_bps`; leave at EMA ≤ `resume_threshold_bps` and
-//!   |inventory| ≤ soft cap × `resume_inventory_ratio`.
+//!   |inventory| ≤ soft cap × `resume_inventory_ratio` (or a residue below the venue minimum,
+//!   when the caller says so — see `quote.rs`). [`VolatilityEstimator::pauses`] counts the
+//!   entries.
 //! - Trend: three states with real hysteresis. Down is entered at `Δ ≤ −down_threshold` and
 //!   held until `Δ > −down_resume`; up is entered at `Δ ≥ threshold` and held until
 //!   `Δ < resume`. The down cooldown deadline is re-armed on every update in the down state,
@@ -35,6 +37,9 @@ pub struct VolatilityEstimator {
     seeded: bool,
     last: Option<(Timestamp, Price)>,
     paused: bool,
+    /// Pauses entered so far.
+    #[serde(default)]
+    pauses: u64,
 }
 
 impl VolatilityEstimator {
@@ -50,6 +55,11 @@ impl VolatilityEstimator {
     /// True while the high-vol pause holds.
     pub fn paused(&self) -> bool {
         self.paused
+    }
+
+    /// Number of pauses entered so far.
+    pub fn pauses(&self) -> u64 {
+        self.pauses
     }
 
     /// Feed one mid sample.
@@ -79,18 +89,22 @@ impl VolatilityEstimator {
     }
 
     /// Re-evaluate the pause with the current |inventory| (no-op when volatility is off).
-    pub fn update_pause(&mut self, cfg: &MakerConfig, inventory: Qty) {
+    /// `residue`: |inventory| is a residue below the venue minimum that no reducing quote can
+    /// close, which does not hold the pause (the caller decides, per `pause_reducing_quotes`).
+    pub fn update_pause(&mut self, cfg: &MakerConfig, inventory: Qty, residue: bool) {
         if !cfg.volatility_enabled {
             self.paused = false;
             return;
         }
         if self.paused {
             let cap = cfg.inventory_soft_cap.to_f64() * cfg.resume_inventory_ratio;
-            if self.ema_bps <= cfg.resume_threshold_bps && inventory.abs().to_f64() <= cap {
+            let flat_enough = residue || inventory.abs().to_f64() <= cap;
+            if self.ema_bps <= cfg.resume_threshold_bps && flat_enough {
                 self.paused = false;
             }
         } else if self.ema_bps >= cfg.pause_threshold_bps {
             self.paused = true;
+            self.pauses += 1;
         }
     }
 }

@@ -75,22 +75,45 @@ fn band_mapping_interpolates_between_the_ends() {
 #[test]
 fn high_vol_pause_resumes_only_on_low_inventory() {
     let cfg = MakerConfig::default(); // pause 30, resume 18, inventory ≤ 0.05 × 0.25 = 0.0125
-                                      // (name, ema, |inv|, paused after)
+                                      // (name, ema, |inv|, residue below the minimum, paused after)
     let steps = [
-        ("calm", 10.0, "0", false),
-        ("enter at threshold", 30.0, "0", true),
-        ("between thresholds holds", 20.0, "0", true),
-        ("low vol but inventory high", 18.0, "0.02", true),
-        ("inventory just above", 10.0, "0.012500001", true),
-        ("low vol and inventory at limit", 18.0, "-0.0125", false),
-        ("below pause threshold stays out", 29.9, "0.3", false),
+        ("calm", 10.0, "0", false, false),
+        ("enter at threshold", 30.0, "0", false, true),
+        ("between thresholds holds", 20.0, "0", false, true),
+        ("low vol but inventory high", 18.0, "0.02", false, true),
+        ("inventory just above", 10.0, "0.012500001", false, true),
+        (
+            "low vol and inventory at limit",
+            18.0,
+            "-0.0125",
+            false,
+            false,
+        ),
+        ("below pause threshold stays out", 29.9, "0.3", false, false),
+        ("re-enter", 31.0, "0.3", false, true),
+        (
+            "a residue does not hold the pause",
+            17.0,
+            "0.015",
+            true,
+            false,
+        ),
+        ("enter again", 35.0, "0.015", true, true),
+        (
+            "a residue still waits for low volatility",
+            19.0,
+            "0.015",
+            true,
+            true,
+        ),
     ];
     let mut v = VolatilityEstimator::new();
-    for (name, ema, inv, paused) in steps {
+    for (name, ema, inv, residue, paused) in steps {
         v.ema_bps = ema;
-        v.update_pause(&cfg, qty(inv));
+        v.update_pause(&cfg, qty(inv), residue);
         assert_eq!(v.paused(), paused, "step {name}");
     }
+    assert_eq!(v.pauses(), 3, "three entries");
 }
 
 #[test]

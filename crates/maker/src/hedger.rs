@@ -1,15 +1,15 @@
 //! The hedger (spec `maker-origin.md` §2; seed 002's Phase 1 numbers): when |inventory| is
-//! above a trigger, send reduce-only clips toward a small target — passive first, then
-//! crossing within a slippage cap — with PnL-guard dampers and an emergency mode.
+//! above a trigger, send clips toward a small target — passive first, then crossing within a
+//! slippage cap — with PnL-guard dampers and an emergency mode.
 //!
 //! A pure decision core: [`Hedger::decide`] reads a [`HedgeCtx`] (time, signed inventory, mid,
 //! guard state, instrument) and returns [`HedgeCommand`]s; the engine executes them and feeds
 //! the outcome back through [`Hedger::on_passive_fill`], [`Hedger::on_passive_done`] and
 //! [`Hedger::on_ioc_done`]. No clock, no I/O. The engine calls `decide` on every tick and
 //! after every fill (the origin's 1 s poll + wake-on-fill), and must report every IOC it
-//! was given with `on_ioc_done` (the hedger sends nothing new while one is out). Orders are
-//! reduce-only; the origin's retries on exceptions (`max_attempts`) and `dry_run` belong to
-//! the engine's execution, not to this decision.
+//! was given with `on_ioc_done` (the hedger sends nothing new while one is out). The
+//! origin's retries on exceptions (`max_attempts`) and `dry_run` belong to the engine's
+//! execution, not to this decision.
 //!
 //! # One clip, step by step
 //!
@@ -17,19 +17,24 @@
 //!    `trigger_notional > 0`) `|inv| × mid > trigger_notional` — the intended OR (the
 //!    origin's step 1 made the notional test dead). At or below it nothing happens, the
 //!    over-trigger timer resets, and a resting passive hedge is cancelled.
-//! 2. **Size.** `excess = |inv| − target_units`; the clip limit is `max_clip_units`, ×
-//!    `guard_clip_multiplier` while the PnL guard is active, × `guard_emergency_clip_multiplier`
-//!    in emergency (the emergency clip is not cut back to `max_clip_units` — origin defect
-//!    (c) — and in emergency the guard damper does not apply: flattening comes first).
-//!    `clip = min(excess, limit)` rounded down to the lot. **Venue minimum** (the larger of
-//!    the lot, `min_volume` and `min_cost / order price` rounded up to the lot): a clip below
-//!    it is raised to it **only if the minimum is ≤ |inv|**, otherwise the clip is skipped
-//!    (counted in [`HedgerCounters::skipped_below_minimum`]). Every clip is therefore
-//!    reduce-only and never flips the position: |inventory| never grows past where it was.
-//!    The raise may overshoot the target (down to flat) and may exceed `max_clip_units` when
-//!    the venue minimum is larger — a smaller order would be rejected, which is what left the
-//!    origin inert. Inventory below the venue minimum is the maker's to work off (asymmetric
-//!    quoting, seed 002 Phase 2).
+//! 2. **Size** (`hedger_plan.rs`). `excess = |inv| − target_units`; the clip limit is
+//!    `max_clip_units`, × `guard_clip_multiplier` while the PnL guard is active, ×
+//!    `guard_emergency_clip_multiplier` in emergency (the emergency clip is not cut back to
+//!    `max_clip_units` — origin defect (c) — and in emergency the guard damper does not
+//!    apply: flattening comes first). `wanted = min(excess, limit)` rounded down to the lot.
+//!    **Venue minimum** (the larger of the lot, `min_volume` and `min_cost / order price`
+//!    rounded up to the lot). With `closable_clips` (issue 11, the default) the clip is the
+//!    size nearest `wanted` that is at least the minimum and lands within the target or on
+//!    |inv| ≥ minimum (`flatten.rs`), so every clip leaves a position one valid order can
+//!    close; it may exceed the limit to do so (counted in
+//!    [`HedgerCounters::clips_over_cap`]). A **residue** (above trigger, below the minimum)
+//!    is left to the maker's flattening quote for `residue_grace_seconds`; then the
+//!    **two-step**: a clip of `|inv| + minimum` lands exactly on the minimum on the other
+//!    side, and the next clip closes it ([`HedgerCounters::two_step_flattens`]). That first
+//!    leg is the only order that crosses flat. Round 1 (`closable_clips = false`): `wanted`
+//!    raised to the minimum only if the minimum is ≤ |inv|, a residue skipped for good.
+//!    Either way each residue episode counts once in
+//!    [`HedgerCounters::skipped_below_minimum`].
 //! 3. **Mode.** Passive first (`prefer_passive`): a post-only limit at mid ± `passive_offset_bps`
 //!    (sell above mid, buy below; rounded away from mid to the tick). It is a success when it
 //!    brings |inv| to the trigger or fills ≥ 60 % of the clip; otherwise, after
@@ -60,171 +65,22 @@
 
 use flywheel_core::fixed::div_round;
 use flywheel_core::{
-    Fixed, FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, Wide,
+    FixedError, Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, Wide,
 };
 use serde::{Deserialize, Serialize};
 
-pub use crate::config::Problem;
+pub use config::Problem;
+
+#[path = "hedger_config.rs"]
+mod config;
+#[path = "hedger_plan.rs"]
+mod plan;
+
+pub use config::{secs_to_ms, HedgerConfig, HEDGER_CONFIG_DOCS, HEDGER_CONFIG_RANGES};
+use plan::Plan;
 
 /// Fraction of a passive clip whose fill counts as success (the origin's 60 %).
 pub const PASSIVE_SUCCESS_FRACTION: Ratio = Ratio::lit(6, 1);
-
-/// `[hedger]`: the hedger's parameters. Defaults are seed 002's Phase 1 values (trigger
-/// 0.010, target 0.001, clip 0.03, cooldown 2.0 s) and the spec's §2.1 for the rest.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HedgerConfig {
-    /// Master switch.
-    pub enabled: bool,
-    /// Hedge when |inventory| exceeds this (base units).
-    pub trigger_units: Qty,
-    /// …or when |inventory| × mid exceeds this (quote; 0 = off).
-    pub trigger_notional: Quote,
-    /// Hedge down to this |inventory| (base units).
-    pub target_units: Qty,
-    /// Largest clip (base units).
-    pub max_clip_units: Qty,
-    /// Aggressive (IOC) limit distance from mid, bps.
-    pub price_offset_bps: Ratio,
-    /// Cap on the aggressive limit's distance from mid, bps.
-    pub max_slippage_bps: Ratio,
-    /// Pause between clips, seconds.
-    pub cooldown_seconds: Fixed,
-    /// Try a post-only order before crossing.
-    pub prefer_passive: bool,
-    /// How long the passive order rests before the clip crosses, seconds.
-    pub passive_wait_seconds: Fixed,
-    /// Passive limit distance from mid (on the passive side), bps.
-    pub passive_offset_bps: Ratio,
-    /// Above trigger this long ⇒ aggressive at once, seconds (0 = never forced).
-    pub passive_timeout_seconds: Fixed,
-    /// Maker quoting blocked this long while above trigger ⇒ emergency, seconds (0 = off).
-    pub guard_emergency_seconds: Fixed,
-    /// Emergency clip limit = max clip × this.
-    pub guard_emergency_clip_multiplier: Ratio,
-    /// Extra crossing distance in emergency, bps.
-    pub guard_emergency_extra_bps: Ratio,
-    /// Pause between clips in emergency, seconds.
-    pub guard_emergency_cooldown_seconds: Fixed,
-    /// Slippage cap in emergency, bps (new: the origin reused 12 bps and skipped every hedge).
-    pub guard_emergency_max_slippage_bps: Ratio,
-    /// PnL guard active ⇒ clip limit = max clip × this.
-    pub guard_clip_multiplier: Ratio,
-    /// PnL guard active ⇒ crossing distance, bps.
-    pub guard_price_offset_bps: Ratio,
-    /// PnL guard active ⇒ slippage cap, bps.
-    pub guard_max_slippage_bps: Ratio,
-}
-
-impl Default for HedgerConfig {
-    fn default() -> Self {
-        HedgerConfig {
-            enabled: true,
-            trigger_units: Qty::lit(10, 3),
-            trigger_notional: Quote::lit(4, 0),
-            target_units: Qty::lit(1, 3),
-            max_clip_units: Qty::lit(3, 2),
-            price_offset_bps: Ratio::lit(10, 0),
-            max_slippage_bps: Ratio::lit(12, 0),
-            cooldown_seconds: Fixed::lit(2, 0),
-            prefer_passive: true,
-            passive_wait_seconds: Fixed::lit(5, 1),
-            passive_offset_bps: Ratio::lit(2, 0),
-            passive_timeout_seconds: Fixed::lit(6, 0),
-            guard_emergency_seconds: Fixed::lit(8, 0),
-            guard_emergency_clip_multiplier: Ratio::lit(11, 1),
-            guard_emergency_extra_bps: Ratio::lit(6, 0),
-            guard_emergency_cooldown_seconds: Fixed::lit(5, 1),
-            guard_emergency_max_slippage_bps: Ratio::lit(16, 0),
-            guard_clip_multiplier: Ratio::lit(35, 2),
-            guard_price_offset_bps: Ratio::lit(9, 0),
-            guard_max_slippage_bps: Ratio::lit(9, 0),
-        }
-    }
-}
-
-/// One line of documentation per key, in declaration order.
-pub const HEDGER_CONFIG_DOCS: &[(&str, &str)] = &[
-    (
-        "enabled",
-        "the hedger flattens inventory above the trigger (seed 002)",
-    ),
-    (
-        "trigger_units",
-        "hedge when |inventory| exceeds this, base units",
-    ),
-    (
-        "trigger_notional",
-        "or when |inventory| x mid exceeds this, quote (0 = off)",
-    ),
-    ("target_units", "hedge down to this |inventory|, base units"),
-    (
-        "max_clip_units",
-        "largest clip, base units (raised to the venue minimum, never past |inventory|)",
-    ),
-    (
-        "price_offset_bps",
-        "aggressive IOC limit distance from mid, bps",
-    ),
-    (
-        "max_slippage_bps",
-        "cap on the IOC limit's distance from mid, bps",
-    ),
-    ("cooldown_seconds", "pause between clips, seconds"),
-    ("prefer_passive", "rest a post-only order before crossing"),
-    (
-        "passive_wait_seconds",
-        "how long the passive order rests before the clip crosses, seconds",
-    ),
-    ("passive_offset_bps", "passive limit distance from mid, bps"),
-    (
-        "passive_timeout_seconds",
-        "above trigger this long => aggressive at once, seconds (0 = never)",
-    ),
-    (
-        "guard_emergency_seconds",
-        "maker quoting blocked this long while above trigger => emergency, seconds (0 = off)",
-    ),
-    (
-        "guard_emergency_clip_multiplier",
-        "emergency clip limit = max_clip_units x this",
-    ),
-    (
-        "guard_emergency_extra_bps",
-        "extra crossing distance in emergency, bps",
-    ),
-    (
-        "guard_emergency_cooldown_seconds",
-        "pause between clips in emergency, seconds",
-    ),
-    (
-        "guard_emergency_max_slippage_bps",
-        "slippage cap in emergency, bps",
-    ),
-    (
-        "guard_clip_multiplier",
-        "PnL guard active => clip limit = max_clip_units x this",
-    ),
-    (
-        "guard_price_offset_bps",
-        "PnL guard active => crossing distance, bps",
-    ),
-    (
-        "guard_max_slippage_bps",
-        "PnL guard active => slippage cap, bps",
-    ),
-];
-
-/// Whole milliseconds in `secs` seconds (half-even).
-pub fn secs_to_ms(secs: Fixed) -> i64 {
-    // 1 s is 10^9 raw units and 10^3 ms: one ms is 10^6 raw units.
-    div_round(i128::from(secs.raw()), 1_000_000, Rounding::HalfEven) as i64
-}
-
-#[path = "hedger_validate.rs"]
-mod validate;
-
-pub use validate::HEDGER_CONFIG_RANGES;
 
 /// What the hedger sees at one decision.
 #[derive(Clone, Copy, Debug)]
@@ -244,7 +100,8 @@ pub struct HedgeCtx<'a> {
     pub passive_resting: bool,
 }
 
-/// An order instruction for the engine. Every order is **reduce-only**.
+/// An order instruction for the engine. Every order reduces |inventory| except the first
+/// leg of a two-step, which crosses flat to land exactly on the venue minimum.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HedgeCommand {
     /// Post-only limit order (the passive leg).
@@ -300,8 +157,15 @@ pub struct HedgerCounters {
     pub forced_aggressive: u64,
     /// IOCs sent in emergency.
     pub emergency_orders: u64,
-    /// Clips skipped because the venue minimum exceeds |inventory|.
+    /// Residue episodes: a clip was due but |inventory| was below the venue minimum (counted
+    /// once per episode; round 1 skips the clip for good, closable clips wait for the grace
+    /// period and then two-step).
     pub skipped_below_minimum: u64,
+    /// Residues closed by the two-step (its first leg sent: |inv| + minimum).
+    pub two_step_flattens: u64,
+    /// Clips larger than the clip cap, because the venue minimum (or landing on a closable
+    /// position) required it.
+    pub clips_over_cap: u64,
     /// Decisions abandoned on an arithmetic error (overflow; never expected).
     pub errors: u64,
     /// Σ filled base volume. The run totals are [`Wide`]: they grow with the run's length
@@ -345,40 +209,12 @@ pub struct Hedger {
     pub phase: HedgePhase,
     /// First decision above trigger since the last reset (below trigger or a filled clip).
     pub over_trigger_since: Option<Timestamp>,
+    /// Start of the current residue episode (a clip was due, |inv| below the venue
+    /// minimum); cleared when a regular clip can be sized or inventory is back within the
+    /// trigger. The two-step waits `residue_grace_seconds` from here.
+    pub residue_since: Option<Timestamp>,
     pub counters: HedgerCounters,
     pub flags: HedgeFlags,
-}
-
-/// A planned order before it becomes a command.
-enum Plan {
-    Order { price: Price, qty: Qty },
-    NothingToDo,
-    BelowMinimum,
-}
-
-/// `mid × (1 + sign·bps/10 000)` rounded with `mode` to the instrument's tick.
-fn offset_price(
-    mid: Price,
-    bps: Ratio,
-    up: bool,
-    mode: Rounding,
-    inst: &Instrument,
-) -> Result<Price, FixedError> {
-    let frac = bps
-        .fixed()
-        .div_round(Fixed::lit(10_000, 0), 9, Rounding::HalfEven)?;
-    let factor = if up {
-        Fixed::ONE.checked_add(frac)?
-    } else {
-        Fixed::ONE.checked_sub(frac)?
-    };
-    let raw = mid.scale(Ratio::new(factor), 9, mode)?;
-    inst.round_price(raw, mode)
-}
-
-/// `qty` rounded up to the lot.
-fn ceil_lot(inst: &Instrument, qty: Qty) -> Result<Qty, FixedError> {
-    inst.round_qty(qty, Rounding::Ceil)
 }
 
 impl Hedger {
@@ -395,92 +231,6 @@ impl Hedger {
             return Ok(ctx.mid.notional(inv_abs, Rounding::HalfEven)? > cfg.trigger_notional);
         }
         Ok(false)
-    }
-
-    /// The smallest order the venue accepts at `price` (at least one lot).
-    fn venue_min(inst: &Instrument, price: Price) -> Result<Qty, FixedError> {
-        let mut min = inst.lot.max(ceil_lot(inst, inst.min_volume)?);
-        if inst.min_cost.is_positive() {
-            let by_cost = inst.min_cost.qty_for(price, 9, Rounding::Ceil)?;
-            min = min.max(ceil_lot(inst, by_cost)?);
-        }
-        Ok(min)
-    }
-
-    /// Price and size of the next order of a clip.
-    fn plan(
-        cfg: &HedgerConfig,
-        ctx: &HedgeCtx,
-        side: Side,
-        aggressive: bool,
-        emergency: bool,
-    ) -> Result<Plan, FixedError> {
-        let inst = ctx.instrument;
-        let inv_abs = ctx.inventory.abs();
-        let excess = inv_abs.checked_sub(cfg.target_units)?;
-        if !excess.is_positive() {
-            return Ok(Plan::NothingToDo);
-        }
-        let limit = if emergency {
-            cfg.max_clip_units.scale(
-                cfg.guard_emergency_clip_multiplier,
-                9,
-                Rounding::TowardZero,
-            )?
-        } else if ctx.pnl_guard_active {
-            cfg.max_clip_units
-                .scale(cfg.guard_clip_multiplier, 9, Rounding::TowardZero)?
-        } else {
-            cfg.max_clip_units
-        };
-        let wanted = inst.round_qty(excess.min(limit), Rounding::TowardZero)?;
-
-        let price = if aggressive {
-            let (base, cap) = match (emergency, ctx.pnl_guard_active) {
-                (true, guard) => (
-                    if guard {
-                        cfg.guard_price_offset_bps
-                    } else {
-                        cfg.price_offset_bps
-                    } + cfg.guard_emergency_extra_bps,
-                    cfg.guard_emergency_max_slippage_bps,
-                ),
-                (false, true) => (cfg.guard_price_offset_bps, cfg.guard_max_slippage_bps),
-                (false, false) => (cfg.price_offset_bps, cfg.max_slippage_bps),
-            };
-            let off = base.min(cap);
-            // Cross toward the other side, rounded back toward mid so the cap holds.
-            match side {
-                Side::Sell => offset_price(ctx.mid, off, false, Rounding::Ceil, inst)?,
-                Side::Buy => offset_price(ctx.mid, off, true, Rounding::Floor, inst)?,
-            }
-        } else {
-            // Rest on our own side, rounded away from mid so it stays passive.
-            match side {
-                Side::Sell => {
-                    offset_price(ctx.mid, cfg.passive_offset_bps, true, Rounding::Ceil, inst)?
-                }
-                Side::Buy => offset_price(
-                    ctx.mid,
-                    cfg.passive_offset_bps,
-                    false,
-                    Rounding::Floor,
-                    inst,
-                )?,
-            }
-        };
-        if !price.is_positive() {
-            return Ok(Plan::NothingToDo);
-        }
-        let min = Self::venue_min(inst, price)?;
-        let qty = if wanted >= min {
-            wanted
-        } else if min <= inv_abs {
-            min
-        } else {
-            return Ok(Plan::BelowMinimum);
-        };
-        Ok(Plan::Order { price, qty })
     }
 
     /// One decision. Commands come in execution order (a cancel before a new order).
@@ -517,6 +267,7 @@ impl Hedger {
         };
         if !over {
             self.over_trigger_since = None;
+            self.residue_since = None;
             match self.phase {
                 HedgePhase::PassiveResting { filled, .. } => {
                     // Back within the trigger: the passive leg did its job (or the maker
@@ -599,16 +350,27 @@ impl Hedger {
             }
         };
 
-        let plan = Self::plan(cfg, ctx, side, aggressive, emergency);
+        let residue_due = self
+            .residue_since
+            .is_some_and(|since| now.millis_since(since) >= secs_to_ms(cfg.residue_grace_seconds));
+        let plan = plan::plan(cfg, ctx, side, aggressive, emergency, residue_due);
         if cancel_first {
             out.push(HedgeCommand::CancelPassive);
             self.phase = HedgePhase::Idle;
         }
-        let (price, qty) = match plan {
-            Ok(Plan::Order { price, qty }) => (price, qty),
+        let (price, qty, over_cap, two_step) = match plan {
+            Ok(Plan::Order {
+                price,
+                qty,
+                over_cap,
+                two_step,
+            }) => (price, qty, over_cap, two_step),
             Ok(Plan::NothingToDo) => return out,
             Ok(Plan::BelowMinimum) => {
-                self.counters.skipped_below_minimum += 1;
+                if self.residue_since.is_none() {
+                    self.residue_since = Some(now);
+                    self.counters.skipped_below_minimum += 1;
+                }
                 return out;
             }
             Err(_) => {
@@ -616,9 +378,20 @@ impl Hedger {
                 return out;
             }
         };
+        // A regular clip ends the residue episode; the two-step's first leg keeps it open,
+        // so a leg that fills only partly (and leaves another residue) is retried at once.
+        if !two_step {
+            self.residue_since = None;
+        }
 
         if !continuing {
             self.counters.clips += 1;
+            if over_cap {
+                self.counters.clips_over_cap += 1;
+            }
+            if two_step {
+                self.counters.two_step_flattens += 1;
+            }
         }
         if aggressive {
             self.counters.aggressive_orders += 1;

@@ -128,6 +128,14 @@ fn ioc(side: Side, limit: &str, qty: &str) -> HedgeCommand {
     }
 }
 
+/// Round 1's clips: raised to the venue minimum only when it is ≤ |inv|, residues skipped.
+fn round1() -> HedgerConfig {
+    HedgerConfig {
+        closable_clips: false,
+        ..HedgerConfig::default()
+    }
+}
+
 fn base(name: &'static str, steps: Vec<Step>) -> Scenario {
     Scenario {
         name,
@@ -374,8 +382,9 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
-            name: "venue minimum: clip raised to it when |inv| allows, else skipped",
+            name: "round 1: clip raised to the venue minimum when |inv| allows, else skipped",
             inst: sol("0.02", "0"),
+            cfg: round1(),
             ..base(
                 "",
                 vec![
@@ -387,8 +396,9 @@ fn scenarios() -> Vec<Scenario> {
             )
         },
         Scenario {
-            name: "venue minimum by cost (Lighter: 0.061 SOL and $10.5): 0.07 at 150",
+            name: "round 1: venue minimum by cost (0.061 SOL and $10.5): 0.07 at 150",
             inst: sol("0.061", "10.5"),
+            cfg: round1(),
             ..base(
                 "",
                 vec![
@@ -397,6 +407,27 @@ fn scenarios() -> Vec<Scenario> {
                     // IOC at 149.85: 10.5 / 149.85 = 0.07007 → 0.071 (≤ 0.075)
                     Decide { ms: 501, inv: "0.075", want: vec![CancelPassive, ioc(Sell, "149.85", "0.071")] },
                 ],
+            )
+        },
+        Scenario {
+            name: "closable: venue minimum by cost lands on flat (0.075 − 0.070 would be a residue)",
+            inst: sol("0.061", "10.5"),
+            ..base(
+                "",
+                vec![
+                    // A residue: left to the maker for the grace period.
+                    Decide { ms: 0, inv: "0.045", want: vec![] },
+                    Decide { ms: 1, inv: "0.075", want: vec![passive(Sell, "150.03", "0.075")] },
+                    Decide { ms: 501, inv: "0.075", want: vec![CancelPassive, ioc(Sell, "149.85", "0.075")] },
+                ],
+            )
+        },
+        Scenario {
+            name: "closable: the venue minimum leaves a closable position (0.13 → 0.069)",
+            inst: sol("0.061", "0"),
+            ..base(
+                "",
+                vec![Decide { ms: 0, inv: "0.13", want: vec![passive(Sell, "150.03", "0.061")] }],
             )
         },
         Scenario {
@@ -550,202 +581,11 @@ fn disabling_cancels_a_resting_passive_order() {
 }
 
 #[test]
-fn clip_never_grows_inventory_and_respects_caps() {
-    // Exhaustive over a grid of positions and modes: every order is on the reducing side,
-    // no larger than |inv|, at least the venue minimum, and its limit within the cap.
-    let cfg = HedgerConfig::default();
-    for inst in [sol("0.005", "0"), sol("0.061", "10.5"), sol("0.02", "1")] {
-        for milli in -200i64..=200 {
-            for (guard, blocked) in [
-                (false, None),
-                (true, None),
-                (false, Some(-8_000)),
-                (true, Some(-8_000)),
-            ] {
-                let mut h = Hedger::new();
-                h.over_trigger_since = Some(t(-6_000)); // forced aggressive
-                let inv = Qty::lit(milli, 3);
-                let ctx = HedgeCtx {
-                    now: t(0),
-                    inventory: inv,
-                    mid: p("150"),
-                    pnl_guard_active: guard,
-                    quoting_blocked_since: blocked.map(t),
-                    instrument: &inst,
-                    passive_resting: false,
-                };
-                for cmd in h.decide(&cfg, &ctx) {
-                    let PlaceIoc { side, limit, qty } = cmd else {
-                        panic!("forced: only IOCs, got {cmd:?}");
-                    };
-                    assert!(inv.abs() > cfg.trigger_units, "inv {inv}");
-                    assert_eq!(side, if inv.is_positive() { Sell } else { Buy });
-                    assert!(qty <= inv.abs() && qty.is_positive(), "inv {inv} qty {qty}");
-                    assert!(
-                        inst.meets_minimums(limit, qty).expect("min"),
-                        "inv {inv} qty {qty}"
-                    );
-                    let cap = if blocked.is_some() {
-                        r("16")
-                    } else if guard {
-                        r("9")
-                    } else {
-                        r("12")
-                    };
-                    let dist = (limit - p("150")).abs();
-                    // dist / 150 × 10 000 ≤ cap ⇔ dist × 10 000 ≤ cap × 150
-                    assert!(
-                        dist.raw() as i128 * 10_000 <= cap.raw() as i128 * 150,
-                        "inv {inv}: limit {limit} beyond cap {cap}"
-                    );
-                }
-            }
-        }
-    }
-}
-
-#[test]
-fn config_defaults_validate_and_docs_cover_every_key() {
-    let cfg = HedgerConfig::default();
-    assert_eq!(cfg.validate(), vec![]);
-    let json = serde_json::to_value(&cfg).expect("json");
-    let keys: Vec<&str> = json
-        .as_object()
-        .expect("object")
-        .keys()
-        .map(String::as_str)
-        .collect();
-    let mut docs: Vec<&str> = HEDGER_CONFIG_DOCS.iter().map(|(k, _)| *k).collect();
-    let mut sorted = keys.clone();
-    sorted.sort_unstable();
-    docs.sort_unstable();
-    assert_eq!(sorted, docs);
-    // Seed 002 Phase 1 numbers.
-    assert_eq!(cfg.trigger_units, q("0.010"));
-    assert_eq!(cfg.target_units, q("0.001"));
-    assert_eq!(cfg.max_clip_units, q("0.03"));
-    assert_eq!(secs_to_ms(cfg.cooldown_seconds), 2_000);
-    assert_eq!(secs_to_ms(cfg.passive_wait_seconds), 500);
-}
-
-#[test]
-fn config_every_numeric_key_has_a_range_and_every_boundary_holds() {
-    use crate::config::tests::{numeric_keys, set};
-    use flywheel_core::config_range::{boundary_failures, missing_ranges};
-    let base = HedgerConfig::default();
-    let keys = numeric_keys(&base);
-    let missing = missing_ranges(HEDGER_CONFIG_RANGES, keys.iter().map(String::as_str));
-    assert_eq!(missing, Vec::<&str>::new());
-    let failures = boundary_failures("hedger", HEDGER_CONFIG_RANGES, |k, v| set(&base, k, v));
-    assert_eq!(failures, Vec::<String>::new());
-}
-
-#[test]
-fn config_rejects_unknown_keys_and_accepts_partial() {
-    let partial: HedgerConfig =
-        serde_json::from_str(r#"{"trigger_units": 0.008, "cooldown_seconds": 1.5}"#)
-            .expect("parse");
-    assert_eq!(partial.trigger_units, q("0.008"));
-    assert_eq!(secs_to_ms(partial.cooldown_seconds), 1_500);
-    assert!(serde_json::from_str::<HedgerConfig>(r#"{"trigger": 1}"#).is_err());
-}
-
-#[test]
-fn config_validation_table() {
-    let d = HedgerConfig::default;
-    let cases: Vec<(&str, HedgerConfig, Vec<&str>)> = vec![
-        ("defaults", d(), vec![]),
-        (
-            "zero trigger",
-            HedgerConfig {
-                trigger_units: Qty::ZERO,
-                ..d()
-            },
-            vec!["trigger_units", "target_units"],
-        ),
-        (
-            "target above trigger",
-            HedgerConfig {
-                target_units: q("0.02"),
-                ..d()
-            },
-            vec!["target_units"],
-        ),
-        (
-            "zero clip",
-            HedgerConfig {
-                max_clip_units: Qty::ZERO,
-                ..d()
-            },
-            vec!["max_clip_units"],
-        ),
-        (
-            "negative bps",
-            HedgerConfig {
-                passive_offset_bps: r("-1"),
-                ..d()
-            },
-            vec!["passive_offset_bps"],
-        ),
-        (
-            "offset beyond cap (origin defect b)",
-            HedgerConfig {
-                price_offset_bps: r("13"),
-                guard_emergency_max_slippage_bps: r("20"),
-                ..d()
-            },
-            vec!["price_offset_bps"],
-        ),
-        (
-            "emergency offset beyond its cap",
-            HedgerConfig {
-                guard_emergency_max_slippage_bps: r("12"),
-                ..d()
-            },
-            vec!["guard_emergency_extra_bps"],
-        ),
-        (
-            "guard offset beyond guard cap",
-            HedgerConfig {
-                guard_price_offset_bps: r("10"),
-                ..d()
-            },
-            vec!["guard_price_offset_bps"],
-        ),
-        (
-            "sub-ms seconds",
-            HedgerConfig {
-                cooldown_seconds: "0.0005".parse().expect("s"),
-                ..d()
-            },
-            vec!["cooldown_seconds"],
-        ),
-        (
-            "guard clip multiplier > 1",
-            HedgerConfig {
-                guard_clip_multiplier: r("1.5"),
-                ..d()
-            },
-            vec!["guard_clip_multiplier"],
-        ),
-        (
-            "emergency multiplier < 1",
-            HedgerConfig {
-                guard_emergency_clip_multiplier: r("0.5"),
-                ..d()
-            },
-            vec!["guard_emergency_clip_multiplier"],
-        ),
-    ];
-    for (name, cfg, want) in cases {
-        let got: Vec<&str> = cfg.validate().iter().map(|p| p.key).collect();
-        assert_eq!(got, want, "case {name}");
-    }
-}
-
-#[test]
 fn same_inputs_same_decisions() {
     let a = run(&scenarios().swap_remove(12));
     let b = run(&scenarios().swap_remove(12));
     assert_eq!(a, b);
 }
+
+#[path = "hedger_residue_tests.rs"]
+mod residue;

@@ -32,7 +32,9 @@ pub const HEDGER_CONFIG_RANGES: &[KeyRange<HedgerConfig>] = key_ranges! { Hedger
         "an order size, within the balance budget";
     price_offset_bps: ge(ZERO), lt(BPS_MAX), "bps", "a distance from mid, below 100 %";
     max_slippage_bps: ge(ZERO), lt(BPS_MAX), "bps", "a distance from mid, below 100 %";
+    residue_grace_seconds: ge(ZERO), le(SECS_MAX), "seconds", "a wait, at most a day";
     cooldown_seconds: ge(ZERO), le(SECS_MAX), "seconds", "a pause, at most a day";
+    poll_interval_seconds: ge(ZERO), le(dec(60, 0)), "seconds", "0 = off; a poll, at most a minute";
     passive_wait_seconds: ge(ZERO), le(SECS_MAX), "seconds", "a wait, at most a day";
     passive_offset_bps: ge(ZERO), lt(BPS_MAX), "bps", "a distance from mid, below 100 %";
     passive_timeout_seconds: ge(ZERO), le(SECS_MAX), "seconds", "0 = never; at most a day";
@@ -69,7 +71,9 @@ impl HedgerConfig {
             }
         }
         for (key, v) in [
+            ("residue_grace_seconds", self.residue_grace_seconds),
             ("cooldown_seconds", self.cooldown_seconds),
+            ("poll_interval_seconds", self.poll_interval_seconds),
             ("passive_wait_seconds", self.passive_wait_seconds),
             ("passive_timeout_seconds", self.passive_timeout_seconds),
             ("guard_emergency_seconds", self.guard_emergency_seconds),

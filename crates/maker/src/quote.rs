@@ -11,18 +11,35 @@
 //! `S = base(vol) + trend_extra + inventory_extra + regime_extra + pnl_guard_extra + jitter`,
 //! floored at 0. Bid rounds down and ask up to the tick, so rounding never tightens a quote.
 //!
-//! Size: `base_size × soft_cap × vol_band × high_vol_clip × regime × pnl_guard × inventory_tier`,
+//! Size of the **adding** side (a fill moves inventory away from flat; both sides at flat):
+//! `base_size × soft_cap × vol_band × high_vol_clip × regime × pnl_guard × inventory_tier`,
 //! capped at `size_max`, rounded down to the lot. Every factor takes effect: nothing re-raises
 //! the result to an internal minimum (origin defect §1.12.2). If it is below the venue minimum
-//! (`min_size`, or `min_notional` at the side's price), [`MinSizePolicy::ReduceOnly`] quotes
-//! the minimum only on a side whose fill cannot increase |inventory| (flagged `floor_bound`)
-//! and suppresses the other with [`SuppressReason::BelowVenueMinimum`].
+//! (`min_size`, or `min_notional` at the side's price), [`MinSizePolicy::Raise`] (the default)
+//! quotes the minimum (flagged `floor_bound`), [`MinSizePolicy::ReduceOnly`] suppresses it
+//! with [`SuppressReason::BelowVenueMinimum`].
 //!
-//! Side rules, first match wins: invalid mid; crossed book (both sides); high-vol pause (both);
-//! trend pause (bid while the down guard holds, ask in an up-trend — unless that side flattens
-//! |inv| > soft cap × `trend_inventory_soft_cap_ratio`); Phase 2 asymmetry (|inv| >
-//! threshold: long ⇒ no bid, short ⇒ no ask); price ≤ 0; outside the price band; venue
-//! minimum; max position / max notional (only for a fill that would increase |inv|).
+//! Size of the **flattening** side under [`FlattenSizing::Closable`] (the default; issue 11):
+//! exactly |inv| when |inv| ≥ the venue minimum (lands on flat), |inv| + minimum below it
+//! (lands exactly on ∓minimum, which the next decision closes; `floor_bound`). The
+//! multipliers and tiers do not apply to it. Invariant: every quoted size is ≥ the venue
+//! minimum and its full fill lands on a closable position (0 or |inv| ≥ minimum), since the
+//! adding side quotes only within the Phase 2 threshold and at least the minimum. Under
+//! [`FlattenSizing::Desired`] (round 1) the flattening side is sized like the adding side
+//! and `reduce_only` raises it only when the fill cannot increase |inventory|.
+//!
+//! Side rules, first match wins: invalid mid; crossed book (both sides); high-vol pause (both
+//! sides, or with `pause_reducing_quotes` the adding side, and later the flattening side when
+//! its fill would not reduce |inv|); trend pause (bid while the down guard holds, ask in an
+//! up-trend — unless that side flattens |inv| > soft cap × `trend_inventory_soft_cap_ratio`);
+//! Phase 2 asymmetry (|inv| > threshold: long ⇒ no bid, short ⇒ no ask); price ≤ 0; outside
+//! the price band; venue minimum; max position / max notional (only for a fill that would
+//! increase |inv|).
+//!
+//! The pause's exit: volatility ≤ `resume_threshold_bps` and |inv| ≤ soft cap ×
+//! `resume_inventory_ratio`, or (with `pause_reducing_quotes`) a residue below the venue
+//! minimum at the mid — no quote that only reduces |inv| can close it, so waiting for it
+//! would hold the pause for ever (issue 11: 5.2 h on the Gemini day).
 //!
 //! Jitter: `randomize_bps × input.jitter` (the caller draws `jitter` in [−1, 1] from a seeded
 //! RNG); the default amplitude is 0, and the core has no RNG.
@@ -30,11 +47,12 @@
 use flywheel_core::{FixedError, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{MakerConfig, MinSizePolicy};
+use crate::config::{FlattenSizing, MakerConfig, MinSizePolicy};
 use crate::estimators::{
     base_spread_bps, high_vol_clip, vol_size_factor, RegimeSwitch, TrendFilter, TrendState,
     VolatilityEstimator,
 };
+use crate::flatten::flatten_size;
 use crate::guard::PnlGuard;
 
 /// What the quote function sees each refresh.
@@ -224,7 +242,12 @@ impl MakerState {
         let now = input.now;
         self.guard.update(cfg, now);
         self.vol.on_mid(cfg, input.mid, now);
-        self.vol.update_pause(cfg, input.inventory);
+        // A residue below the venue minimum cannot be closed by a quote that only reduces
+        // |inventory|: with `pause_reducing_quotes` it does not hold the pause.
+        let residue = cfg.pause_reducing_quotes
+            && input.inventory.abs().is_positive()
+            && venue_min_qty(cfg, input.mid).is_ok_and(|m| input.inventory.abs() < m);
+        self.vol.update_pause(cfg, input.inventory, residue);
         let cooldown = self.regime.profile(cfg).down_cooldown_seconds;
         self.trend.on_mid(cfg, input.mid, now, cooldown);
         let guard_active = self.guard.active(now);
@@ -328,7 +351,7 @@ impl MakerState {
         if bid_px >= ask_px {
             return both(SuppressReason::Crossed, telemetry);
         }
-        if paused {
+        if paused && !cfg.pause_reducing_quotes {
             return both(SuppressReason::HighVolPause, telemetry);
         }
 
@@ -338,6 +361,7 @@ impl MakerState {
             desired,
             down_guard,
             up,
+            paused,
         };
         let bid = ctx.decide(Side::Buy, bid_px);
         let ask = ctx.decide(Side::Sell, ask_px);
@@ -358,6 +382,8 @@ struct SideCtx<'a> {
     desired: Qty,
     down_guard: bool,
     up: bool,
+    /// The high-vol pause holds (and `pause_reducing_quotes` lets reducing sides through).
+    paused: bool,
 }
 
 impl SideCtx<'_> {
@@ -377,6 +403,9 @@ impl SideCtx<'_> {
             Side::Buy => !inv.is_negative(),
             Side::Sell => !inv.is_positive(),
         };
+        if self.paused && adds {
+            return Ok(SideQuote::Suppressed(R::HighVolPause));
+        }
         let paused_by_trend = match side {
             Side::Buy => self.down_guard,
             Side::Sell => self.up,
@@ -404,7 +433,14 @@ impl SideCtx<'_> {
             Side::Sell => inv - q,
         };
         let min_qty = venue_min_qty(cfg, price)?;
-        let (size, floor_bound) = if self.desired >= min_qty && self.desired.is_positive() {
+        let flattening = !adds;
+        let (size, floor_bound) = if flattening && cfg.flatten_sizing == FlattenSizing::Closable {
+            // Lands on flat, or exactly on the minimum on the other side (`flatten.rs`).
+            match flatten_size(inv.abs(), min_qty)? {
+                Some(size) => (size, inv.abs() < min_qty),
+                None => return Ok(SideQuote::Suppressed(R::ZeroSize)),
+            }
+        } else if self.desired >= min_qty && self.desired.is_positive() {
             (self.desired, false)
         } else if !min_qty.is_positive() {
             return Ok(SideQuote::Suppressed(R::ZeroSize));
@@ -420,6 +456,10 @@ impl SideCtx<'_> {
         };
 
         let new_abs = after(size).abs();
+        if self.paused && new_abs >= inv.abs() {
+            // During the pause only a fill that reduces |inventory| is wanted.
+            return Ok(SideQuote::Suppressed(R::HighVolPause));
+        }
         if new_abs > inv.abs() {
             if new_abs > cfg.max_position_units {
                 return Ok(SideQuote::Suppressed(R::MaxPosition));
@@ -539,3 +579,7 @@ fn offset_bps(price: Price, mid: Price) -> f64 {
 #[cfg(test)]
 #[path = "quote_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "quote_flatten_tests.rs"]
+mod flatten_tests;

@@ -13,7 +13,8 @@ fn t(secs: i64) -> Timestamp {
     Timestamp::from_secs(secs)
 }
 
-/// Estimators and guards off, no venue minimum: isolates one rule at a time.
+/// Estimators and guards off, no venue minimum, round 1's sizing (the flattening side sized
+/// like the adding side, `reduce_only`): isolates one rule at a time.
 fn plain() -> MakerConfig {
     MakerConfig {
         volatility_enabled: false,
@@ -23,6 +24,8 @@ fn plain() -> MakerConfig {
         spread_bps: 10.0,
         min_size: Qty::lit(1, 3),
         min_notional: Quote::ZERO,
+        flatten_sizing: FlattenSizing::Desired,
+        min_size_policy: MinSizePolicy::ReduceOnly,
         ..MakerConfig::default()
     }
 }
@@ -481,8 +484,9 @@ fn keep_resting_within_tolerance() {
 }
 
 proptest! {
-    /// With asymmetric quoting on (defaults otherwise), a quoted side never takes |inventory|
-    /// above the threshold plus one quote (≤ size_max); a floor-bound quote never increases it.
+    /// Round 1's sizing with asymmetric quoting on (defaults otherwise): a quoted side never
+    /// takes |inventory| above the threshold plus one quote (≤ size_max); a floor-bound quote
+    /// never increases it.
     #[test]
     fn quotes_never_grow_inventory_past_threshold_plus_one_quote(
         inv_lots in -300i64..=300,
@@ -491,7 +495,11 @@ proptest! {
         loss in proptest::bool::ANY,
         raise in proptest::bool::ANY,
     ) {
-        let mut cfg = MakerConfig::default();
+        let mut cfg = MakerConfig {
+            flatten_sizing: FlattenSizing::Desired,
+            min_size_policy: MinSizePolicy::ReduceOnly,
+            ..MakerConfig::default()
+        };
         if raise {
             cfg.min_size_policy = MinSizePolicy::Raise;
             cfg.min_notional = Quote::ZERO; // keep the venue minimum (0.061) ≤ size_max

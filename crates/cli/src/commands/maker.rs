@@ -1,17 +1,18 @@
 //! `--strategy maker`: the SOL market maker with its hedger (seed 002) on the simulated
 //! exchange, its JSON summary and report.
 //!
-//! The instrument comes from `[maker]` (tick, lot, minimum size and notional) with no maker
-//! fee (the origin's venue charges none) and `[venue].taker_fee_pct` for the hedger's IOC
-//! orders. The account starts with `[backtest]` balances; inventory is the FIFO position of
-//! the maker's own fills.
+//! The instrument comes from `[maker]` (tick, lot, minimum size and notional) with the fees
+//! of `maker.fee_schedule` (`lighter`, zero — the seed's venue — by default; `kraken`;
+//! `custom`); `[venue].taker_fee_pct` is the grid's and does not apply. The summary names the
+//! schedule, and when the maker fee is at least the quoted half-spread it says so in
+//! `maker.fees.warning` and on standard error. The account starts with `[backtest]`
+//! balances; inventory is the FIFO position of the maker's own fills.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
-use flywheel_core::Ratio;
 use flywheel_engine::maker_journal::MakerSink;
 use flywheel_engine::maker_run::{
     run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
@@ -59,16 +60,14 @@ pub struct MakerResult {
     pub html: Option<String>,
 }
 
-/// The simulated exchange for the maker: instrument from `[maker]` with no maker fee, the
-/// hedger's taker fee from `[venue]`, account from `[backtest]`. Built before the run so a
-/// refused configuration fails before any data is read.
+/// The simulated exchange for the maker: instrument and fees from `[maker]`, account from
+/// `[backtest]`. Built before the run so a refused configuration fails before any data is
+/// read.
 pub fn maker_exchange(cfg: &FlywheelConfig) -> anyhow::Result<SimExchange> {
-    let mut inst = cfg
+    let inst = cfg
         .maker
         .instrument("SOL/USD")
         .context("instrument from [maker]")?;
-    inst.maker_fee_pct = Ratio::ZERO;
-    inst.taker_fee_pct = cfg.venue.taker_fee_pct;
     SimExchange::new(inst, cfg.venue.sim(), cfg.backtest.start_balances())
         .map_err(|e| anyhow::anyhow!("simulated exchange: {e}"))
 }
@@ -85,6 +84,9 @@ pub fn run_maker<E: std::fmt::Display, W: Write>(
     want_report: bool,
 ) -> anyhow::Result<(MakerResult, JournalEnd)> {
     let start = cfg.backtest.start_balances();
+    if let Some(warning) = cfg.maker.fee_warning() {
+        eprintln!("warning: maker.fee_schedule: {warning}");
+    }
     let (maker, hedger) = (cfg.maker.clone(), cfg.hedger.clone());
     match journal {
         Some(out) => {

@@ -211,7 +211,27 @@ fn flat_trades(t0: i64, secs: i64) -> Vec<MarketEvent> {
 }
 
 #[test]
-fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
+fn round_one_hedger_leaves_a_residue_below_the_venue_minimum() {
+    let hedger = HedgerConfig {
+        closable_clips: false,
+        ..HedgerConfig::default()
+    };
+    let venue = sim(&raise());
+    let mut m = MakerEngine::new(raise(), hedger, venue);
+    let t0 = 1_760_000_000;
+    seed_long(&mut m, "0.1", Timestamp::from_secs(t0));
+    run(&mut m, &flat_trades(t0, 60));
+    let c = m.hedger().counters.clone();
+    // One clip of the venue minimum (0.061, above the 0.03 max clip but ≤ |inventory|);
+    // the 0.039 left is below the minimum: skipped for good (one episode), not rejected.
+    assert_eq!(c.aggressive_fills, 1, "{c:?}");
+    assert_eq!(m.fifo().inventory(), "0.039".parse::<Qty>().unwrap());
+    assert_eq!(c.skipped_below_minimum, 1, "{c:?}");
+    assert_eq!(c.two_step_flattens, 0, "{c:?}");
+}
+
+#[test]
+fn hedger_tries_passive_then_closes_with_one_ioc() {
     let mut m = journaled(raise());
     let t0 = 1_760_000_000;
     // A long of 0.1 SOL, above the 0.010 trigger; the passive clip cannot fill on flat prints.
@@ -223,10 +243,10 @@ fn hedger_tries_passive_then_clips_with_an_ioc_at_the_venue_minimum() {
         "flat prints never reach the passive sell"
     );
     assert_eq!(c.aggressive_fills, 1, "{c:?}");
-    // One clip of the venue minimum (0.061, above the 0.03 max clip but ≤ |inventory|);
-    // the 0.039 left is below the minimum, so further clips are skipped, not rejected.
-    assert_eq!(m.fifo().inventory(), "0.039".parse::<Qty>().unwrap());
-    assert!(c.skipped_below_minimum > 0, "{c:?}");
+    // The venue minimum (0.061) would leave 0.039, a residue: the clip closes all 0.1 —
+    // over the 0.03 cap, and counted.
+    assert_eq!(m.fifo().inventory(), Qty::ZERO);
+    assert_eq!((c.clips, c.clips_over_cap), (1, 1), "{c:?}");
     assert!(
         m.stats.rejected.is_empty(),
         "no order was rejected: {:?}",
@@ -312,4 +332,118 @@ fn hedger_emergency_starts_after_eight_seconds_of_blocked_quoting() {
         "{inv:?}"
     );
     assert!(m.stats.rejected.is_empty(), "{:?}", m.stats.rejected);
+}
+
+/// Flat prints at 200.000 every `every` seconds from `t0` for `secs` seconds.
+fn sparse_trades(t0: i64, secs: i64, every: i64) -> Vec<MarketEvent> {
+    (0..=secs / every)
+        .map(|i| trade(Timestamp::from_secs(t0 + every * i), Price::lit(200, 0)))
+        .collect()
+}
+
+#[test]
+fn a_residue_gets_the_two_step_after_its_grace_between_sparse_prints() {
+    // A long of 0.015 (above the 0.010 trigger, below the 0.061 minimum), prints every 10 s
+    // that never reach a resting order. The maker's ask (0.015 + 0.061) rests through the
+    // 45 s grace; then, on the 1 s timer between prints, the hedger sells 0.076 (landing
+    // on −0.061) and buys the 0.061 back after its 2 s cooldown and 0.5 s passive wait.
+    let mut m = journaled(raise());
+    let t0 = 1_760_000_000;
+    seed_long(&mut m, "0.015", Timestamp::from_secs(t0));
+    run(&mut m, &sparse_trades(t0, 60, 10));
+    let c = m.hedger().counters.clone();
+    assert_eq!(m.fifo().inventory(), Qty::ZERO, "{c:?}");
+    assert_eq!(
+        (c.skipped_below_minimum, c.two_step_flattens),
+        (1, 1),
+        "{c:?}"
+    );
+    assert_eq!((c.clips, c.clips_over_cap), (2, 2), "{c:?}");
+    assert!(m.stats.ticks > 0 && m.stats.requotes > 0, "{:?}", m.stats);
+    let text = journal_text(m);
+    let fills: Vec<(i64, String, String)> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "fill")
+        .map(|r| {
+            (
+                r["ts"].as_i64().unwrap() / 1000 - t0,
+                r["side"].as_str().unwrap().to_string(),
+                r["qty"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(fills.len(), 2, "{fills:?}");
+    let (at, side, qty) = &fills[0];
+    assert_eq!(
+        (side.as_str(), qty.as_str()),
+        ("sell", "0.076"),
+        "{fills:?}"
+    );
+    assert!(
+        (45..50).contains(at),
+        "after the grace, on a tick: {fills:?}"
+    );
+    let (at2, side, qty) = &fills[1];
+    assert_eq!((side.as_str(), qty.as_str()), ("buy", "0.061"), "{fills:?}");
+    assert!(
+        *at2 < 50,
+        "closed on the timer, before the print at 50 s: {fills:?}"
+    );
+    // After the first leg the ask sized for the old long was re-sized at once.
+    let requote_after = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .any(|r| r["kind"] == "requote" && r["inventory"] == "-0.061");
+    assert!(requote_after, "a re-quote for the new position");
+}
+
+#[test]
+fn without_the_timer_the_hedger_waits_for_prints() {
+    let hedger = HedgerConfig {
+        poll_interval_seconds: "0".parse().unwrap(),
+        ..HedgerConfig::default()
+    };
+    let venue = sim(&raise());
+    let mut m = MakerEngine::new(raise(), hedger, venue);
+    let t0 = 1_760_000_000;
+    seed_long(&mut m, "0.015", Timestamp::from_secs(t0));
+    run(&mut m, &sparse_trades(t0, 50, 10));
+    // The grace ends at 45 s, but nothing steps until the print at 50 s: one leg only.
+    assert_eq!(m.stats.ticks, 0);
+    assert_eq!(m.fifo().inventory(), "-0.061".parse::<Qty>().unwrap());
+}
+
+#[test]
+fn the_summary_reports_fees_pauses_and_clips_by_kind() {
+    let mut m = maker(raise());
+    run(&mut m, &trades(20_000));
+    let f = serde_json::to_value(m.figures(11.1)).unwrap();
+    assert_eq!(f["fees"]["schedule"], "lighter");
+    assert!(f["fees"]["warning"].is_null(), "no fee, no warning");
+    for key in [
+        "skipped_below_minimum",
+        "two_step_flattens",
+        "clips_over_cap",
+        "forced_aggressive",
+    ] {
+        assert!(f["hedger"].get(key).is_some(), "hedger figures lack {key}");
+    }
+    assert!(f["pct_time_paused"].is_object());
+    assert!(f.get("high_vol_pauses_per_hour").is_some());
+    let s = serde_json::to_value(m.status()).unwrap();
+    for key in [
+        "hedger_skipped_clips",
+        "hedger_two_step_flattens",
+        "hedger_clips_over_cap",
+        "paused_seconds",
+        "maker_volatility_paused",
+        "fee_schedule",
+    ] {
+        assert!(s.get(key).is_some(), "status lacks {key}");
+    }
+    // Time paused by cause never exceeds the measured time.
+    for (cause, ms) in &m.stats.paused_ms {
+        assert!(*ms <= m.stats.measured_ms, "{cause:?}");
+    }
 }
