@@ -1,11 +1,12 @@
 //! Issue 11 on real data: the maker with its defaults on the Gemini SOL/USD day (the
 //! 10 Oct 2025 crash) keeps |inventory| ≤ 0.01 SOL at least 80 % of the time, its high-vol
-//! pause ends (round 1's held for the last 5.2 h), every order is valid (no venue reject),
+//! pause ends (round 1's held for the last 5.2 h), every order meets the venue minimum,
 //! the FIFO position is the account's base change, and a repeated run gives the same figures.
 //!
-//! Measured with the fill model of this commit (trade prints fill resting orders strictly
-//! through their price; IOCs fill at the last trade): the figures move when it changes, the
-//! 80 % goal is the issue's. Skips with a message when the data folder is absent.
+//! Measured with the default fill model (aggressor side, queue, IOC half-spread, 200 ms
+//! latency: docs/backtest-model.md); the pause case also runs the frictionless model, on
+//! which round 1's pause never ended. The 80 % goal is the issue's. Skips with a message when
+//! the data folder is absent.
 
 mod common;
 
@@ -16,6 +17,7 @@ use flywheel_engine::config::{BacktestConfig, VenueConfig};
 use flywheel_engine::maker_run::{run_maker_backtest, MakerEngine, PauseCause};
 use flywheel_maker::{FlattenSizing, HedgerConfig, MakerConfig, MinSizePolicy};
 use flywheel_marketdata::MarketEvent;
+use flywheel_venue::sim::SimConfig;
 use flywheel_venue::{SimExchange, Venue};
 
 const DAY: &str = "gemini_SOLUSD_trades_2025-10-10.csv.gz";
@@ -28,9 +30,19 @@ fn events(name: &str) -> Option<Vec<MarketEvent>> {
 
 /// The maker as `flywheel backtest --strategy maker` builds it.
 fn run(maker: MakerConfig, hedger: HedgerConfig, evs: &[MarketEvent]) -> MakerEngine<SimExchange> {
+    run_on(VenueConfig::default().sim(), maker, hedger, evs)
+}
+
+/// [`run`] on a given fill model.
+fn run_on(
+    venue: SimConfig,
+    maker: MakerConfig,
+    hedger: HedgerConfig,
+    evs: &[MarketEvent],
+) -> MakerEngine<SimExchange> {
     let inst = maker.instrument("SOL/USD").expect("instrument");
     let start = BacktestConfig::default().start_balances();
-    let sim = SimExchange::new(inst, VenueConfig::default().sim(), start).expect("sim");
+    let sim = SimExchange::new(inst, venue, start).expect("sim");
     let mut m = MakerEngine::new(maker, hedger, sim);
     run_maker_backtest(&mut m, evs.iter().cloned().map(Ok::<_, Infallible>)).expect("run");
     m
@@ -60,8 +72,13 @@ fn the_defaults_keep_inventory_flat_on_the_gemini_day() {
         "the defaults trade: {:?}",
         m.stats
     );
+    // Every order meets the venue minimum; the only refusals are post-only quotes the
+    // market crossed while they travelled (the default 200 ms order latency).
     assert!(
-        m.stats.rejected.is_empty(),
+        m.stats
+            .rejected
+            .keys()
+            .all(|r| r.as_str() == "post_only_would_take"),
         "every order meets the venue minimum: {:?}",
         m.stats.rejected
     );
@@ -98,9 +115,13 @@ fn the_high_vol_pause_ends_where_round_one_stayed_paused() {
         poll_interval_seconds: "0".parse().expect("secs"),
         ..HedgerConfig::default()
     };
-    let old = run(round1, old_hedger, &evs);
-    let new = run(MakerConfig::default(), HedgerConfig::default(), &evs);
-    // Round 1 entered the pause and never left it (a residue of 0.015 SOL held it).
+    // On the frictionless model (every print through a quote fills it) round 1's pause
+    // waited for |inv| ≤ 0.0125, which a residue below the venue minimum held off for the
+    // rest of the day. (On the default model the residue happens not to form on this day:
+    // both spend 8.5 % of it paused.)
+    let model = SimConfig::frictionless();
+    let old = run_on(model.clone(), round1, old_hedger, &evs);
+    let new = run_on(model, MakerConfig::default(), HedgerConfig::default(), &evs);
     assert!(old.state().vol.paused(), "round 1 ends the day paused");
     assert!(pct_high_vol(&old) > 20.0, "{:.1} %", pct_high_vol(&old));
     assert!(new.state().vol.pauses() > old.state().vol.pauses());
