@@ -73,6 +73,7 @@ mod tests {
             ("empty book", 0, 168, CapacityBand::Ok, 4),
             ("caution", 150, 18, CapacityBand::Caution, 3),
             ("edge of caution", 148, 20, CapacityBand::Ok, 3),
+            ("edge of stop", 158, 10, CapacityBand::Caution, 2),
             ("stop", 159, 9, CapacityBand::Stop, 2),
             ("nearly full", 165, 3, CapacityBand::Stop, 1),
         ];

@@ -112,3 +112,82 @@ impl LeakConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_patch_needs_its_switch_and_the_master() {
+        // (name, master, switches on, expected [recovery, b_first, residual, floor_exempt,
+        // cascade], cooldown)
+        let all = LeakConfig::default();
+        let cases = [
+            ("all on", all.clone(), [true; 5], 120),
+            (
+                "master off",
+                LeakConfig {
+                    enabled: false,
+                    ..all.clone()
+                },
+                [false; 5],
+                0,
+            ),
+            (
+                "switches off",
+                LeakConfig {
+                    b_side_recovery_enabled: false,
+                    b_first_placement: false,
+                    rounding_residual_enabled: false,
+                    entry_floor_b_side_exempt: false,
+                    cascade_breaker_enabled: false,
+                    ..all.clone()
+                },
+                [false; 5],
+                120,
+            ),
+            (
+                "master off, switches off",
+                LeakConfig {
+                    enabled: false,
+                    b_side_recovery_enabled: false,
+                    b_first_placement: false,
+                    rounding_residual_enabled: false,
+                    entry_floor_b_side_exempt: false,
+                    cascade_breaker_enabled: false,
+                    ..all.clone()
+                },
+                [false; 5],
+                0,
+            ),
+        ];
+        for (name, c, want, cooldown) in cases {
+            let got = [
+                c.recovery(),
+                c.b_first(),
+                c.residual(),
+                c.floor_exempt_b(),
+                c.cascade_breaker(),
+            ];
+            assert_eq!((got, c.cooldown_sec()), (want, cooldown), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_cooldown_beyond_its_range_is_named() {
+        assert!(LeakConfig::default().validate().is_empty());
+        let long = LeakConfig {
+            balance_degrade_cooldown_sec: 31 * 86_400,
+            ..LeakConfig::default()
+        };
+        let problems = long.validate();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(
+            problems[0]
+                .to_string()
+                .contains("balance_degrade_cooldown_sec"),
+            "{}",
+            problems[0]
+        );
+    }
+}

@@ -164,6 +164,7 @@ mod tests {
             ("one second short", 120, at(-119), true),
             ("exactly the cooldown", 120, at(-120), false),
             ("no cooldown", 0, Some(t), false),
+            ("no cooldown, degraded after now", 0, at(5), false),
             ("unknown time", 120, None, false),
         ];
         for (name, cd, when, want) in cases {
@@ -190,6 +191,19 @@ mod tests {
             (2, 9, q("1")),
             "cap first"
         );
+        // Ample quote: the cap alone stops it, at exactly the cap.
+        let mut ample = Budget {
+            available: q("100"),
+            funding: q("2"),
+            bilateral: 7,
+            cap: 9,
+        };
+        let mut restored = 0;
+        while ample.admits() {
+            ample.spend();
+            restored += 1;
+        }
+        assert_eq!((restored, ample.bilateral), (2, 9), "cap");
         let mut b = Budget { cap: 100, ..b };
         b.available = q("3.99");
         b.bilateral = 0;

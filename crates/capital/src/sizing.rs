@@ -169,9 +169,10 @@ pub fn pool_b(d: &Deployable, buy_ready: u32, min_b: Quote) -> BAllocation {
             ..even
         };
     }
+    // `allocate_b` over the funded slots reports them as `funded`; the buy-ready count is
+    // all of them.
     BAllocation {
         buy_ready,
-        funded: fundable,
         ..allocate_b(d, fundable)
     }
 }
@@ -314,11 +315,20 @@ mod tests {
             ("not even one", "1.2", 10, "1.313", 0, "0"),
             ("nobody buy-ready", "5", 0, "1.313", 0, "0"),
             ("no minimum", "5", 10, "0", 10, "0.43"),
+            // The even share equals the minimum: placeable, so nobody is pooled out.
+            ("share exactly the minimum", "20", 10, "1.93", 10, "1.93"),
+            // 2.75 deployable against 1.3764 per funded slot (the cent and the margin
+            // included): one slot, not two.
+            ("just short of two", "2.85", 10, "1.313", 1, "2.69"),
         ];
         for (name, free, n, min_b, funded, per) in cases {
-            let a = pool_b(&dep(free, "0.10", "0.25", "0.05"), n, u(min_b));
+            let d = dep(free, "0.10", "0.25", "0.05");
+            let a = pool_b(&d, n, u(min_b));
             assert_eq!((a.funded, a.per_slot), (funded, u(per)), "{name}");
             assert_eq!(a.buy_ready, n, "{name}");
+            if funded == 0 {
+                assert_eq!(a.carry, d.amount(), "{name}: nothing funded, all carried");
+            }
             if funded > 0 && u(min_b).is_positive() {
                 assert!(
                     a.per_slot >= u(min_b),
@@ -383,6 +393,26 @@ mod tests {
                 "case {name}"
             );
         }
+        // The ancillary share adds to the compounding base; Patch E exempts B (only) from
+        // the floor.
+        let mut shared = b;
+        shared.ancillary_share = u("0.25");
+        assert_eq!(
+            order_size_usd(&cfg, Some(TradeId::A), u("0.5"), &shared),
+            u("2.75")
+        );
+        let mut exempt = LoopSizing::new(&cfg, allocate_b(&dep("1", "0.10", "0", "0"), 10), market);
+        exempt.floor_exempt_b = true;
+        assert_eq!(
+            order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &exempt),
+            u("0.09"),
+            "B unfloored"
+        );
+        assert_eq!(
+            order_size_usd(&cfg, Some(TradeId::A), Quote::ZERO, &exempt),
+            u("2"),
+            "A keeps the floor and its base"
+        );
         let starved = LoopSizing::new(&cfg, allocate_b(&dep("1", "0.10", "0", "0"), 10), market);
         assert_eq!(
             order_size_usd(&cfg, Some(TradeId::B), Quote::ZERO, &starved),

@@ -110,4 +110,18 @@ mod tests {
         assert_eq!(t.totals.recoveries, 1);
         assert_eq!(t.last_recovery, Some(t0.plus_secs(60)));
     }
+
+    #[test]
+    fn the_window_forgets_what_it_no_longer_counts() {
+        // A failure a day for a year: the rolling window keeps only the last day's.
+        let t0 = Timestamp::from_secs(1_700_000_000);
+        let mut t = BSideTelemetry::default();
+        for day in 0..365 {
+            t.record_failure("fund_guard", t0.plus_secs(day * 86_400));
+            t.record_recovery(t0.plus_secs(day * 86_400));
+        }
+        assert_eq!(t.failures["fund_guard"].len(), 1);
+        assert_eq!(t.recoveries.len(), 1);
+        assert_eq!(t.totals.b_failures["fund_guard"], 365);
+    }
 }

@@ -87,3 +87,42 @@ impl LeakAttributionSum {
         add(&mut self.unexplained, a.unexplained);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sums_over_loops_and_their_mean() {
+        let q = |s: &str| s.parse::<Quote>().unwrap();
+        let one = LeakAttribution {
+            idle_usd: q("10"),
+            governor_runway: q("4"),
+            l1_blocked_b_entries: q("3"),
+            slots_busy: q("2"),
+            unexplained: q("1"),
+            ..LeakAttribution::default()
+        };
+        let other = LeakAttribution {
+            idle_usd: q("4"),
+            l6_rounding_residual: q("4"),
+            ..LeakAttribution::default()
+        };
+        let mut t = LeakTotals::default();
+        t.attribution_sum.add(&one, 3);
+        t.attribution_sum.add(&other, 1);
+        t.attribution_loops = 4;
+        let m = t.attribution_mean();
+        // (10·3 + 4) / 4 = 8.5; 4·3/4 = 3; 3·3/4 = 2.25; 2·3/4 = 1.5; 1·3/4 = 0.75; 4/4 = 1.
+        assert_eq!(m.idle_usd, q("8.5"));
+        assert_eq!(m.governor_runway, q("3"));
+        assert_eq!(m.l1_blocked_b_entries, q("2.25"));
+        assert_eq!(m.slots_busy, q("1.5"));
+        assert_eq!(m.unexplained, q("0.75"));
+        assert_eq!(m.l6_rounding_residual, q("1"));
+        assert_eq!(
+            LeakTotals::default().attribution_mean(),
+            LeakAttribution::default()
+        );
+    }
+}
