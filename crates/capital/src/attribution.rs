@@ -190,6 +190,29 @@ mod tests {
                 "0",
                 "50",
             ),
+            // Every slot busy: the deployable 40 is `slots_busy`, 10 stays unexplained.
+            (
+                "quote-first, every slot busy",
+                Observed {
+                    buy_ready: 0,
+                    ..base.clone()
+                },
+                "0",
+                "0",
+                "10",
+            ),
+            (
+                "no slot buy-ready but one blocked: the blocked entry, not busy",
+                Observed {
+                    buy_ready: 0,
+                    blocked_b: w("3"),
+                    blocked_count: 1,
+                    ..base.clone()
+                },
+                "3",
+                "0",
+                "47",
+            ),
             (
                 "legacy sizing, nothing blocked: the deployable quote",
                 Observed {
