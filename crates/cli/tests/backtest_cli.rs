@@ -4,23 +4,14 @@
 //! Each test runs the binary with every inherited `FLYWHEEL_` variable removed (the caller's
 //! own overrides must not leak in) and checks its exit status, output files and messages.
 
+mod common;
+
+use common::{flywheel, sol_trades_csv};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 use tempfile::TempDir;
-
-/// The binary, run in `dir`, with every inherited `FLYWHEEL_` variable removed.
-fn flywheel(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flywheel"));
-    cmd.args(args).current_dir(dir);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FLYWHEEL_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.output().expect("run flywheel")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -332,21 +323,6 @@ fn demo_writes_a_self_contained_report_and_json() {
     for external in ["http://", "https://"] {
         assert!(!html.contains(external), "the report links to {external}");
     }
-}
-
-/// SOL-like trades around 200 (±0.3 %, one every 2 s), in the Tardis CSV layout.
-fn sol_trades_csv(n: usize) -> String {
-    let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
-    let path = [
-        "200.000", "199.700", "199.400", "199.700", "200.000", "200.300", "200.600", "200.300",
-    ];
-    for i in 0..n {
-        let us = (1_760_000_000 + 2 * i as i64) * 1_000_000;
-        let side = if i % 2 == 0 { "buy" } else { "sell" };
-        let price = path[i % path.len()];
-        csv.push_str(&format!("gemini,SOLUSD,{us},{us},{i},{side},{price},2\n"));
-    }
-    csv
 }
 
 #[test]

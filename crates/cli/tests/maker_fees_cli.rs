@@ -3,37 +3,11 @@
 //! standard error, that the maker fee is wider than the half-spread it quotes; the default
 //! zero-fee schedule says nothing.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use common::{flywheel, sol_trades_csv};
 
 use serde_json::Value;
-
-/// The binary, run in `dir`, with every inherited `FLYWHEEL_` variable removed.
-fn flywheel(dir: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flywheel"));
-    cmd.args(args).current_dir(dir);
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FLYWHEEL_") {
-            cmd.env_remove(name);
-        }
-    }
-    cmd.output().expect("run flywheel")
-}
-
-/// SOL-like trades around 200 (±0.3 %, one every 2 s), in the Tardis CSV layout.
-fn sol_trades_csv(n: usize) -> String {
-    let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
-    let path = [
-        "200.000", "199.700", "199.400", "199.700", "200.000", "200.300", "200.600", "200.300",
-    ];
-    for i in 0..n {
-        let us = (1_760_000_000 + 2 * i as i64) * 1_000_000;
-        let side = if i % 2 == 0 { "buy" } else { "sell" };
-        let price = path[i % path.len()];
-        csv.push_str(&format!("gemini,SOLUSD,{us},{us},{i},{side},{price},2\n"));
-    }
-    csv
-}
 
 #[test]
 fn the_summary_names_the_fee_schedule_and_warns_on_kraken_fees() {

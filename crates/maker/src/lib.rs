@@ -29,3 +29,5 @@ pub use hedger::{
 pub use quote::{
     keep_resting, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote, SuppressReason,
 };
+#[cfg(test)]
+mod quote_test_support;

@@ -5,16 +5,7 @@
 use proptest::prelude::*;
 
 use super::*;
-
-fn px(s: &str) -> Price {
-    s.parse().unwrap()
-}
-fn qty(s: &str) -> Qty {
-    s.parse().unwrap()
-}
-fn t(secs: i64) -> Timestamp {
-    Timestamp::from_secs(secs)
-}
+use crate::quote_test_support::*;
 
 /// Estimators and guards off, S = 10 bps (+ the inventory tiers), minimum 0.061, and the
 /// defaults' sizing: closable flattening, `raise`.
@@ -28,33 +19,6 @@ fn closable() -> MakerConfig {
         min_notional: Quote::ZERO,
         ..MakerConfig::default()
     }
-}
-
-fn input(mid: &str, inv: &str) -> QuoteInput {
-    QuoteInput {
-        mid: px(mid),
-        inventory: qty(inv),
-        now: t(1000),
-        jitter: 0.0,
-    }
-}
-
-fn quoted(p: &str, s: &str) -> SideQuote {
-    SideQuote::Quote {
-        price: px(p),
-        size: qty(s),
-        floor_bound: false,
-    }
-}
-fn floor(p: &str, s: &str) -> SideQuote {
-    SideQuote::Quote {
-        price: px(p),
-        size: qty(s),
-        floor_bound: true,
-    }
-}
-fn off(r: SuppressReason) -> SideQuote {
-    SideQuote::Suppressed(r)
 }
 
 #[test]

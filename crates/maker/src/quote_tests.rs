@@ -2,16 +2,7 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::estimators::TrendState;
-
-fn px(s: &str) -> Price {
-    s.parse().unwrap()
-}
-fn qty(s: &str) -> Qty {
-    s.parse().unwrap()
-}
-fn t(secs: i64) -> Timestamp {
-    Timestamp::from_secs(secs)
-}
+use crate::quote_test_support::*;
 
 /// Estimators and guards off, no venue minimum, round 1's sizing (the flattening side sized
 /// like the adding side, `reduce_only`): isolates one rule at a time.
@@ -28,33 +19,6 @@ fn plain() -> MakerConfig {
         min_size_policy: MinSizePolicy::ReduceOnly,
         ..MakerConfig::default()
     }
-}
-
-fn input(mid: &str, inv: &str) -> QuoteInput {
-    QuoteInput {
-        mid: px(mid),
-        inventory: qty(inv),
-        now: t(1000),
-        jitter: 0.0,
-    }
-}
-
-fn quoted(p: &str, s: &str) -> SideQuote {
-    SideQuote::Quote {
-        price: px(p),
-        size: qty(s),
-        floor_bound: false,
-    }
-}
-fn floor(p: &str, s: &str) -> SideQuote {
-    SideQuote::Quote {
-        price: px(p),
-        size: qty(s),
-        floor_bound: true,
-    }
-}
-fn off(r: SuppressReason) -> SideQuote {
-    SideQuote::Suppressed(r)
 }
 
 #[test]
