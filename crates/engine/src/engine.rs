@@ -6,12 +6,14 @@
 //! steps, always in this order:
 //!
 //! 1. **sync**: read balances and the open-order count; compute capacity (band, entry cap)
-//!    and the B-side allocation from the quote actually free;
+//!    and the B-side allocation from the quote actually free above the governor's runway
+//!    (`flywheel_capital::sizing`);
 //! 2. **daily loss lock** (UTC day);
 //! 3. **ticks**: for each slot in id order, `PriceTick(mark)` then `TimerTick(now)`;
 //! 4. **exit retry**: every exit that is not resting yet is re-priced at the current market
 //!    (never below its profit target) and placed again — a filled position is never dropped;
-//! 5. **bootstrap** empty slots and **auto-repair** one-sided ones;
+//! 5. **restore** balance-degraded slots (the one restoration path, `leak`), **bootstrap**
+//!    empty slots and **auto-repair** other one-sided ones;
 //! 6. **scheduler drain** of entries deferred by the per-loop entry cap;
 //! 7. **scoreboard** (idle USD), one-sided slot-time, samples for the report.
 //!
