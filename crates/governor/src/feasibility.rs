@@ -217,6 +217,22 @@ mod tests {
         assert_eq!(first, Some(11), "stands down at the 12th update");
         assert!(standing[11..23].iter().all(|s| *s), "for an hour");
         assert!(!standing[23], "then probes: {standing:?}");
+        // Progress is judged over the whole hour: an early 10 % drop followed by a stall
+        // counts at the 12th update (which restarts the count), so the stand-down comes an
+        // hour later, at the 23rd.
+        let mut f = Feasibility::default();
+        let standing: Vec<bool> = (0..24)
+            .map(|i| {
+                let e = if i == 0 { 0.30 } else { 0.26 };
+                let st = GovernorState {
+                    smoothed_error: e,
+                    ..saturated.clone()
+                };
+                f.observe_update(&cfg, &st, at(0));
+                f.cause(false, None, at(0)).is_some()
+            })
+            .collect();
+        assert_eq!(standing.iter().position(|s| *s), Some(22), "{standing:?}");
         // A skew off its bound resets the count; a reopened gate clears its clock.
         let mut f = Feasibility::default();
         for _ in 0..12 {
