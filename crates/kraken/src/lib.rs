@@ -1,0 +1,35 @@
+//! Kraken spot connector, protocol layers (issue 12).
+//!
+//! Pure, offline-tested layers the connector's network shells are built on. Nothing here
+//! opens a socket, reads a clock or sleeps: time arrives as a [`flywheel_core::Timestamp`].
+//!
+//! | module | job |
+//! |---|---|
+//! | [`secret`] | API key and secret from the environment or `*_FILE`, redacted everywhere |
+//! | [`sign`] | REST `API-Sign` (HMAC-SHA512 over path ‖ SHA-256(nonce ‖ body)) |
+//! | [`nonce`] | `max(last + 1, now_ms)`, persisted before use |
+//!
+//! # API key permissions
+//!
+//! Create a dedicated key per bot process (one nonce sequence per key) with exactly:
+//!
+//! - **Query Funds** (`BalanceEx`),
+//! - **Query Open Orders & Trades** and **Query Closed Orders & Trades** (`OpenOrders`,
+//!   `QueryOrders`, `ClosedOrders`, `TradesHistory`),
+//! - **Create & Modify Orders** (`AddOrder`, WS `add_order`, `amend_order`, `batch_add`),
+//! - **Cancel & Close Orders** (`CancelOrder`, `CancelAllOrdersAfter`, WS `cancel_order`,
+//!   `batch_cancel`, `cancel_all_orders_after`),
+//! - **Access WebSockets API** (`GetWebSocketsToken`).
+//!
+//! Never **Withdraw Funds** (nor deposit, ledger export or any funding permission): a leaked
+//! trading key can then at worst trade, never move money off the account. A paper-trading key
+//! needs only the query permissions and the WebSocket interface. Restricting the key to the
+//! bot's IP address is recommended.
+//!
+//! Secrets are read from `KRAKEN_API_KEY` / `KRAKEN_API_SECRET` or from files named by
+//! `KRAKEN_API_KEY_FILE` / `KRAKEN_API_SECRET_FILE`; never from the TOML configuration, and
+//! they never appear in logs, the journal or error messages.
+
+pub mod nonce;
+pub mod secret;
+pub mod sign;
