@@ -8,6 +8,9 @@
 //! | [`secret`] | API key and secret from the environment or `*_FILE`, redacted everywhere |
 //! | [`sign`] | REST `API-Sign` (HMAC-SHA512 over path ‖ SHA-256(nonce ‖ body)) |
 //! | [`nonce`] | `max(last + 1, now_ms)`, persisted before use |
+//! | [`error`] | every Kraken error string → a typed error with a handling (reject, defer, halt…) |
+//! | [`outcome`] | a REST answer → done / refused / **unknown** (order calls) / failed (reads) |
+//! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
 //!
 //! # API key permissions
 //!
@@ -30,6 +33,11 @@
 //! `KRAKEN_API_KEY_FILE` / `KRAKEN_API_SECRET_FILE`; never from the TOML configuration, and
 //! they never appear in logs, the journal or error messages.
 
+pub mod error;
+pub mod json;
 pub mod nonce;
+pub mod outcome;
 pub mod secret;
 pub mod sign;
+pub mod time;
+pub mod wire;
