@@ -10,6 +10,9 @@
 //! | [`nonce`] | `max(last + 1, now_ms)`, persisted before use |
 //! | [`error`] | every Kraken error string → a typed error with a handling (reject, defer, halt…) |
 //! | [`outcome`] | a REST answer → done / refused / **unknown** (order calls) / failed (reads) |
+//! | [`symbols`] | DOGE/USD ⇄ `XDGUSD` ⇄ `XDG/USD`: names per protocol, resolved from `AssetPairs` |
+//! | [`ids`] | `cl_ord_id` forms and a never-reusing generator |
+//! | [`rest`] | REST replies with exact decimals, request parameters, the `TradesHistory` pager |
 //! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
 //!
 //! # API key permissions
@@ -34,10 +37,13 @@
 //! they never appear in logs, the journal or error messages.
 
 pub mod error;
+pub mod ids;
 pub mod json;
 pub mod nonce;
 pub mod outcome;
+pub mod rest;
 pub mod secret;
 pub mod sign;
+pub mod symbols;
 pub mod time;
 pub mod wire;
