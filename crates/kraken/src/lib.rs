@@ -13,6 +13,8 @@
 //! | [`symbols`] | DOGE/USD ⇄ `XDGUSD` ⇄ `XDG/USD`: names per protocol, resolved from `AssetPairs` |
 //! | [`ids`] | `cl_ord_id` forms and a never-reusing generator |
 //! | [`rest`] | REST replies with exact decimals, request parameters, the `TradesHistory` pager |
+//! | [`ws`] | WS v2 frames (`instrument`, `book`, `trade`, `ticker`, `executions`, `balances`, `heartbeat`, `status`, method replies) and requests |
+//! | [`book`] | local L2 book, truncation to depth, CRC32 checksum → typed [`book::Resubscribe`] |
 //! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
 //!
 //! # API key permissions
@@ -36,6 +38,7 @@
 //! `KRAKEN_API_KEY_FILE` / `KRAKEN_API_SECRET_FILE`; never from the TOML configuration, and
 //! they never appear in logs, the journal or error messages.
 
+pub mod book;
 pub mod error;
 pub mod ids;
 pub mod json;
@@ -47,3 +50,4 @@ pub mod sign;
 pub mod symbols;
 pub mod time;
 pub mod wire;
+pub mod ws;
