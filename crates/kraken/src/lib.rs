@@ -11,10 +11,12 @@
 //! | [`error`] | every Kraken error string → a typed error with a handling (reject, defer, halt…) |
 //! | [`outcome`] | a REST answer → done / refused / **unknown** (order calls) / failed (reads) |
 //! | [`symbols`] | DOGE/USD ⇄ `XDGUSD` ⇄ `XDG/USD`: names per protocol, resolved from `AssetPairs` |
+//! | [`instrument`] | live tick/lot/minimums/fees vs the configuration: a mismatch names both values |
 //! | [`ids`] | `cl_ord_id` forms and a never-reusing generator |
 //! | [`rest`] | REST replies with exact decimals, request parameters, the `TradesHistory` pager |
 //! | [`ws`] | WS v2 frames (`instrument`, `book`, `trade`, `ticker`, `executions`, `balances`, `heartbeat`, `status`, method replies) and requests |
 //! | [`book`] | local L2 book, truncation to depth, CRC32 checksum → typed [`book::Resubscribe`] |
+//! | [`ratelimit`] | per-pair trading counter shadow: send now or defer until t; reconciles with `ratecounter` |
 //! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
 //!
 //! # API key permissions
@@ -41,9 +43,11 @@
 pub mod book;
 pub mod error;
 pub mod ids;
+pub mod instrument;
 pub mod json;
 pub mod nonce;
 pub mod outcome;
+pub mod ratelimit;
 pub mod rest;
 pub mod secret;
 pub mod sign;

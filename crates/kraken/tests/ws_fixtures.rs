@@ -199,6 +199,27 @@ fn executions_snapshot_and_lifecycle() {
     assert_eq!(events[4].reason.as_deref(), Some("Post only order"));
     assert_eq!(events[5].limit_price, Some(p("0.18001")));
     assert_eq!(events[6].ratecount.as_ref().map(|r| r.text()), Some("17.5"));
+    let WsMessage::Executions(with_counter) = &frames[6] else {
+        panic!("executions")
+    };
+    let readings = with_counter.rate_counter_readings();
+    assert_eq!(readings.len(), 1);
+    assert_eq!(
+        (
+            readings[0].symbol.as_str(),
+            readings[0].at,
+            readings[0].value
+        ),
+        (
+            "DOGE/USD",
+            ms("2025-10-10T12:05:30Z"),
+            "17.5".parse::<Fixed>().expect("x")
+        )
+    );
+    let WsMessage::Executions(without) = &frames[0] else {
+        panic!("executions")
+    };
+    assert!(without.rate_counter_readings().is_empty());
     assert_eq!(
         events[7].order_status,
         Some(WsOrderStatus::Other("future_status".into()))

@@ -166,6 +166,30 @@ pub struct ExecutionsMsg {
     pub sequence: Option<u64>,
 }
 
+/// One `ratecounter` reading, for [`crate::ratelimit::PairCounter::reconcile`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateCounterReading {
+    pub symbol: String,
+    pub at: Timestamp,
+    pub value: flywheel_core::Fixed,
+}
+
+impl ExecutionsMsg {
+    /// The rate-counter readings in this message (entries that name their symbol).
+    pub fn rate_counter_readings(&self) -> Vec<RateCounterReading> {
+        self.data
+            .iter()
+            .filter_map(|e| {
+                Some(RateCounterReading {
+                    symbol: e.symbol.clone()?,
+                    at: e.timestamp,
+                    value: e.ratecount.as_ref()?.value(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// One wallet of a balance snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Wallet {
