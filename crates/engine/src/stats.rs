@@ -166,7 +166,7 @@ impl<T> Series<T> {
 
     pub fn push(&mut self, v: T) {
         self.seen += 1;
-        if (self.seen - 1) % self.stride != 0 {
+        if !(self.seen - 1).is_multiple_of(self.stride) {
             return;
         }
         if self.points.len() >= Self::CAP {
@@ -176,7 +176,7 @@ impl<T> Series<T> {
                 i % 2 == 1
             });
             self.stride *= 2;
-            if (self.seen - 1) % self.stride != 0 {
+            if !(self.seen - 1).is_multiple_of(self.stride) {
                 return;
             }
         }
