@@ -92,6 +92,9 @@ fn the_defaults_keep_inventory_flat_on_the_gemini_day() {
     assert!(c.two_step_flattens > 0 && c.clips_over_cap > 0, "{c:?}");
     // The 99th percentile sits at one venue minimum (a fill waiting for its clip).
     assert!(m.stats.inventory_percentile(99.0) <= Qty::lit(62, 3));
+    // The pause ends on this model too (8.5 % of the day, entered 12 times).
+    assert!(pct_high_vol(&m) < 12.0, "{:.1} %", pct_high_vol(&m));
+    assert!(m.state().vol.pauses() > 1);
 
     let again = run(MakerConfig::default(), HedgerConfig::default(), &evs);
     assert_eq!(
@@ -108,6 +111,7 @@ fn the_high_vol_pause_ends_where_round_one_stayed_paused() {
         flatten_sizing: FlattenSizing::Desired,
         pause_reducing_quotes: false,
         min_size_policy: MinSizePolicy::ReduceOnly,
+        requote_on_fill: false,
         ..MakerConfig::default()
     };
     let old_hedger = HedgerConfig {
