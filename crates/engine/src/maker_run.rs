@@ -14,7 +14,7 @@
 //!    `refresh_tolerance_bps` and size unchanged, else cancel and replace; otherwise, when a
 //!    fill changed inventory, **re-quote** with the estimators as they are (a quote sized
 //!    for the old position would not land on a closable one, and a stale flattening order
-//!    would overshoot);
+//!    would overshoot; `maker.requote_on_fill`, off in round 1);
 //! 4. the hedger decides (its own cooldown paces it), its executions are applied, and the
 //!    quotes are re-sized again if they changed inventory.
 //!
@@ -200,8 +200,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     /// Nothing left for a tick to do: no re-quote pending, and the hedger (when on) saw no
     /// position above its trigger, has no order out and is not waiting to cross.
     fn quiet(&self) -> bool {
-        let requote =
-            self.last_refresh.is_some() && self.quoted_inventory != Some(self.fifo.inventory());
+        let requote = self.cfg.requote_on_fill
+            && self.last_refresh.is_some()
+            && self.quoted_inventory != Some(self.fifo.inventory());
         let hedger_busy = self.hcfg.enabled
             && (self.hedger.flags.above_trigger
                 || self.passive.is_some()
@@ -312,10 +313,14 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     }
 
     /// Between refreshes: a fill moved inventory, so decide again for the new position with
-    /// the estimators as they are (the quote function is pure: nothing advances).
+    /// the estimators as they are (the quote function is pure: nothing advances). Off with
+    /// `requote_on_fill = false` (round 1): the quotes wait for the next refresh.
     fn requote_if_moved(&mut self) {
         let inv = self.fifo.inventory();
-        if self.last_refresh.is_none() || self.quoted_inventory == Some(inv) {
+        if !self.cfg.requote_on_fill
+            || self.last_refresh.is_none()
+            || self.quoted_inventory == Some(inv)
+        {
             return;
         }
         if !self.mid.is_positive() {

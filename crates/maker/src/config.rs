@@ -70,6 +70,10 @@ pub struct MakerConfig {
     pub refresh_seconds: u64,
     /// A resting order within this many bps of the desired price is left alone.
     pub refresh_tolerance_bps: f64,
+    /// Between refreshes, a fill that moves inventory re-sizes the resting quotes at once
+    /// (the estimators as at the last refresh). Off: they wait for the next refresh (round 1;
+    /// kept so round 1's rules can be reproduced, `docs/maker.md`).
+    pub requote_on_fill: bool,
     /// Price tick of the instrument.
     pub tick: Price,
     /// Volume lot of the instrument.
@@ -231,6 +235,7 @@ impl Default for MakerConfig {
         MakerConfig {
             refresh_seconds: 5,
             refresh_tolerance_bps: 2.0,
+            requote_on_fill: true,
             tick: Price::lit(1, 3),
             lot: Qty::lit(1, 3),
             min_size: Qty::lit(61, 3),

@@ -10,6 +10,10 @@ pub const MAKER_CONFIG_DOCS: &[(&str, &str)] = &[
         "refresh_tolerance_bps",
         "keep a resting order within this many bps of the desired price",
     ),
+    (
+        "requote_on_fill",
+        "a fill that moves inventory re-sizes the resting quotes at once (false: at the next refresh)",
+    ),
     ("tick", "instrument price tick"),
     ("lot", "instrument volume lot"),
     ("min_size", "venue minimum order size, base"),

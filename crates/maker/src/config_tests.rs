@@ -12,6 +12,7 @@ fn issue_11_defaults_keep_the_maker_trading_and_flat() {
     assert_eq!(cfg.flatten_sizing, FlattenSizing::Closable);
     assert_eq!(cfg.min_size_policy, MinSizePolicy::Raise);
     assert!(cfg.pause_reducing_quotes);
+    assert!(cfg.requote_on_fill);
     assert_eq!(cfg.fee_schedule, FeeSchedule::Lighter);
     assert_eq!(
         (cfg.custom_maker_fee_pct, cfg.custom_taker_fee_pct),
@@ -20,11 +21,12 @@ fn issue_11_defaults_keep_the_maker_trading_and_flat() {
     // The round-1 values still parse.
     let old: MakerConfig = serde_json::from_str(
         r#"{"flatten_sizing": "desired", "min_size_policy": "reduce_only",
-            "pause_reducing_quotes": false, "fee_schedule": "custom",
-            "custom_maker_fee_pct": "0.1"}"#,
+            "pause_reducing_quotes": false, "requote_on_fill": false,
+            "fee_schedule": "custom", "custom_maker_fee_pct": "0.1"}"#,
     )
     .unwrap();
     assert_eq!(old.flatten_sizing, FlattenSizing::Desired);
+    assert!(!old.requote_on_fill);
     assert_eq!(old.fee_schedule, FeeSchedule::Custom);
     assert_eq!(old.fee_rates().maker_fee_pct, Ratio::lit(1, 1));
 }

@@ -399,6 +399,28 @@ fn a_residue_gets_the_two_step_after_its_grace_between_sparse_prints() {
 }
 
 #[test]
+fn without_requote_on_fill_the_quotes_wait_for_the_refresh() {
+    // Round 1's runtime: the same residue and two-step as above, but a fill between
+    // refreshes leaves the resting quotes as they were sized.
+    let cfg = MakerConfig {
+        requote_on_fill: false,
+        ..raise()
+    };
+    let mut m = journaled(cfg);
+    let t0 = 1_760_000_000;
+    seed_long(&mut m, "0.015", Timestamp::from_secs(t0));
+    run(&mut m, &sparse_trades(t0, 60, 10));
+    let c = m.hedger().counters.clone();
+    assert_eq!(c.two_step_flattens, 1, "{c:?}");
+    assert_eq!(m.fifo().inventory(), Qty::ZERO, "{c:?}");
+    assert_eq!(m.stats.requotes, 0, "{:?}", m.stats);
+    assert!(m.stats.refreshes > 0 && m.stats.ticks > 0, "{:?}", m.stats);
+    let text = journal_text(m);
+    assert!(!text.contains(r#""kind":"requote""#), "no re-quote records");
+    assert!(text.contains(r#""kind":"quote""#));
+}
+
+#[test]
 fn without_the_timer_the_hedger_waits_for_prints() {
     let hedger = HedgerConfig {
         poll_interval_seconds: "0".parse().unwrap(),
