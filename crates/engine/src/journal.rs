@@ -78,6 +78,12 @@ pub enum JournalRecord<'a> {
         txid: &'a str,
         reason: Reject,
     },
+    /// A venue event that contradicted what was known of its order (not applied).
+    Contradiction {
+        ts: Timestamp,
+        cl_ord_id: &'a str,
+        why: &'a str,
+    },
     /// A venue execution the slots could not take (kept for reconciliation, never dropped).
     UntrackedExecution {
         ts: Timestamp,

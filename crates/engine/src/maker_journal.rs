@@ -45,6 +45,7 @@ pub enum MakerRecord<'a> {
         inventory: Qty,
         decision: &'a QuoteDecision,
     },
+    /// An order sent (`txid` is the client order id it was sent under).
     Placed {
         ts: Timestamp,
         txid: &'a str,
@@ -53,6 +54,13 @@ pub enum MakerRecord<'a> {
         price: Price,
         qty: Qty,
         order: OrderKind,
+    },
+    /// The venue acknowledged an order: open under its own id `txid`.
+    Acked {
+        ts: Timestamp,
+        cl_ord_id: &'a str,
+        txid: &'a str,
+        role: MakerRole,
     },
     PlaceRejected {
         ts: Timestamp,
