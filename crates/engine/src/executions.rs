@@ -143,6 +143,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             VenueEvent::Rejected {
                 cl_ord_id: txid,
                 reason,
+                txid: venue_txid,
                 ..
             } => {
                 self.stats.reject(reason.name());
@@ -169,7 +170,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                             self.normalize_mode(track.slot);
                             self.validate(track.slot);
                         }
-                        None => self.gone_unfilled(txid.as_str(), &track),
+                        None => {
+                            // An exit refused as it was sent (an answer that came late)
+                            // failed its placement, as a refusal with the reply does.
+                            if venue_txid.is_none() && matches!(track.target, OrderRef::Slot(_)) {
+                                self.stats.exit_place_failures += 1;
+                            }
+                            self.gone_unfilled(txid.as_str(), &track);
+                        }
                     }
                 }
             }
@@ -267,6 +275,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     fee: t.cum_fee,
                     timestamp: t.last_ts,
                 })
+            }
+            _ if t.cancel_requested => {
+                // The slot let the order go when it asked for the cancel (a refreshed entry,
+                // an evicted recovery); with a cancel that takes time, the order executed
+                // first. The account holds the result; no slot does.
+                self.stats.cancel_race_fills += 1;
+                self.untracked(
+                    txid,
+                    t.side,
+                    t.cum_qty,
+                    t.cum_notional,
+                    "executed while its cancel was on the way; the slot had let it go",
+                );
+                return;
             }
             _ => {
                 self.untracked(

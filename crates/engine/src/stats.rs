@@ -32,6 +32,9 @@ pub struct Stats {
     pub never_placed: u64,
     /// Venue events that contradicted their order's known state (journalled; must be 0).
     pub venue_contradictions: u64,
+    /// Of the untracked executions: orders that executed while a cancel the slot had asked
+    /// for (letting the order go) was on its way — possible only when cancels take time.
+    pub cancel_race_fills: u64,
     pub fill_rejects: u64,
     pub untracked_executions: u64,
     pub round_trips: u64,

@@ -19,7 +19,7 @@
 //! and says why in its commit. Only the public API of main is used, so the file runs on both.
 //!
 //! Runs: the grid with the default configuration and with 10 slots, and the maker with its
-//! defaults, each on four files (Tardis trades, Kraken time & sales, Binance candles). Skips
+//! defaults, each on five files (Tardis trades, Kraken time & sales, Binance candles). Skips
 //! with a message when the data folder is absent.
 
 mod common;
@@ -36,11 +36,13 @@ use flywheel_maker::{HedgerConfig, MakerConfig};
 use flywheel_venue::{SimExchange, Venue};
 use serde_json::Value;
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 5] = [
     "gemini_DOGEUSD_trades_2025-10-10.csv.gz",
     "gemini_SOLUSD_trades_2025-10-10.csv.gz",
     "kraken_SOLUSD_timesales_2023-07-01_excerpt.csv",
     "binance_DOGEUSDT_1m_2021-09-17_2021-10-17.json.gz",
+    // The maker's SOL defaults trade here (tens of thousands of orders and cancels).
+    "binance_SOLUSDT_1m_2021-05-15_2021-06-15.json.gz",
 ];
 
 /// The grid's summary on `path` with `slots` (None: the default), without `run`.

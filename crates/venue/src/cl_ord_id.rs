@@ -97,6 +97,12 @@ impl PartialEq<str> for ClOrdId {
     }
 }
 
+impl PartialEq<&str> for ClOrdId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 impl std::borrow::Borrow<str> for ClOrdId {
     fn borrow(&self) -> &str {
         &self.0

@@ -77,6 +77,8 @@
 
 pub mod aggressor;
 pub mod answers;
+#[cfg(test)]
+mod answers_tests;
 mod book;
 pub mod config;
 mod fills;
