@@ -234,7 +234,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::UntrackedExecution {
                 ts: self.now,
-                txid,
+                cl_ord_id: txid,
                 side,
                 qty,
                 notional,

@@ -193,7 +193,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.journal.record(&JournalRecord::CancelFailed {
                 ts: self.now,
                 slot,
-                txid: id.as_str(),
+                cl_ord_id: id.as_str(),
                 reason,
             });
         }

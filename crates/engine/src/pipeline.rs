@@ -172,7 +172,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.journal.record(&JournalRecord::CancelFailed {
                 ts: self.now,
                 slot,
-                txid,
+                cl_ord_id: txid,
                 reason,
             });
         }
@@ -296,7 +296,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         slot: slot_id,
                         local_id,
                         role: Some(order.role),
-                        txid: id.as_str(),
+                        cl_ord_id: id.as_str(),
                         side: order.side,
                         price: order.price,
                         qty: order.volume,

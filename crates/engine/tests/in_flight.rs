@@ -124,7 +124,7 @@ fn placed(e: &mut Grid) -> Vec<(String, u64, u64, String, String)> {
         .filter(|r| r["kind"] == "placed")
         .map(|r| {
             (
-                r["txid"].as_str().unwrap_or("").to_string(),
+                r["cl_ord_id"].as_str().unwrap_or("").to_string(),
                 r["slot"].as_u64().unwrap_or(0),
                 r["local_id"].as_u64().unwrap_or(0),
                 r["side"].as_str().unwrap_or("").to_string(),
@@ -238,7 +238,7 @@ fn a_lost_order_is_sent_again_once_under_a_new_id_after_it_is_proven_never_place
         .journal_mut()
         .0
         .iter()
-        .find(|r| r["kind"] == "placed" && r["txid"] == second.as_str())
+        .find(|r| r["kind"] == "placed" && r["cl_ord_id"] == second.as_str())
         .and_then(|r| r["ts"].as_i64())
         .expect("sent");
     assert_eq!(sent_at, T0 + 120_000);

@@ -51,7 +51,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 if self.journal.enabled() {
                     self.journal.record(&MakerRecord::Placed {
                         ts: self.now,
-                        txid: id.as_str(),
+                        cl_ord_id: id.as_str(),
                         role,
                         side,
                         price,
@@ -98,7 +98,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             if self.journal.enabled() {
                 self.journal.record(&MakerRecord::Cancelled {
                     ts: self.now,
-                    txid: id.as_str(),
+                    cl_ord_id: id.as_str(),
                     role: self.tracks.get(id).map(|t| t.role),
                 });
             }
@@ -197,7 +197,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 if self.journal.enabled() {
                     self.journal.record(&MakerRecord::Fill {
                         ts,
-                        txid: txid.as_str(),
+                        cl_ord_id: txid.as_str(),
                         role: self.tracks.get(&txid).map(|t| t.role),
                         side,
                         price,
@@ -247,7 +247,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         if self.journal.enabled() {
             self.journal.record(&MakerRecord::Done {
                 ts: self.now,
-                txid: id.as_str(),
+                cl_ord_id: id.as_str(),
                 role: t.role,
                 filled: t.filled,
             });

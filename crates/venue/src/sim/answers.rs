@@ -1,4 +1,4 @@
-//! Answers: when and how the caller hears the outcome of its requests (the [`Venue`]
+//! Answers: when and how the caller hears the outcome of its requests (the [`Venue`](crate::Venue)
 //! contract's in-flight states), client order ids, and injected faults.
 //!
 //! **Requests are decided at once, answered later.** `place` and `cancel` are handled at
