@@ -1,5 +1,5 @@
-//! Answers: when and how the caller hears the outcome of its requests (the [`Venue`](crate::Venue)
-//! contract's in-flight states), client order ids, and injected faults.
+//! Answers: when and how the caller hears the outcome of its requests (the in-flight
+//! states of the [`Venue`](crate::Venue) contract), client order ids, and injected faults.
 //!
 //! **Requests are decided at once, answered later.** `place` and `cancel` are handled at
 //! the request's time `now` as before (validation, holds, an IOC's execution); what the

@@ -2,9 +2,10 @@
 //! acknowledged orders still in flight (latency) ordered by arrival time.
 //!
 //! Orders are keyed by their placement sequence number (`SIM-000042` is 42) and found by
-//! their client order id too (the caller cancels by it). Time priority is that sequence: with a constant latency and a non-decreasing clock it is also the order
-//! of arrival at the book. All containers are ordered (`BTreeMap`/`BTreeSet`), so every
-//! iteration is deterministic. The best bid and ask are cached, so a trade that crosses
+//! their client order id too (the caller cancels by it). Time priority is that sequence:
+//! with a constant latency and a non-decreasing clock it is also the order of arrival at
+//! the book. All containers are ordered (`BTreeMap`/`BTreeSet`), so every iteration is
+//! deterministic. The best bid and ask are cached, so a trade that crosses
 //! nothing costs two comparisons.
 
 use std::cmp::Reverse;
@@ -291,5 +292,26 @@ mod tests {
         b.insert(3, order(Side::Sell, "11", false, 300));
         assert!(b.remove(3).is_some());
         assert_eq!(b.next_due(Timestamp::from_millis(1_000)), None);
+    }
+
+    #[test]
+    fn orders_are_found_by_client_order_id_until_removed() {
+        let mut b = Book::default();
+        let a = order(Side::Buy, "10", true, 0);
+        let c = order(Side::Sell, "11", false, 300);
+        let (ida, idc) = (a.cl_ord_id.clone(), c.cl_ord_id.clone());
+        b.insert(1, a);
+        b.insert(2, c);
+        assert_eq!((b.seq_of(&ida), b.seq_of(&idc)), (Some(1), Some(2)));
+        // Peeking leaves the in-flight order queued.
+        assert_eq!(b.peek_due(Timestamp::from_millis(299)), None);
+        assert_eq!(
+            b.peek_due(Timestamp::from_millis(300)),
+            Some((Timestamp::from_millis(300), 2))
+        );
+        assert_eq!(b.next_due(Timestamp::from_millis(300)), Some(2));
+        b.remove(1);
+        assert_eq!(b.seq_of(&ida), None);
+        assert_eq!(b.seq_of(&idc), Some(2));
     }
 }

@@ -30,9 +30,10 @@
 //! point (after a candle: its close). A buy at or above it, or at or above one of our own
 //! resting asks (sell: at or below the reference or an own bid), would take and is refused:
 //! synchronously with zero latency, else as [`VenueEvent::Rejected`] stamped with its arrival
-//! time, its hold released (and its ack taken back if it was not delivered yet). Before any market data there is no reference and only the
-//! own-book check applies. Because of that check our own bids stay strictly below our asks,
-//! so a print never crosses both sides.
+//! time, its hold released (and its ack taken back if it was not delivered yet). Before
+//! any market data there is no reference and only the own-book check applies. Because of
+//! that check our own bids stay strictly below our asks, so a print never crosses both
+//! sides.
 //!
 //! **Trades** ([`MarketEvent::Trade`]) fill resting orders at their own limit price, as
 //! maker. A print strictly through an order's price (a buy: print below it) reaches it under
