@@ -5,8 +5,10 @@
 //!   open-order headroom and the mark; every slot's churner steps with the slot's resting
 //!   exits as parent candidates and an even share of the free quote and base. No regime
 //!   detector runs, so the regime is `RANGING` (the origin's label when its HMM is off).
-//! - Their orders are followed by txid like slot orders; an order's executions are reported
-//!   to its cycler once, when the order is done (the same rule as for slots).
+//! - Their orders are sent under the engine's client order ids and followed by id like slot
+//!   orders; an order's executions are reported to its cycler once, when the order is done
+//!   (the same rule as for slots). An order proven never placed is reported as refused (the
+//!   cycler tries again); acks, unknown outcomes and refused cancels change nothing here.
 //! - Every outcome — a closed round trip (profit or loss, from real fills only) or an abandoned
 //!   position — goes into [`AncillaryTotals`]; the totals feed the `ancillary_profit` status
 //!   block, the leak attribution (L2/L3) and the A-side compounding share (seed 001 §5.2).
@@ -21,13 +23,10 @@ use flywheel_ancillary::{
 };
 use flywheel_core::{Qty, Quote, Rounding, Side, Timestamp};
 use flywheel_grid::Role;
-use flywheel_venue::{OrderKind, OrderRequest, Venue};
+use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, Venue};
 
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
-
-/// `userref` range of ancillary orders (slot orders use `slot × 1e6 + id`).
-const CLIENT_BASE: u64 = 4_000_000_000;
 
 /// A venue order of a ranger or churner.
 #[derive(Clone, Debug)]
@@ -47,8 +46,7 @@ pub(crate) struct AncillaryRun {
     pub rangers: RangerSet,
     pub churners: Churners,
     pub totals: AncillaryTotals,
-    pub tracks: BTreeMap<String, AncTrack>,
-    next_client: u64,
+    pub tracks: BTreeMap<ClOrdId, AncTrack>,
 }
 
 impl AncillaryRun {
@@ -66,7 +64,6 @@ impl AncillaryRun {
             churners,
             totals: AncillaryTotals::default(),
             tracks: BTreeMap::new(),
-            next_client: CLIENT_BASE,
         }
     }
 
@@ -74,7 +71,7 @@ impl AncillaryRun {
         self.rangers_cfg.enabled || self.churners_cfg.enabled || !self.tracks.is_empty()
     }
 
-    fn txid_of(&self, key: OrderKey) -> Option<String> {
+    fn txid_of(&self, key: OrderKey) -> Option<ClOrdId> {
         self.tracks
             .iter()
             .find(|(_, t)| t.key == key)
@@ -172,16 +169,18 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         price,
                         qty,
                     } => {
-                        self.anc.next_client += 1;
+                        let Some(id) = self.issue_id() else {
+                            continue;
+                        };
                         let req = OrderRequest {
-                            client_id: self.anc.next_client,
+                            cl_ord_id: id.clone(),
                             side,
                             price,
                             qty,
                             kind: OrderKind::PostOnly,
                         };
                         match self.venue.place(&req, self.now) {
-                            Ok(ack) => {
+                            Ok(()) => {
                                 self.stats.orders_placed += 1;
                                 match side {
                                     Side::Buy => {
@@ -206,7 +205,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                                     fee: Quote::ZERO,
                                     last: self.now,
                                 };
-                                self.anc.tracks.insert(ack.txid, track);
+                                self.anc.tracks.insert(id, track);
                             }
                             Err(reason) => {
                                 self.stats.reject(reason.name());
@@ -261,12 +260,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Route a venue event of an ancillary order; returns false if `txid` is not one.
+    /// Route a venue event of an ancillary order; returns false if it is not one.
     pub(crate) fn ancillary_venue_event(&mut self, ev: &flywheel_venue::VenueEvent) -> bool {
         use flywheel_venue::VenueEvent as E;
-        let txid = match ev {
-            E::Fill { txid, .. } | E::Done { txid, .. } | E::Rejected { txid, .. } => txid,
-        };
+        let txid = ev.cl_ord_id();
         if !self.anc.tracks.contains_key(txid) {
             return false;
         }
@@ -298,7 +295,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 }
             }
             E::Done { .. } => self.anc.tracks.remove(txid).map(|t| (t, false)),
-            E::Rejected { .. } => self.anc.tracks.remove(txid).map(|t| (t, true)),
+            E::Rejected { .. } | E::NeverPlaced { .. } => {
+                self.anc.tracks.remove(txid).map(|t| (t, true))
+            }
+            E::Acked { .. } | E::Unknown { .. } | E::CancelRejected { .. } => None,
         };
         let Some((t, rejected)) = done else {
             return true;

@@ -30,6 +30,7 @@ pub struct VenueConfig {
     pub symbol: String,
     pub taker_fee_pct: Ratio,
     pub latency_ms: u64,
+    pub ack_latency_ms: u64,
     pub fill_rule: FillRule,
     pub max_open_orders: usize,
     pub partial_fills: bool,
@@ -46,6 +47,7 @@ impl Default for VenueConfig {
             symbol: "DOGE/USD".to_string(),
             taker_fee_pct: Ratio::lit(40, 2),
             latency_ms: sim.latency_ms,
+            ack_latency_ms: sim.ack_latency_ms,
             fill_rule: sim.fill_rule,
             max_open_orders: sim.max_open_orders,
             partial_fills: sim.partial_fills,
@@ -61,6 +63,7 @@ pub const VENUE_CONFIG_DOCS: &[(&str, &str)] = &[
     ("symbol", "market symbol, for reports"),
     ("taker_fee_pct", "taker fee, percent (maker fee is grid.maker_fee_pct; --strategy maker uses maker.fee_schedule)"),
     ("latency_ms", "simulated order entry latency, ms (0 = rests at once)"),
+    ("ack_latency_ms", "simulated answer latency, ms: acks, refusals, IOC outcomes and cancel confirmations reach the engine this late, and cancels take effect then (0 = with the reply)"),
     ("fill_rule", "a trade print at an order's price fills: \"queue\" what passes the volume queued ahead, \"touch\" at once, \"strict\" never (prints through the price always fill)"),
     ("max_open_orders", "the venue's open-order cap (Kraken: 225)"),
     ("partial_fills", "a trade fills at most its own size (false: crossed orders fill whole)"),
@@ -74,6 +77,7 @@ impl VenueConfig {
     pub fn sim(&self) -> SimConfig {
         SimConfig {
             latency_ms: self.latency_ms,
+            ack_latency_ms: self.ack_latency_ms,
             fill_rule: self.fill_rule,
             max_open_orders: self.max_open_orders,
             partial_fills: self.partial_fills,
@@ -98,6 +102,8 @@ pub const VENUE_CONFIG_RANGES: &[KeyRange<VenueConfig>] = key_ranges! { VenueCon
     taker_fee_pct: ge(ZERO), le(dec(5, 0)), "percent", "exchange fees are below 1 %";
     latency_ms: ge(int(0)), le(int(60_000)), "ms",
         "an order entry delay; beyond a minute no order rests on the book it was priced for";
+    ack_latency_ms: ge(int(0)), le(int(60_000)), "ms",
+        "an answer delay; Kraken's order deadline is at most 60 s, beyond it an answer is a timeout";
     max_open_orders: ge(int(1)), le(int(10_000)), "",
         "the book holds this many orders (Kraken: 225 per pair)";
     queue_window_sec: ge(int(1)), le(DAY_SEC), "seconds",

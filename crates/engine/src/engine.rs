@@ -18,16 +18,18 @@
 //! 7. **scoreboard** (idle USD), one-sided slot-time, samples for the report.
 //!
 //! Executions are applied as they arrive (not once per loop), so exits go out at once.
+//! Orders are sent under the engine's own client order ids and followed through their
+//! in-flight states (pending, unknown, open) until the venue ends them: see `orders`.
 //! After every applied event the slot's one-sided flags are normalised and its invariants
 //! checked; a breach halts new entries (exits and fills continue), it never panics.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp};
 use flywheel_grid::{
-    check_invariants, EngineConfig, Event, OrderRef, PairState, Phase, Role, SlotContext, Violation,
+    check_invariants, EngineConfig, Event, PairState, Phase, Role, SlotContext, Violation,
 };
-use flywheel_venue::{Balances, Venue};
+use flywheel_venue::{Balances, ClOrdId, ClOrdIds, Venue, VenueEvent};
 use serde::{Deserialize, Serialize};
 
 use flywheel_governor::GovernorConfig;
@@ -37,6 +39,7 @@ use crate::config::LeakConfig;
 use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak::LeakState;
+pub(crate) use crate::orders::Track;
 use crate::scoreboard::Scoreboard;
 use crate::sizing::{
     allocate_b, entry_floor, governor_runway, legacy_b_size, pool_b, Deployable, LoopSizing,
@@ -67,35 +70,6 @@ pub enum RunMode {
     Halted(String),
 }
 
-/// A venue order the engine is following, by txid.
-#[derive(Clone, Debug)]
-pub(crate) struct Track {
-    pub slot: usize,
-    pub target: OrderRef,
-    pub side: Side,
-    pub cum_qty: Qty,
-    pub cum_notional: Quote,
-    pub cum_fee: Quote,
-    pub last_ts: Timestamp,
-    pub cancel_requested: bool,
-}
-
-impl Track {
-    /// A freshly placed order: nothing executed yet.
-    pub fn new(slot: usize, target: OrderRef, side: Side, now: Timestamp) -> Self {
-        Track {
-            slot,
-            target,
-            side,
-            cum_qty: Qty::ZERO,
-            cum_notional: Quote::ZERO,
-            cum_fee: Quote::ZERO,
-            last_ts: now,
-            cancel_requested: false,
-        }
-    }
-}
-
 /// The grid runtime.
 #[derive(Debug)]
 pub struct Engine<V: Venue, J: JournalSink> {
@@ -107,7 +81,12 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) mark: Price,
     pub(crate) mark_at: Option<Timestamp>,
     pub(crate) now: Timestamp,
-    pub(crate) tracks: BTreeMap<String, Track>,
+    /// The orders followed, by client order id (see `orders`).
+    pub(crate) tracks: BTreeMap<ClOrdId, Track>,
+    /// The engine's client order id sequence.
+    pub(crate) ids: ClOrdIds,
+    /// Venue events taken in and not applied yet, in the venue's order.
+    pub(crate) inbox: VecDeque<VenueEvent>,
     pub(crate) loop_free_quote: Quote,
     pub(crate) loop_free_base: Qty,
     /// `loop_free_base` valued at the mark, kept with it (sizing reads it per order).
@@ -133,7 +112,7 @@ pub struct Engine<V: Venue, J: JournalSink> {
     /// Ranger and churner profit (seed 001 Patch C).
     pub(crate) ancillary: crate::leak::AncillaryProfit,
     pub(crate) anc: crate::ancillary_run::AncillaryRun,
-    venue_buf: Vec<flywheel_venue::VenueEvent>,
+    pub(crate) venue_buf: Vec<VenueEvent>,
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
@@ -160,6 +139,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             mark_at: None,
             now: Timestamp::EPOCH,
             tracks: BTreeMap::new(),
+            ids: ClOrdIds::default(),
+            inbox: VecDeque::new(),
             loop_free_quote: Quote::ZERO,
             loop_free_base: Qty::ZERO,
             loop_free_base_value: Quote::ZERO,
@@ -186,6 +167,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             ),
             venue_buf: Vec::new(),
         }
+    }
+
+    /// Send orders under ids from `ids` (an instance prefix, or a sequence resumed from
+    /// storage); the default is [`ClOrdIds::default`].
+    pub fn with_order_ids(mut self, ids: ClOrdIds) -> Self {
+        self.ids = ids;
+        self
     }
 
     /// Use these USD-leak patch settings (the default is the seed's, all on).
@@ -280,20 +268,17 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         !self.mark_stale_at(self.now)
     }
 
-    /// Apply every execution the venue reported so far.
+    /// Apply every event the venue reported so far, in its order (the inbox first).
     pub fn drain_venue(&mut self) {
-        let mut buf = std::mem::take(&mut self.venue_buf);
         loop {
-            buf.clear();
-            self.venue.poll_events(&mut buf);
-            if buf.is_empty() {
+            if self.inbox.is_empty() {
+                self.pull_events();
+            }
+            let Some(ev) = self.inbox.pop_front() else {
                 break;
-            }
-            for ev in buf.drain(..) {
-                self.on_venue_event(ev);
-            }
+            };
+            self.on_venue_event(ev);
         }
-        self.venue_buf = buf;
     }
 
     /// One loop at engine time `now` (see the module docs for the steps). A loop on a

@@ -1,5 +1,12 @@
 //! Venue events → slot events.
 //!
+//! Every event first moves its order's [`OrderState`](flywheel_venue::OrderState); an event
+//! that contradicts what is known (say `NeverPlaced` for an acknowledged order) is counted
+//! and journalled, and has no other effect — except an execution, which is money and is
+//! always booked. Acks bind the venue's id and check the volume, `Unknown` only changes the
+//! state (the slot keeps the order: it is never sent twice), `NeverPlaced` makes a slot order
+//! unplaced again (it is sent anew under a new id), a refused cancel clears the request.
+//!
 //! Executions are accumulated per order (quantity, notional, fee) and handed to the slot
 //! once, when the order is done: fully filled, or cancelled after a partial fill. A partial
 //! fill of an entry marks it (so the reducer never refreshes it away) and, once the filled
@@ -9,7 +16,7 @@
 
 use flywheel_core::{Quote, Rounding, Side, Wide};
 use flywheel_grid::{Event, Fill, OrderRef, RecoveryFill, Role};
-use flywheel_venue::{Reject, Venue, VenueEvent};
+use flywheel_venue::{ClOrdId, DoneReason, Reject, Venue, VenueEvent};
 
 use crate::engine::{Engine, Track};
 use crate::journal::{JournalRecord, JournalSink, Source};
@@ -37,9 +44,30 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if self.ancillary_venue_event(&ev) {
             return;
         }
+        if let Some(t) = self.tracks.get_mut(ev.cl_ord_id()) {
+            match t.state.after(&ev) {
+                Ok(next) => t.state = next,
+                Err(c) if !matches!(ev, VenueEvent::Fill { .. }) => {
+                    self.contradiction(ev.cl_ord_id(), &c.to_string());
+                    return;
+                }
+                Err(c) => self.contradiction(ev.cl_ord_id(), &c.to_string()),
+            }
+        }
         match ev {
-            VenueEvent::Fill {
+            VenueEvent::Acked {
+                cl_ord_id,
                 txid,
+                qty,
+                ..
+            } => self.on_acked(&cl_ord_id, &txid, qty),
+            VenueEvent::Unknown { .. } => self.stats.orders_unknown += 1,
+            VenueEvent::NeverPlaced { cl_ord_id, .. } => self.on_never_placed(&cl_ord_id),
+            VenueEvent::CancelRejected {
+                cl_ord_id, reason, ..
+            } => self.on_cancel_rejected(&cl_ord_id, reason),
+            VenueEvent::Fill {
+                cl_ord_id: txid,
                 side,
                 price,
                 qty,
@@ -52,7 +80,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 let notional = self.or_halt(notional, "an execution's notional");
                 let Some(track) = self.tracks.get_mut(&txid) else {
                     self.untracked(
-                        &txid,
+                        txid.as_str(),
                         side,
                         qty,
                         notional,
@@ -94,17 +122,30 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     }
                 }
             }
-            VenueEvent::Done { txid, .. } => {
+            VenueEvent::Done {
+                cl_ord_id: txid,
+                reason,
+                filled,
+                ..
+            } => {
+                if reason == DoneReason::Cancelled {
+                    self.credit_cancel(&txid, filled);
+                }
                 let Some(track) = self.tracks.remove(&txid) else {
                     return;
                 };
                 if track.cum_qty.is_positive() {
                     self.complete(&txid, track);
                 } else {
-                    self.gone_unfilled(&txid, &track);
+                    self.gone_unfilled(txid.as_str(), &track);
                 }
             }
-            VenueEvent::Rejected { txid, reason, .. } => {
+            VenueEvent::Rejected {
+                cl_ord_id: txid,
+                reason,
+                txid: venue_txid,
+                ..
+            } => {
                 self.stats.reject(reason.name());
                 if let Some(track) = self.tracks.remove(&txid) {
                     // An entry refused on arrival (an order latency: the market moved while
@@ -116,7 +157,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         OrderRef::Slot(id) => self.slots[track.slot]
                             .state
                             .find_order(id)
-                            .filter(|o| o.role == Role::Entry && o.txid.as_deref() == Some(&txid))
+                            .filter(|o| {
+                                o.role == Role::Entry && o.txid.as_deref() == Some(txid.as_str())
+                            })
                             .map(|o| o.local_id),
                         OrderRef::Recovery(_) => None,
                     };
@@ -127,7 +170,14 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                             self.normalize_mode(track.slot);
                             self.validate(track.slot);
                         }
-                        None => self.gone_unfilled(&txid, &track),
+                        None => {
+                            // An exit refused as it was sent (an answer that came late)
+                            // failed its placement, as a refusal with the reply does.
+                            if venue_txid.is_none() && matches!(track.target, OrderRef::Slot(_)) {
+                                self.stats.exit_place_failures += 1;
+                            }
+                            self.gone_unfilled(txid.as_str(), &track);
+                        }
                     }
                 }
             }
@@ -159,6 +209,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.mark_fill(ts, price, side);
     }
 
+    /// An event that contradicts its order's known state (never applied; see the module
+    /// docs).
+    fn contradiction(&mut self, id: &ClOrdId, why: &str) {
+        self.stats.venue_contradictions += 1;
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Contradiction {
+                ts: self.now,
+                cl_ord_id: id.as_str(),
+                why,
+            });
+        }
+    }
+
     fn untracked(
         &mut self,
         txid: &str,
@@ -171,7 +234,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::UntrackedExecution {
                 ts: self.now,
-                txid,
+                cl_ord_id: txid,
                 side,
                 qty,
                 notional,
@@ -181,7 +244,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     /// Hand a done order's executions to its slot as one fill.
-    fn complete(&mut self, txid: &str, t: Track) {
+    fn complete(&mut self, id: &ClOrdId, t: Track) {
+        let txid = id.as_str();
         self.stats.orders_filled += 1;
         let decimals = self.cfg.price_decimals;
         let avg = t
@@ -212,6 +276,20 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     timestamp: t.last_ts,
                 })
             }
+            _ if t.cancel_requested => {
+                // The slot let the order go when it asked for the cancel (a refreshed entry,
+                // an evicted recovery); with a cancel that takes time, the order executed
+                // first. The account holds the result; no slot does.
+                self.stats.cancel_race_fills += 1;
+                self.untracked(
+                    txid,
+                    t.side,
+                    t.cum_qty,
+                    t.cum_notional,
+                    "executed while its cancel was on the way; the slot had let it go",
+                );
+                return;
+            }
             _ => {
                 self.untracked(
                     txid,
@@ -239,7 +317,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// The venue dropped an order without executing it (rejected late, or cancelled by
     /// someone else). A slot order becomes unplaced again (exits are retried next loop,
     /// entries are placed by the scheduler); a recovery is released.
-    fn gone_unfilled(&mut self, txid: &str, t: &Track) {
+    pub(crate) fn gone_unfilled(&mut self, txid: &str, t: &Track) {
         match t.target {
             OrderRef::Slot(id) => {
                 let state = &mut self.slots[t.slot].state;

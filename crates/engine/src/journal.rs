@@ -44,12 +44,14 @@ pub enum JournalRecord<'a> {
         slot: u32,
         action: &'a Action,
     },
+    /// An order sent under the client order id `cl_ord_id` (pending until the venue's
+    /// answer, a `venue` record, says more).
     Placed {
         ts: Timestamp,
         slot: u32,
         local_id: u64,
         role: Option<Role>,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         side: Side,
         price: Price,
         qty: Qty,
@@ -75,13 +77,19 @@ pub enum JournalRecord<'a> {
     CancelFailed {
         ts: Timestamp,
         slot: u32,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         reason: Reject,
+    },
+    /// A venue event that contradicted what was known of its order (not applied).
+    Contradiction {
+        ts: Timestamp,
+        cl_ord_id: &'a str,
+        why: &'a str,
     },
     /// A venue execution the slots could not take (kept for reconciliation, never dropped).
     UntrackedExecution {
         ts: Timestamp,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         side: Side,
         qty: Qty,
         notional: Quote,

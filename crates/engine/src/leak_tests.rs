@@ -52,7 +52,7 @@ fn degrade(e: &mut Engine<SimExchange, NoJournal>, idx: usize, secs: i64) {
         .and_then(|o| o.txid.clone());
     if let Some(txid) = txid {
         let now = e.now;
-        e.venue_mut().cancel(&txid, now).unwrap();
+        e.venue_mut().cancel(&txid.parse().unwrap(), now).unwrap();
         e.drain_venue();
     }
     let s = &mut e.slots[idx].state;
@@ -77,7 +77,7 @@ fn unfunded_b(e: &mut Engine<SimExchange, NoJournal>) -> u64 {
         .map(|o| (o.local_id, o.txid.clone().unwrap()))
         .unwrap();
     let now = e.now;
-    e.venue_mut().cancel(&txid, now).unwrap();
+    e.venue_mut().cancel(&txid.parse().unwrap(), now).unwrap();
     e.drain_venue(); // the slot's entry is unplaced again
     e.loop_free_quote = Quote::ZERO;
     id

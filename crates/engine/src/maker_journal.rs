@@ -45,14 +45,22 @@ pub enum MakerRecord<'a> {
         inventory: Qty,
         decision: &'a QuoteDecision,
     },
+    /// An order sent under the client order id `cl_ord_id`.
     Placed {
         ts: Timestamp,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         role: MakerRole,
         side: Side,
         price: Price,
         qty: Qty,
         order: OrderKind,
+    },
+    /// The venue acknowledged an order: open under its own id `txid`.
+    Acked {
+        ts: Timestamp,
+        cl_ord_id: &'a str,
+        txid: &'a str,
+        role: MakerRole,
     },
     PlaceRejected {
         ts: Timestamp,
@@ -62,16 +70,17 @@ pub enum MakerRecord<'a> {
         qty: Qty,
         reason: &'a str,
     },
-    /// A cancel the venue accepted; the order's `done` follows when the venue reports it.
+    /// A cancel request the venue accepted; the order's `done` follows when the venue
+    /// confirms it (or its last fill comes first).
     Cancelled {
         ts: Timestamp,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         role: Option<MakerRole>,
     },
     /// An execution with the FIFO position and realized PnL right after it.
     Fill {
         ts: Timestamp,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         role: Option<MakerRole>,
         side: Side,
         price: Price,
@@ -84,7 +93,7 @@ pub enum MakerRecord<'a> {
     /// The venue ended an order (fully filled, cancelled, expired IOC or rejected).
     Done {
         ts: Timestamp,
-        txid: &'a str,
+        cl_ord_id: &'a str,
         role: MakerRole,
         filled: Qty,
     },

@@ -18,6 +18,10 @@
 //! 4. the hedger decides (its own cooldown paces it), its executions are applied, and the
 //!    quotes are re-sized again if they changed inventory.
 //!
+//! Orders are sent under the maker's own client order ids and followed through their
+//! in-flight states (`orders`): a quote or hedge order counts as out from the moment it is
+//! sent, so none is sent twice while its answer is pending or unknown.
+//!
 //! Inventory is the FIFO book's position: every fill, maker or hedger, goes through it.
 //! Every decision, order and fill goes to the journal ([`MakerSink`]) when one is attached.
 //! Time is the events' and the ticks' only: the same data and config give the same bytes.
@@ -30,7 +34,7 @@ use flywheel_maker::{
     MakerConfig, MakerState, MakerTelemetry, QuoteDecision, QuoteInput, SideQuote,
 };
 use flywheel_marketdata::MarketEvent;
-use flywheel_venue::{OrderKind, Venue, VenueEvent};
+use flywheel_venue::{ClOrdId, ClOrdIds, OrderKind, OrderState, Venue, VenueEvent};
 
 use crate::backtest::{event_price, BacktestError, DataStats, SimulatedVenue};
 use crate::journal::NoJournal;
@@ -43,11 +47,16 @@ mod stats;
 pub use figures::{FeeFigures, HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
 pub use stats::{MakerSample, MakerStats, PauseCause, FLAT_ENOUGH};
 
+/// One order the maker follows, by client order id.
 #[derive(Clone, Debug)]
 struct Track {
     role: Role,
     price: Price,
     qty: Qty,
+    /// Where it stands (live states only: the track goes when the order ends).
+    state: OrderState,
+    /// The venue's id, once acknowledged.
+    txid: Option<String>,
     filled: Qty,
     notional: Quote,
     fee: Quote,
@@ -62,9 +71,11 @@ pub struct MakerEngine<V: Venue, J: MakerSink = NoJournal> {
     state: MakerState,
     fifo: FifoBook,
     hedger: Hedger,
-    tracks: BTreeMap<String, Track>,
-    resting: BTreeMap<Side, String>,
-    passive: Option<String>,
+    tracks: BTreeMap<ClOrdId, Track>,
+    resting: BTreeMap<Side, ClOrdId>,
+    passive: Option<ClOrdId>,
+    /// The client order id sequence.
+    ids: ClOrdIds,
     mid: Price,
     now: Timestamp,
     last_refresh: Option<Timestamp>,
@@ -103,6 +114,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             tracks: BTreeMap::new(),
             resting: BTreeMap::new(),
             passive: None,
+            ids: ClOrdIds::default(),
             mid: Price::ZERO,
             now: Timestamp::EPOCH,
             last_refresh: None,
@@ -129,6 +141,22 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             });
         }
         self.journal
+    }
+
+    /// Send orders under ids from `ids` (an instance prefix, or a resumed sequence).
+    pub fn with_order_ids(mut self, ids: ClOrdIds) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// The orders out and their states, by client order id.
+    pub fn order_states(&self) -> impl Iterator<Item = (&ClOrdId, OrderState)> {
+        self.tracks.iter().map(|(id, t)| (id, t.state))
+    }
+
+    /// The client order id sequence (how many ids were issued).
+    pub fn order_ids(&self) -> &ClOrdIds {
+        &self.ids
     }
 
     pub fn venue(&self) -> &V {
@@ -455,5 +483,7 @@ where
     Ok(stats)
 }
 
+#[cfg(test)]
+mod fault_tests;
 #[cfg(test)]
 mod tests;

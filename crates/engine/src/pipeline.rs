@@ -8,13 +8,14 @@
 //! pending entry again (retried on the next timer).
 //!
 //! Exits are always sent. An exit the venue refuses stays in the slot unplaced and is
-//! re-priced and retried every loop until it rests. After every placement the volume the
-//! venue acknowledged is compared with the slot's (`volume_drift` counts a difference, which
-//! halts entries: seed 000 §5.9).
+//! re-priced and retried every loop until it rests. Every order is sent under a fresh client
+//! order id and bound to the slot under it at once (pending until the venue answers: see
+//! `orders`). When the ack comes, the volume the venue acknowledged is compared with the
+//! slot's (`volume_drift` counts a difference, which halts entries: seed 000 §5.9).
 
 use flywheel_core::{Qty, Quote, Rounding, Side, TradeId, Wide};
 use flywheel_grid::{Action, CancelReason, ModeSource, OrderRef, PlaceReason, Role};
-use flywheel_venue::{OrderKind, OrderRequest, Reject, Venue};
+use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, Reject, Venue};
 
 use crate::capacity::CapacityBand;
 use crate::engine::{Engine, RunMode, Track};
@@ -35,15 +36,6 @@ fn b_first(actions: &mut [Action]) {
     entries.sort_by_key(|a| entry_rank(a).unwrap_or(2));
     for (&i, a) in slots.iter().zip(entries) {
         actions[i] = a;
-    }
-}
-
-/// `userref` of a slot order; recoveries use `slot × 1e6 + 900 000 + recovery id`.
-pub(crate) fn client_id(slot: u32, target: OrderRef) -> u64 {
-    let base = u64::from(slot) * 1_000_000;
-    match target {
-        OrderRef::Slot(id) => base + id,
-        OrderRef::Recovery(id) => base + 900_000 + id,
     }
 }
 
@@ -71,7 +63,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                     reason,
                     ..
                 } => {
-                    let buy = self.tracks.get(&txid).is_some_and(|t| t.side == Side::Buy);
+                    let buy = self
+                        .tracks
+                        .get(txid.as_str())
+                        .is_some_and(|t| t.side == Side::Buy);
                     let freed = self.cancel(idx, &txid);
                     // A stale B entry's release funds its refresh (see `sizes_for`).
                     if buy && reason == CancelReason::StaleEntry {
@@ -85,7 +80,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                         .state
                         .find_recovery(recovery_id)
                         .and_then(|r| r.txid.clone());
-                    if let Some(t) = txid.and_then(|t| self.tracks.get_mut(&t)) {
+                    if let Some(t) = txid.and_then(|t| self.tracks.get_mut(t.as_str())) {
                         t.target = OrderRef::Recovery(recovery_id);
                     }
                 }
@@ -126,17 +121,35 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Cancel a slot order. When the venue confirms the cancel, what the order held is free
-    /// again: the loop's free funds are credited with exactly what the venue released, so a
-    /// refreshed entry re-placed in the same batch is funded by its predecessor (before,
-    /// the stale B entry's quote was released at the venue but not in the loop's figure,
-    /// and the re-placement failed the fund guard; the refresh re-uses the released quote,
-    /// see `sizes_for`). A venue that confirms cancels later (live) credits on
-    /// that confirmation; until then nothing is credited.
+    /// Request the cancel of a slot order. When the venue confirms it, what the order held
+    /// is free again and the loop's free funds are credited with it, so a refreshed entry
+    /// re-placed in the same batch is funded by its predecessor (before, the stale B entry's
+    /// quote was released at the venue but not in the loop's figure, and the re-placement
+    /// failed the fund guard; the refresh re-uses the released quote, see `sizes_for`).
+    /// A confirmation that comes with the reply is credited here, with exactly what the
+    /// venue freed during the request (its free balances after minus before); one that
+    /// comes later is credited when it arrives, with the order's remaining hold (`orders`).
+    /// Until then nothing is credited. Returns the quote credited now.
     fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
+        let Ok(id) = ClOrdId::parse(txid) else {
+            // The slot holds only ids this engine issued; anything else is no order of ours.
+            self.cancel_failed(idx, txid, Reject::UnknownOrder);
+            return Quote::ZERO;
+        };
         let before = self.venue.balances();
-        match self.venue.cancel(txid, self.now) {
+        match self.venue.cancel(&id, self.now) {
             Ok(()) => {
+                self.stats.orders_cancelled += 1;
+                if let Some(t) = self.tracks.get_mut(&id) {
+                    t.cancel_requested = true;
+                    t.credit_on_cancel = true;
+                }
+                if !self.cancel_confirmed(&id) {
+                    return Quote::ZERO;
+                }
+                if let Some(t) = self.tracks.get_mut(&id) {
+                    t.credit_on_cancel = false;
+                }
                 let after = self.venue.balances();
                 let freed_quote = (after.free_quote() - before.free_quote()).max(Quote::ZERO);
                 let freed_base = (after.free_base() - before.free_base()).max(Qty::ZERO);
@@ -144,24 +157,24 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 if freed_base.is_positive() {
                     self.set_free_base(self.loop_free_base + freed_base);
                 }
-                self.stats.orders_cancelled += 1;
-                if let Some(t) = self.tracks.get_mut(txid) {
-                    t.cancel_requested = true;
-                }
                 freed_quote
             }
             Err(reason) => {
-                if self.journal.enabled() {
-                    let slot = self.slots[idx].id;
-                    self.journal.record(&JournalRecord::CancelFailed {
-                        ts: self.now,
-                        slot,
-                        txid,
-                        reason,
-                    });
-                }
+                self.cancel_failed(idx, txid, reason);
                 Quote::ZERO
             }
+        }
+    }
+
+    fn cancel_failed(&mut self, idx: usize, txid: &str, reason: Reject) {
+        if self.journal.enabled() {
+            let slot = self.slots[idx].id;
+            self.journal.record(&JournalRecord::CancelFailed {
+                ts: self.now,
+                slot,
+                cl_ord_id: txid,
+                reason,
+            });
         }
     }
 
@@ -255,52 +268,51 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Send a slot order to the venue, bind its txid and start following it.
+    /// Send a slot order to the venue under a fresh client order id, bind the slot's order
+    /// to that id and start following it (pending); apply the venue's answer if it came with
+    /// the reply (`orders`).
     fn send(&mut self, idx: usize, local_id: u64, source: Source) -> Result<(), Reject> {
         let slot_id = self.slots[idx].id;
         let Some(order) = self.slots[idx].state.find_order(local_id).cloned() else {
             return Ok(());
         };
+        let Some(id) = self.issue_id() else {
+            return Err(Reject::OrdersLimitExceeded);
+        };
         let req = OrderRequest {
-            client_id: client_id(slot_id, OrderRef::Slot(local_id)),
+            cl_ord_id: id.clone(),
             side: order.side,
             price: order.price,
             qty: order.volume,
             kind: OrderKind::PostOnly,
         };
         match self.venue.place(&req, self.now) {
-            Ok(ack) => {
+            Ok(()) => {
                 self.stats.orders_placed += 1;
-                let state = &mut self.slots[idx].state;
-                state.bind_txid(local_id, &ack.txid);
-                // Seed 000 §5.9, one number: the volume the venue acknowledged is the volume
-                // the slot records. A mismatch means sizes drifted between decision and
-                // order: entries halt (exits and fills continue), naming both volumes.
-                let recorded = state.find_order(local_id).map(|o| o.volume);
-                if recorded != Some(ack.qty) {
-                    self.stats.volume_drift += 1;
-                    let recorded = recorded.map_or("nothing".to_string(), |q| q.to_string());
-                    self.halt(&format!(
-                        "volume integrity (seed 000 §5.9): slot {slot_id} order {local_id} \
-                         records {recorded}, the venue acknowledged {} ({})",
-                        ack.qty, ack.txid
-                    ));
-                }
+                self.slots[idx].state.bind_txid(local_id, id.as_str());
                 if self.journal.enabled() {
                     self.journal.record(&JournalRecord::Placed {
                         ts: self.now,
                         slot: slot_id,
                         local_id,
                         role: Some(order.role),
-                        txid: &ack.txid,
+                        cl_ord_id: id.as_str(),
                         side: order.side,
                         price: order.price,
                         qty: order.volume,
                         source,
                     });
                 }
-                let track = Track::new(idx, OrderRef::Slot(local_id), order.side, self.now);
-                self.tracks.insert(ack.txid, track);
+                let track = Track::new(
+                    idx,
+                    OrderRef::Slot(local_id),
+                    order.side,
+                    order.price,
+                    order.volume,
+                    self.now,
+                );
+                self.tracks.insert(id.clone(), track);
+                self.take_answer(&id);
                 Ok(())
             }
             Err(reason) => {

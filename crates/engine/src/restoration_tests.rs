@@ -75,7 +75,9 @@ fn degrade(e: &mut Engine<SimExchange, NoJournal>, idx: usize, secs: i64) {
         .and_then(|o| o.txid.clone());
     if let Some(txid) = txid {
         let now = e.now;
-        e.venue_mut().cancel(&txid, now).expect("cancel");
+        e.venue_mut()
+            .cancel(&txid.parse().unwrap(), now)
+            .expect("cancel");
         e.drain_venue();
     }
     let s = &mut e.slots[idx].state;
@@ -166,7 +168,9 @@ fn the_governor_runway_is_kept_back_and_the_skew_draws_on_it() {
         .find(|o| o.role == Role::Entry && o.side == Side::Buy)
         .map(|o| (o.local_id, o.txid.clone().expect("rests")))
         .expect("a B entry");
-    e.venue_mut().cancel(&txid, at(30)).expect("cancel");
+    e.venue_mut()
+        .cancel(&txid.parse().unwrap(), at(30))
+        .expect("cancel");
     e.drain_venue();
     e.slots[0].state.orders.retain(|o| o.local_id != id);
     e.slots[0].state.b.pending_entry = Some(flywheel_grid::PlaceReason::RefreshEntry);

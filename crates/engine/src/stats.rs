@@ -26,6 +26,15 @@ pub struct Stats {
     /// Computations that could not be done exactly (each halts trading with its reason).
     pub arithmetic_faults: u64,
     pub volume_drift: u64,
+    /// Orders whose outcome the venue could not tell (each settled later by an event).
+    pub orders_unknown: u64,
+    /// Orders proven never placed after an unknown outcome (each sent again under a new id).
+    pub never_placed: u64,
+    /// Venue events that contradicted their order's known state (journalled; must be 0).
+    pub venue_contradictions: u64,
+    /// Of the untracked executions: orders that executed while a cancel the slot had asked
+    /// for (letting the order go) was on its way — possible only when cancels take time.
+    pub cancel_race_fills: u64,
     pub fill_rejects: u64,
     pub untracked_executions: u64,
     pub round_trips: u64,

@@ -7,7 +7,7 @@ use flywheel_core::{Instrument, Price, Qty, Timestamp};
 use flywheel_engine::{run_backtest, Engine, NoJournal, RunMode};
 use flywheel_grid::EngineConfig;
 use flywheel_marketdata::{MarketEvent, Trade};
-use flywheel_venue::{Balances, OrderAck, OrderRequest, Reject, SimExchange, Venue, VenueEvent};
+use flywheel_venue::{Balances, ClOrdId, OrderRequest, Reject, SimExchange, Venue, VenueEvent};
 
 /// The simulator, but its acks report `extra` more volume than was sent (a venue that
 /// rounded or a sizing path that drifted).
@@ -21,15 +21,11 @@ impl Venue for Skewed {
     fn instrument(&self) -> &Instrument {
         self.inner.instrument()
     }
-    fn place(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
-        let ack = self.inner.place(req, now)?;
-        Ok(OrderAck {
-            qty: ack.qty + self.extra,
-            ..ack
-        })
+    fn place(&mut self, req: &OrderRequest, now: Timestamp) -> Result<(), Reject> {
+        self.inner.place(req, now)
     }
-    fn cancel(&mut self, txid: &str, now: Timestamp) -> Result<(), Reject> {
-        self.inner.cancel(txid, now)
+    fn cancel(&mut self, id: &ClOrdId, now: Timestamp) -> Result<(), Reject> {
+        self.inner.cancel(id, now)
     }
     fn balances(&self) -> Balances {
         self.inner.balances()
@@ -38,7 +34,13 @@ impl Venue for Skewed {
         self.inner.open_order_count()
     }
     fn poll_events(&mut self, out: &mut Vec<VenueEvent>) {
-        self.inner.poll_events(out)
+        let from = out.len();
+        self.inner.poll_events(out);
+        for ev in &mut out[from..] {
+            if let VenueEvent::Acked { qty, .. } = ev {
+                *qty += self.extra;
+            }
+        }
     }
 }
 

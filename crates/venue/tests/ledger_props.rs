@@ -1,17 +1,24 @@
 //! Property tests of the simulated exchange's ledger: random sequences of placements,
 //! cancels, trades, candles and clock advances, under every fill rule, aggressor rule and
-//! queue setting, never break `check_ledger`, never make a balance negative or a hold exceed
-//! its total, never fill an order beyond its volume nor a print beyond its size (with partial
-//! fills), never make a queue ahead negative, and replay identically.
+//! queue setting, with and without an ack latency and with injected faults (lost answers,
+//! lost orders) and reused ids, never break `check_ledger`, never make a balance negative or
+//! a hold exceed its total, never fill an order beyond its volume nor a print beyond its
+//! size (with partial fills), never make a queue ahead negative, and replay identically.
+//!
+//! The contract side: every event names an order the caller sent and moves it along
+//! [`OrderState`] without a contradiction; a reused id is refused and disturbs nothing; the
+//! venue's open orders are orders the caller still counts as live; and once the clock has
+//! passed every latency, every order sent is settled — ended, or open and acknowledged —
+//! none is left pending or unknown.
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Instrument, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp};
+use flywheel_core::{Instrument, Liquidity, Price, Qty, Quote, Ratio, Rounding, Side, Timestamp};
 use flywheel_marketdata::{Bar, MarketEvent, Trade};
 use flywheel_venue::sim::buy_hold;
 use flywheel_venue::{
-    AggressorRule, AssetBalance, Balances, FillRule, OrderKind, OrderRequest, SimConfig,
-    SimExchange, Venue, VenueEvent,
+    AggressorRule, AssetBalance, Balances, ClOrdId, ClOrdIds, Fault, FillRule, OrderKind,
+    OrderRequest, OrderState, Reject, SimConfig, SimExchange, Venue, VenueEvent,
 };
 use proptest::prelude::*;
 
@@ -66,6 +73,15 @@ enum Op {
     Advance {
         ms: i64,
     },
+    /// The next order's answer (`lost_order`: the order itself) is lost.
+    Fault {
+        lost_order: bool,
+        resolve_ms: u64,
+    },
+    /// A post-only order under an id used before.
+    Reuse {
+        pick: usize,
+    },
 }
 
 // Prices 0.095–0.105 (ticks of 1e-7).
@@ -86,12 +102,18 @@ fn op() -> impl Strategy<Value = Op> {
             Op::Bar { o: b, h, l, c: c.clamp(l, h) }
         }),
         1 => (0i64..200).prop_map(|ms| Op::Advance { ms }),
+        1 => (any::<bool>(), 0u64..300)
+            .prop_map(|(lost_order, resolve_ms)| Op::Fault { lost_order, resolve_ms }),
+        1 => any::<usize>().prop_map(|pick| Op::Reuse { pick }),
     ]
 }
 
 fn config() -> impl Strategy<Value = SimConfig> {
     (
-        prop_oneof![Just(0u64), Just(7), Just(50)],
+        (
+            prop_oneof![Just(0u64), Just(7), Just(50)],
+            prop_oneof![Just(0u64), Just(0), Just(5), Just(120)],
+        ),
         prop_oneof![
             Just(FillRule::Strict),
             Just(FillRule::Touch),
@@ -111,7 +133,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
     )
         .prop_map(
             |(
-                latency_ms,
+                (latency_ms, ack_latency_ms),
                 fill_rule,
                 max_open_orders,
                 partial_fills,
@@ -121,6 +143,7 @@ fn config() -> impl Strategy<Value = SimConfig> {
                 half_spread,
             )| SimConfig {
                 latency_ms,
+                ack_latency_ms,
                 fill_rule,
                 max_open_orders,
                 partial_fills,
@@ -164,24 +187,37 @@ fn all_in(s: &SimExchange, buy: bool, px: Price) -> Qty {
     q
 }
 
-/// What we know of one acknowledged order from the events.
+/// What we know of one order sent, from the events.
 #[derive(Debug)]
 struct Track {
     qty: Qty,
     filled: Qty,
-    done: bool,
+    state: OrderState,
 }
 
 /// Run `ops`, checking the invariants after each; returns every event.
 fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
     let mut s = SimExchange::new(instrument(), cfg.clone(), start()).expect("valid setup");
+    let mut ids = ClOrdIds::default();
     let mut now = 0i64;
-    let mut txids: Vec<String> = Vec::new();
-    let mut orders: BTreeMap<String, Track> = BTreeMap::new();
+    let mut sent: Vec<ClOrdId> = Vec::new();
+    let mut orders: BTreeMap<ClOrdId, Track> = BTreeMap::new();
+    let mut reuses = 0usize;
     let mut all = Vec::new();
     for (i, op) in ops.iter().enumerate() {
         now += 1;
         let ts = Timestamp::from_millis(now);
+        let place = |s: &mut SimExchange, id: ClOrdId, side, px, q, kind| {
+            let r = OrderRequest {
+                cl_ord_id: id,
+                side,
+                price: px,
+                qty: q,
+                kind,
+            };
+            s.place(&r, ts).ok().map(|()| (r.cl_ord_id, r.qty))
+        };
+        let side = |buy: bool| if buy { Side::Buy } else { Side::Sell };
         let mut placed = None;
         match op {
             Op::Place {
@@ -190,40 +226,55 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
                 lots,
                 ioc,
             } => {
-                let r = OrderRequest {
-                    client_id: i as u64,
-                    side: if *buy { Side::Buy } else { Side::Sell },
-                    price: price(*ticks),
-                    qty: qty(*lots),
-                    kind: if *ioc {
-                        OrderKind::Ioc
-                    } else {
-                        OrderKind::PostOnly
-                    },
+                let kind = if *ioc {
+                    OrderKind::Ioc
+                } else {
+                    OrderKind::PostOnly
                 };
-                placed = s.place(&r, ts).ok().map(|a| (a.txid, r.qty));
+                let id = ids.issue().expect("ids left");
+                placed = place(&mut s, id, side(*buy), price(*ticks), qty(*lots), kind);
             }
             Op::PlaceAll { buy, ticks } => {
                 let px = price(*ticks);
                 let q = all_in(&s, *buy, px);
-                let r = OrderRequest {
-                    client_id: i as u64,
-                    side: if *buy { Side::Buy } else { Side::Sell },
-                    price: px,
-                    qty: q,
-                    kind: OrderKind::PostOnly,
-                };
-                placed = s.place(&r, ts).ok().map(|a| (a.txid, r.qty));
+                let id = ids.issue().expect("ids left");
+                placed = place(&mut s, id, side(*buy), px, q, OrderKind::PostOnly);
+            }
+            Op::Reuse { pick } => {
+                if !sent.is_empty() {
+                    let id = sent[pick % sent.len()].clone();
+                    let r = OrderRequest {
+                        cl_ord_id: id,
+                        side: Side::Buy,
+                        price: price(LO),
+                        qty: qty(100_000_000),
+                        kind: OrderKind::PostOnly,
+                    };
+                    reuses += 1;
+                    match s.place(&r, ts) {
+                        Err(reason) => {
+                            prop_assert_eq!(reason, Reject::DuplicateClOrdId);
+                            reuses -= 1;
+                        }
+                        // With an ack latency the refusal comes later.
+                        Ok(()) => {
+                            prop_assert!(cfg.ack_latency_ms > 0, "a reused id was accepted at once")
+                        }
+                    }
+                }
             }
             Op::Cancel { pick } => {
-                if !txids.is_empty() {
-                    let txid = &txids[pick % txids.len()];
-                    let open = orders.get(txid).is_some_and(|o| !o.done);
-                    let res = s.cancel(txid, ts);
-                    // Cancelling succeeds exactly for orders not known to be done (an order
-                    // may still be rejected on arrival during this very call).
-                    if !open {
-                        prop_assert!(res.is_err(), "cancel of done order {txid} succeeded");
+                if !sent.is_empty() {
+                    let id = &sent[pick % sent.len()];
+                    let live = orders.get(id).is_some_and(|o| o.state.is_live());
+                    let res = s.cancel(id, ts);
+                    // Without ack latency, cancelling fails for orders known to be done (an
+                    // order may still be rejected on arrival during this very call).
+                    if !live && cfg.ack_latency_ms == 0 {
+                        prop_assert!(res.is_err(), "cancel of done order {} succeeded", id);
+                    }
+                    if cfg.ack_latency_ms > 0 {
+                        prop_assert_eq!(res, Ok(()), "cancels are requests");
                     }
                 }
             }
@@ -258,17 +309,27 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
                 now += ms;
                 s.advance_to(Timestamp::from_millis(now));
             }
+            Op::Fault {
+                lost_order,
+                resolve_ms,
+            } => s.inject(if *lost_order {
+                Fault::LostOrder {
+                    resolve_after_ms: *resolve_ms,
+                }
+            } else {
+                Fault::LostAnswer {
+                    resolve_after_ms: *resolve_ms,
+                }
+            }),
         }
-        if let Some((txid, q)) = placed {
-            txids.push(txid.clone());
-            orders.insert(
-                txid,
-                Track {
-                    qty: q,
-                    filled: Qty::ZERO,
-                    done: false,
-                },
-            );
+        if let Some((id, q)) = placed {
+            sent.push(id.clone());
+            let track = Track {
+                qty: q,
+                filled: Qty::ZERO,
+                state: OrderState::Pending,
+            };
+            prop_assert!(orders.insert(id, track).is_none(), "an id issued twice");
         }
 
         prop_assert_eq!(s.check_ledger(), Ok(()), "after op {} {:?}", i, op);
@@ -283,12 +344,18 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
         let mut evs = Vec::new();
         s.poll_events(&mut evs);
         // A print's executions never exceed its size (with partial fills); our bids stay below
-        // our asks, so a print reaches one side only.
+        // our asks, so a print reaches one side only. (IOC executions answered with an ack
+        // latency may be delivered with the print: they are the taker's, at their own time.)
         if let (Op::Trade { lots, .. }, true) = (op, cfg.partial_fills) {
             let executed: Qty = evs
                 .iter()
                 .filter_map(|e| match e {
-                    VenueEvent::Fill { qty, .. } => Some(*qty),
+                    VenueEvent::Fill {
+                        qty,
+                        liquidity: Liquidity::Maker,
+                        ts: at,
+                        ..
+                    } if *at == ts => Some(*qty),
                     _ => None,
                 })
                 .sum();
@@ -298,46 +365,79 @@ fn run(cfg: &SimConfig, ops: &[Op]) -> Result<Vec<VenueEvent>, TestCaseError> {
                 qty(*lots)
             );
         }
-        for e in &evs {
-            let (txid, done_now) = match e {
-                VenueEvent::Fill {
-                    txid, qty, leaves, ..
-                } => {
-                    let o = orders.get_mut(txid).ok_or_else(|| {
-                        TestCaseError::fail(format!("fill for unknown order {txid}"))
-                    })?;
-                    prop_assert!(!o.done, "fill after done: {txid}");
-                    prop_assert!(qty.is_positive(), "empty fill");
-                    o.filled += *qty;
-                    prop_assert!(o.filled <= o.qty, "{txid} overfilled");
-                    prop_assert_eq!(*leaves, o.qty - o.filled);
-                    (txid, leaves.is_zero())
-                }
-                VenueEvent::Done { txid, filled, .. } => {
-                    let o = orders.get(txid).ok_or_else(|| {
-                        TestCaseError::fail(format!("done for unknown order {txid}"))
-                    })?;
-                    prop_assert_eq!(*filled, o.filled);
-                    (txid, true)
-                }
-                VenueEvent::Rejected { txid, .. } => {
-                    let o = orders.get(txid).ok_or_else(|| {
-                        TestCaseError::fail(format!("reject for unknown order {txid}"))
-                    })?;
-                    prop_assert!(o.filled.is_zero());
-                    (txid, true)
-                }
-            };
-            if let Some(o) = orders.get_mut(txid) {
-                prop_assert!(!o.done, "event after done: {txid}");
-                o.done = done_now;
-            }
-        }
+        follow(&evs, &mut orders, &mut reuses)?;
         all.extend(evs);
-        let open = orders.values().filter(|o| !o.done).count();
-        prop_assert_eq!(s.open_order_count(), open);
+        check_open(&s, &orders)?;
     }
+    // Past every latency and reconciliation, everything sent is settled.
+    s.advance_to(Timestamp::from_millis(now + 10_000));
+    let mut evs = Vec::new();
+    s.poll_events(&mut evs);
+    follow(&evs, &mut orders, &mut reuses)?;
+    all.extend(evs);
+    prop_assert_eq!(reuses, 0, "every reused id was refused");
+    check_open(&s, &orders)?;
+    let open = orders.values().filter(|o| o.state.is_live()).count();
+    prop_assert_eq!(s.open_order_count(), open);
+    for (id, o) in &orders {
+        prop_assert!(!o.state.in_flight(), "{} still {:?}", id, o.state);
+    }
+    prop_assert_eq!(s.ids_seen() as u64, ids.issued());
     Ok(all)
+}
+
+/// Apply `evs` to the orders sent, checking each against what is known.
+fn follow(
+    evs: &[VenueEvent],
+    orders: &mut BTreeMap<ClOrdId, Track>,
+    reuses: &mut usize,
+) -> Result<(), TestCaseError> {
+    for e in evs {
+        if let VenueEvent::Rejected {
+            reason: Reject::DuplicateClOrdId,
+            txid,
+            ..
+        } = e
+        {
+            // The refusal of a reuse: it names an id in use, but is about the new request.
+            prop_assert!(txid.is_none());
+            prop_assert!(*reuses > 0, "a duplicate refusal nobody asked for");
+            *reuses -= 1;
+            continue;
+        }
+        let id = e.cl_ord_id();
+        let o = orders
+            .get_mut(id)
+            .ok_or_else(|| TestCaseError::fail(format!("event for an order never sent: {e:?}")))?;
+        let next = o
+            .state
+            .after(e)
+            .map_err(|c| TestCaseError::fail(format!("{id}: {c} ({e:?})")))?;
+        match e {
+            VenueEvent::Fill { qty, leaves, .. } => {
+                prop_assert!(qty.is_positive(), "empty fill");
+                o.filled += *qty;
+                prop_assert!(o.filled <= o.qty, "{} overfilled", id);
+                prop_assert_eq!(*leaves, o.qty - o.filled);
+            }
+            VenueEvent::Done { filled, .. } => prop_assert_eq!(*filled, o.filled),
+            VenueEvent::Rejected { .. } => prop_assert!(o.filled.is_zero()),
+            VenueEvent::Acked { qty, .. } => prop_assert_eq!(*qty, o.qty),
+            VenueEvent::NeverPlaced { .. } => prop_assert!(o.filled.is_zero()),
+            VenueEvent::Unknown { .. } | VenueEvent::CancelRejected { .. } => {}
+        }
+        o.state = next;
+    }
+    Ok(())
+}
+
+/// Every open order at the venue is one the caller still counts as live.
+fn check_open(s: &SimExchange, orders: &BTreeMap<ClOrdId, Track>) -> Result<(), TestCaseError> {
+    for o in s.open_orders() {
+        let live = orders.get(&o.cl_ord_id).is_some_and(|t| t.state.is_live());
+        prop_assert!(live, "{} open at the venue but not live", o.cl_ord_id);
+    }
+    Ok(())
 }
 
 proptest! {

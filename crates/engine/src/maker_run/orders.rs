@@ -2,13 +2,20 @@
 //! draining its executions into the FIFO book, the PnL guard and the hedger's hooks, and
 //! closing each order's track when the venue ends it.
 //!
-//! Invariant: every order the runtime placed has a [`Track`] until the venue reports it
-//! done (filled, cancelled, expired or rejected); the hedger hears about every IOC it was
-//! given (`on_ioc_done`) and every passive order's end (`on_passive_done`). Every fill goes
-//! through the FIFO book, so inventory is the account's base change.
+//! Every order is sent under a fresh client order id and followed from the moment it is
+//! sent: pending until the venue answers, unknown if the venue cannot tell, open once
+//! acknowledged or executing ([`OrderState`]). Answers are applied in the venue's order
+//! (the maker has nothing to settle at once: no volume check, no credited funds).
+//!
+//! Invariant: every order the runtime sent has a [`Track`] until the venue reports it
+//! ended (filled, cancelled, expired, rejected or never placed); the hedger hears about
+//! every IOC it was given (`on_ioc_done`) and every passive order's end (`on_passive_done`).
+//! Every fill goes through the FIFO book, so inventory is the account's base change. An
+//! event that contradicts its order's known state is counted and not applied (a fill
+//! always is).
 
 use flywheel_core::{Price, Qty, Quote, Rounding, Side, Wide};
-use flywheel_venue::{OrderKind, OrderRequest, Venue, VenueEvent};
+use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, OrderState, Venue, VenueEvent};
 
 use super::{MakerEngine, Track};
 use crate::maker_journal::{MakerRecord, MakerRole as Role, MakerSink};
@@ -21,21 +28,30 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         price: Price,
         qty: Qty,
         kind: OrderKind,
-    ) -> Option<String> {
+    ) -> Option<ClOrdId> {
+        let Some(id) = self.ids.issue() else {
+            // After u64::MAX orders: nothing can be sent any more.
+            *self
+                .stats
+                .rejected
+                .entry("ids_exhausted".into())
+                .or_insert(0) += 1;
+            return None;
+        };
         let req = OrderRequest {
-            client_id: self.stats.orders_placed + 1,
+            cl_ord_id: id.clone(),
             side,
             price,
             qty,
             kind,
         };
         match self.venue.place(&req, self.now) {
-            Ok(ack) => {
+            Ok(()) => {
                 self.stats.orders_placed += 1;
                 if self.journal.enabled() {
                     self.journal.record(&MakerRecord::Placed {
                         ts: self.now,
-                        txid: &ack.txid,
+                        cl_ord_id: id.as_str(),
                         role,
                         side,
                         price,
@@ -47,12 +63,14 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                     role,
                     price,
                     qty,
+                    state: OrderState::Pending,
+                    txid: None,
                     filled: Qty::ZERO,
                     notional: Quote::ZERO,
                     fee: Quote::ZERO,
                 };
-                self.tracks.insert(ack.txid.clone(), track);
-                Some(ack.txid)
+                self.tracks.insert(id.clone(), track);
+                Some(id)
             }
             Err(r) => {
                 *self.stats.rejected.entry(r.name().to_string()).or_insert(0) += 1;
@@ -71,17 +89,17 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         }
     }
 
-    /// Cancel `txid`; the order's end arrives as a venue `Done` event.
-    pub(super) fn cancel(&mut self, txid: &str) {
-        // A failed cancel means the order is already gone (filled or expired in the same
+    /// Request the cancel of `id`; the order's end arrives as a venue `Done` event.
+    pub(super) fn cancel(&mut self, id: &ClOrdId) {
+        // A refused cancel means the order is already gone (filled or expired in the same
         // step): its Fill/Done events are in the venue queue and close the track.
-        if self.venue.cancel(txid, self.now).is_ok() {
+        if self.venue.cancel(id, self.now).is_ok() {
             self.stats.orders_cancelled += 1;
             if self.journal.enabled() {
                 self.journal.record(&MakerRecord::Cancelled {
                     ts: self.now,
-                    txid,
-                    role: self.tracks.get(txid).map(|t| t.role),
+                    cl_ord_id: id.as_str(),
+                    role: self.tracks.get(id).map(|t| t.role),
                 });
             }
         }
@@ -104,9 +122,43 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     }
 
     fn on_venue(&mut self, ev: VenueEvent) {
+        if let Some(t) = self.tracks.get_mut(ev.cl_ord_id()) {
+            match t.state.after(&ev) {
+                Ok(next) => t.state = next,
+                Err(_) => {
+                    self.stats.venue_contradictions += 1;
+                    if !matches!(ev, VenueEvent::Fill { .. }) {
+                        return;
+                    }
+                }
+            }
+        }
         match ev {
+            VenueEvent::Acked {
+                cl_ord_id, txid, ..
+            } => {
+                let Some(t) = self.tracks.get_mut(&cl_ord_id) else {
+                    return;
+                };
+                let role = t.role;
+                if self.journal.enabled() {
+                    self.journal.record(&MakerRecord::Acked {
+                        ts: self.now,
+                        cl_ord_id: cl_ord_id.as_str(),
+                        txid: &txid,
+                        role,
+                    });
+                }
+                t.txid = Some(txid);
+            }
+            VenueEvent::Unknown { .. } => self.stats.orders_unknown += 1,
+            VenueEvent::NeverPlaced { cl_ord_id, .. } => {
+                self.stats.never_placed += 1;
+                self.finish(&cl_ord_id);
+            }
+            VenueEvent::CancelRejected { .. } => {}
             VenueEvent::Fill {
-                txid,
+                cl_ord_id: txid,
                 side,
                 price,
                 qty,
@@ -145,7 +197,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 if self.journal.enabled() {
                     self.journal.record(&MakerRecord::Fill {
                         ts,
-                        txid: &txid,
+                        cl_ord_id: txid.as_str(),
                         role: self.tracks.get(&txid).map(|t| t.role),
                         side,
                         price,
@@ -173,39 +225,41 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                     self.finish(&txid);
                 }
             }
-            VenueEvent::Done { txid, .. } => self.finish(&txid),
-            VenueEvent::Rejected { txid, reason, .. } => {
+            VenueEvent::Done { cl_ord_id, .. } => self.finish(&cl_ord_id),
+            VenueEvent::Rejected {
+                cl_ord_id, reason, ..
+            } => {
                 *self
                     .stats
                     .rejected
                     .entry(reason.name().to_string())
                     .or_insert(0) += 1;
-                self.finish(&txid);
+                self.finish(&cl_ord_id);
             }
         }
     }
 
     /// An order is over: forget it and tell its owner.
-    fn finish(&mut self, txid: &str) {
-        let Some(t) = self.tracks.remove(txid) else {
+    fn finish(&mut self, id: &ClOrdId) {
+        let Some(t) = self.tracks.remove(id) else {
             return;
         };
         if self.journal.enabled() {
             self.journal.record(&MakerRecord::Done {
                 ts: self.now,
-                txid,
+                cl_ord_id: id.as_str(),
                 role: t.role,
                 filled: t.filled,
             });
         }
         match t.role {
             Role::Quote(side) => {
-                if self.resting.get(&side).map(String::as_str) == Some(txid) {
+                if self.resting.get(&side) == Some(id) {
                     self.resting.remove(&side);
                 }
             }
             Role::HedgePassive => {
-                if self.passive.as_deref() == Some(txid) {
+                if self.passive.as_ref() == Some(id) {
                     self.passive = None;
                 }
                 self.hedger.on_passive_done(self.now);

@@ -47,6 +47,12 @@ pub struct MakerStats {
     pub orders_placed: u64,
     pub orders_cancelled: u64,
     pub rejected: BTreeMap<String, u64>,
+    /// Orders whose outcome the venue could not tell (each settled later by an event).
+    pub orders_unknown: u64,
+    /// Orders proven never placed after an unknown outcome.
+    pub never_placed: u64,
+    /// Venue events that contradicted their order's known state (must be 0).
+    pub venue_contradictions: u64,
     pub quote_fills: u64,
     pub refreshes: u64,
     /// Quote decisions re-run between refreshes because a fill changed inventory (the

@@ -1,10 +1,11 @@
 //! The simulated account's open orders: resting orders in price-time priority per side, and
 //! acknowledged orders still in flight (latency) ordered by arrival time.
 //!
-//! Orders are keyed by their placement sequence number (`SIM-000042` is 42). Time priority
-//! is that sequence: with a constant latency and a non-decreasing clock it is also the order
-//! of arrival at the book. All containers are ordered (`BTreeMap`/`BTreeSet`), so every
-//! iteration is deterministic. The best bid and ask are cached, so a trade that crosses
+//! Orders are keyed by their placement sequence number (`SIM-000042` is 42) and found by
+//! their client order id too (the caller cancels by it). Time priority is that sequence:
+//! with a constant latency and a non-decreasing clock it is also the order of arrival at
+//! the book. All containers are ordered (`BTreeMap`/`BTreeSet`), so every iteration is
+//! deterministic. The best bid and ask are cached, so a trade that crosses
 //! nothing costs two comparisons.
 
 use std::cmp::Reverse;
@@ -12,11 +13,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use flywheel_core::{Fixed, Price, Qty, Quote, Side, Timestamp};
 
+use crate::cl_ord_id::ClOrdId;
+
 /// One open order of the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Order {
     pub txid: String,
-    pub client_id: u64,
+    pub cl_ord_id: ClOrdId,
     pub side: Side,
     pub price: Price,
     pub qty: Qty,
@@ -33,6 +36,9 @@ pub(crate) struct Order {
     /// Estimated volume queued ahead of the order at its price (see [`super::queue`]); zero
     /// unless the fill rule is `queue`.
     pub queue_ahead: Qty,
+    /// The key of its ack while that is still to be delivered (an ack latency): an order
+    /// refused on arrival before it takes its ack back.
+    pub ack_due: Option<(Timestamp, u64)>,
 }
 
 impl Order {
@@ -51,6 +57,8 @@ pub(crate) struct Book {
     asks: BTreeSet<(Price, u64)>,
     /// In-flight orders by arrival time, then sequence.
     pending: BTreeSet<(Timestamp, u64)>,
+    /// Every order's sequence number by its client order id.
+    by_id: BTreeMap<ClOrdId, u64>,
     best_bid: Option<Price>,
     best_ask: Option<Price>,
 }
@@ -67,6 +75,11 @@ impl Book {
 
     pub fn get_mut(&mut self, seq: u64) -> Option<&mut Order> {
         self.orders.get_mut(&seq)
+    }
+
+    /// The open order named `cl_ord_id`.
+    pub fn seq_of(&self, cl_ord_id: &ClOrdId) -> Option<u64> {
+        self.by_id.get(cl_ord_id).copied()
     }
 
     /// Open orders in sequence order.
@@ -98,7 +111,14 @@ impl Book {
         } else {
             self.pending.insert((order.active_at, seq));
         }
+        self.by_id.insert(order.cl_ord_id.clone(), seq);
         self.orders.insert(seq, order);
+    }
+
+    /// When the next in-flight order is due, and which, if at or before `t` (left in the
+    /// flight queue).
+    pub fn peek_due(&self, t: Timestamp) -> Option<(Timestamp, u64)> {
+        self.pending.first().copied().filter(|&(at, _)| at <= t)
     }
 
     /// The next in-flight order due at or before `t`, taken out of the flight queue (the
@@ -173,6 +193,7 @@ impl Book {
     /// Remove an order wherever it is.
     pub fn remove(&mut self, seq: u64) -> Option<Order> {
         let o = self.orders.remove(&seq)?;
+        self.by_id.remove(&o.cl_ord_id);
         if o.resting {
             match o.side {
                 Side::Buy => {
@@ -211,11 +232,15 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static NEXT: AtomicU64 = AtomicU64::new(1);
 
     fn order(side: Side, price: &str, resting: bool, at: i64) -> Order {
         Order {
             txid: String::new(),
-            client_id: 0,
+            cl_ord_id: ClOrdId::parse(&format!("t{}", NEXT.fetch_add(1, Ordering::Relaxed)))
+                .unwrap(),
             side,
             price: price.parse().unwrap(),
             qty: "1".parse().unwrap(),
@@ -225,6 +250,7 @@ mod tests {
             active_at: Timestamp::from_millis(at),
             resting,
             queue_ahead: Qty::ZERO,
+            ack_due: None,
         }
     }
 
@@ -266,5 +292,26 @@ mod tests {
         b.insert(3, order(Side::Sell, "11", false, 300));
         assert!(b.remove(3).is_some());
         assert_eq!(b.next_due(Timestamp::from_millis(1_000)), None);
+    }
+
+    #[test]
+    fn orders_are_found_by_client_order_id_until_removed() {
+        let mut b = Book::default();
+        let a = order(Side::Buy, "10", true, 0);
+        let c = order(Side::Sell, "11", false, 300);
+        let (ida, idc) = (a.cl_ord_id.clone(), c.cl_ord_id.clone());
+        b.insert(1, a);
+        b.insert(2, c);
+        assert_eq!((b.seq_of(&ida), b.seq_of(&idc)), (Some(1), Some(2)));
+        // Peeking leaves the in-flight order queued.
+        assert_eq!(b.peek_due(Timestamp::from_millis(299)), None);
+        assert_eq!(
+            b.peek_due(Timestamp::from_millis(300)),
+            Some((Timestamp::from_millis(300), 2))
+        );
+        assert_eq!(b.next_due(Timestamp::from_millis(300)), Some(2));
+        b.remove(1);
+        assert_eq!(b.seq_of(&ida), None);
+        assert_eq!(b.seq_of(&idc), Some(2));
     }
 }

@@ -54,6 +54,13 @@ pub struct SimConfig {
     /// order is acknowledged at once but reaches the book (and is checked for crossing) at
     /// `now + latency_ms`.
     pub latency_ms: u64,
+    /// How long the venue takes to answer a request, in ms: an order's ack or refusal, an
+    /// IOC order's outcome, and a cancel's effect and confirmation reach the caller this
+    /// long after the request (module docs of [`super`], "Answers"). 0: answers come with
+    /// the reply — a refusal is the error of `place`, an ack, IOC executions and a cancel's
+    /// confirmation are queued before `place`/`cancel` return (the behaviour before orders
+    /// had in-flight states).
+    pub ack_latency_ms: u64,
     /// When a trade print fills a resting order. Candles always use the touch rule.
     pub fill_rule: FillRule,
     /// Cap on acknowledged open orders (resting or in flight); beyond it
@@ -82,6 +89,7 @@ impl Default for SimConfig {
     fn default() -> Self {
         SimConfig {
             latency_ms: DEFAULT_LATENCY_MS,
+            ack_latency_ms: 0,
             fill_rule: FillRule::Queue,
             max_open_orders: DEFAULT_MAX_OPEN_ORDERS,
             partial_fills: true,
@@ -125,6 +133,7 @@ mod tests {
     fn defaults() {
         let c = SimConfig::default();
         assert_eq!(c.latency_ms, 200);
+        assert_eq!(c.ack_latency_ms, 0);
         assert_eq!(c.fill_rule, FillRule::Queue);
         assert_eq!(c.queue_window_sec, 300);
         assert_eq!(c.queue_ahead_multiple, Ratio::ONE);

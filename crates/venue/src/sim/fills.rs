@@ -141,8 +141,8 @@ impl SimExchange {
         }
         o.filled = filled;
         self.events.push(VenueEvent::Fill {
+            cl_ord_id: o.cl_ord_id.clone(),
             txid: o.txid.clone(),
-            client_id: o.client_id,
             side: o.side,
             price: o.price,
             qty,

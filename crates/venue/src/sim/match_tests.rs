@@ -23,8 +23,8 @@ fn post_only_cross_after_latency() {
         drain(&mut s),
         vec![
             VenueEvent::Rejected {
-                txid: a,
-                client_id: 7,
+                txid: Some(a),
+                cl_ord_id: any_id(),
                 reason: Reject::PostOnlyWouldTake,
                 ts: t(110),
             },
@@ -67,8 +67,8 @@ fn latency_activation_boundaries() {
     assert_eq!(
         drain(&mut s),
         vec![VenueEvent::Rejected {
-            txid: "SIM-000002".into(),
-            client_id: 7,
+            txid: Some("SIM-000002".into()),
+            cl_ord_id: any_id(),
             reason: Reject::PostOnlyWouldTake,
             ts: t(200),
         }]
@@ -356,8 +356,8 @@ fn candle_fills_at_own_price_and_honours_latency_per_point() {
         drain(&mut s),
         vec![
             VenueEvent::Rejected {
-                txid: a,
-                client_id: 7,
+                txid: Some(a),
+                cl_ord_id: any_id(),
                 reason: Reject::PostOnlyWouldTake,
                 ts: t(80_000),
             },
@@ -422,12 +422,13 @@ fn same_inputs_same_events() {
             let _ = s.place(&sell("10.4", "1"), t(ms));
             s.on_market(&trade(ms + 5, px, "1.5")).unwrap();
             if i % 2 == 1 {
-                let _ = s.cancel("SIM-000003", t(ms + 6));
+                let _ = cancel(&mut s, "SIM-000003", ms + 6);
             }
             ms += 10;
         }
         s.on_market(&bar(ms, "10", "11", "9", "10")).unwrap();
         s.poll_events(&mut out);
+        let out: Vec<VenueEvent> = out.into_iter().map(anonymous).collect();
         (out, s.balances())
     };
     let (a, ba) = run();

@@ -18,16 +18,22 @@
 //! (`InsufficientFunds`: a buy needs its [`buy_hold`] in free quote, a sell its volume in free
 //! base), and for a post-only order with zero latency the crossing check
 //! (`PostOnlyWouldTake`). Amounts too large for the fixed-point range count as unaffordable.
+//! Before all of these, a client order id seen before is refused (`DuplicateClOrdId`).
 //! Accepted orders get ids `SIM-000001`, `SIM-000002`, … in acceptance order (rejected
 //! orders use none).
+//!
+//! **Answers** ([`answers`]): requests are handled at once; the caller hears of them
+//! `ack_latency_ms` later (0: with the reply, as before orders had in-flight states). A
+//! cancel takes effect only when it arrives. Test [`Fault`]s lose an answer or an order.
 //!
 //! **Post-only crossing.** The reference is the last trade price, or the current candle
 //! point (after a candle: its close). A buy at or above it, or at or above one of our own
 //! resting asks (sell: at or below the reference or an own bid), would take and is refused:
 //! synchronously with zero latency, else as [`VenueEvent::Rejected`] stamped with its arrival
-//! time, its hold released. Before any market data there is no reference and only the
-//! own-book check applies. Because of that check our own bids stay strictly below our asks,
-//! so a print never crosses both sides.
+//! time, its hold released (and its ack taken back if it was not delivered yet). Before
+//! any market data there is no reference and only the own-book check applies. Because of
+//! that check our own bids stay strictly below our asks, so a print never crosses both
+//! sides.
 //!
 //! **Trades** ([`MarketEvent::Trade`]) fill resting orders at their own limit price, as
 //! maker. A print strictly through an order's price (a buy: print below it) reaches it under
@@ -71,6 +77,9 @@
 //! same calls produce the same events, byte for byte.
 
 pub mod aggressor;
+pub mod answers;
+#[cfg(test)]
+mod answers_tests;
 mod book;
 pub mod config;
 mod fills;
@@ -87,17 +96,17 @@ mod queue_tests;
 #[cfg(test)]
 mod test_support;
 
-use flywheel_core::{
-    FixedError, Instrument, InstrumentError, Price, Qty, Quote, Ratio, Side, Timestamp,
-};
+use std::collections::BTreeSet;
+
+use flywheel_core::{FixedError, Instrument, InstrumentError, Price, Qty, Ratio, Side, Timestamp};
 use flywheel_marketdata::MarketEvent;
 use serde::Serialize;
 use thiserror::Error;
 
-use crate::venue::{
-    Balances, DoneReason, OrderAck, OrderKind, OrderRequest, Reject, Venue, VenueEvent,
-};
+use crate::cl_ord_id::ClOrdId;
+use crate::venue::{Balances, OrderRequest, Reject, Venue, VenueEvent};
 use aggressor::TickTest;
+pub use answers::Fault;
 use book::Book;
 pub use config::{AggressorRule, FillRule, SimConfig, DEFAULT_MAX_OPEN_ORDERS};
 pub use ledger::{buy_hold, fill_amounts, Asset, FillAmounts, LedgerError, Nano};
@@ -126,7 +135,7 @@ pub enum SimError {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpenOrder {
     pub txid: String,
-    pub client_id: u64,
+    pub cl_ord_id: ClOrdId,
     pub side: Side,
     pub price: Price,
     pub qty: Qty,
@@ -153,6 +162,10 @@ pub struct SimExchange {
     window: TradeWindow,
     last_seq: u64,
     events: Vec<VenueEvent>,
+    /// Answers still to deliver and faults still to apply ([`answers`]).
+    answers: answers::Answers,
+    /// Every client order id the caller has used.
+    seen: BTreeSet<ClOrdId>,
 }
 
 impl SimExchange {
@@ -182,6 +195,8 @@ impl SimExchange {
             window,
             last_seq: 0,
             events: Vec::new(),
+            answers: answers::Answers::default(),
+            seen: BTreeSet::new(),
         })
     }
 
@@ -205,7 +220,7 @@ impl SimExchange {
             .orders()
             .map(|(_, o)| OpenOrder {
                 txid: o.txid.clone(),
-                client_id: o.client_id,
+                cl_ord_id: o.cl_ord_id.clone(),
                 side: o.side,
                 price: o.price,
                 qty: o.qty,
@@ -253,30 +268,47 @@ impl SimExchange {
     }
 
     /// Bring in-flight orders that arrive at or before `t` to the book (or reject them, if
-    /// post-only and crossing), in arrival order.
+    /// post-only and crossing), and deliver the answers due by then ([`answers`]), in time
+    /// order (answers first at the same instant).
     pub fn advance_to(&mut self, t: Timestamp) {
-        while let Some(seq) = self.book.next_due(t) {
-            let Some(o) = self.book.get(seq) else {
-                continue;
-            };
-            let opposite = self.book.best_price(o.side.opposite());
-            if !matching::post_only_would_take(o.side, o.price, self.last_price, opposite) {
-                let at = o.active_at;
-                self.book.rest(seq);
-                self.join_queue(seq, at);
-                continue;
+        loop {
+            let answer = self.answers.peek(t);
+            let arrival = self.book.peek_due(t);
+            match (answer, arrival) {
+                (None, None) => return,
+                (Some(key), Some((at, _))) if key.0 <= at => self.deliver(key),
+                (Some(key), None) => self.deliver(key),
+                (_, Some(_)) => self.arrive(t),
             }
-            if let Some(o) = self.book.remove(seq) {
-                self.ledger.release_quote(o.held_quote);
-                self.ledger.release_base(o.held_base);
-                self.events.push(VenueEvent::Rejected {
-                    txid: o.txid,
-                    client_id: o.client_id,
-                    reason: Reject::PostOnlyWouldTake,
-                    ts: o.active_at,
-                });
-                self.debug_check();
-            }
+        }
+    }
+
+    /// The next in-flight order due by `t` reaches the book.
+    fn arrive(&mut self, t: Timestamp) {
+        let Some(seq) = self.book.next_due(t) else {
+            return;
+        };
+        let Some(o) = self.book.get(seq) else {
+            return;
+        };
+        let opposite = self.book.best_price(o.side.opposite());
+        if !matching::post_only_would_take(o.side, o.price, self.last_price, opposite) {
+            let at = o.active_at;
+            self.book.rest(seq);
+            self.join_queue(seq, at);
+            return;
+        }
+        if let Some(o) = self.book.remove(seq) {
+            self.ledger.release_quote(o.held_quote);
+            self.ledger.release_base(o.held_base);
+            self.take_back_ack(o.ack_due);
+            self.events.push(VenueEvent::Rejected {
+                cl_ord_id: o.cl_ord_id,
+                txid: Some(o.txid),
+                reason: Reject::PostOnlyWouldTake,
+                ts: o.active_at,
+            });
+            self.debug_check();
         }
     }
 
@@ -339,51 +371,12 @@ impl Venue for SimExchange {
         &self.instrument
     }
 
-    fn place(&mut self, req: &OrderRequest, now: Timestamp) -> Result<OrderAck, Reject> {
-        self.advance_to(now);
-        self.validate(req)?;
-        let fee_pct = match req.kind {
-            OrderKind::PostOnly => self.instrument.maker_fee_pct,
-            OrderKind::Ioc => self.instrument.taker_fee_pct,
-        };
-        let balances = self.ledger.balances();
-        let hold = match req.side {
-            Side::Buy => {
-                let hold =
-                    buy_hold(req.price, req.qty, fee_pct).map_err(|_| Reject::InsufficientFunds)?;
-                if hold > balances.free_quote() {
-                    return Err(Reject::InsufficientFunds);
-                }
-                hold
-            }
-            Side::Sell => {
-                if req.qty > balances.free_base() {
-                    return Err(Reject::InsufficientFunds);
-                }
-                Quote::ZERO
-            }
-        };
-        match req.kind {
-            OrderKind::PostOnly => self.place_post_only(req, now, hold),
-            OrderKind::Ioc => self.execute_ioc(req, now),
-        }
+    fn place(&mut self, req: &OrderRequest, now: Timestamp) -> Result<(), Reject> {
+        self.place_request(req, now)
     }
 
-    fn cancel(&mut self, txid: &str, now: Timestamp) -> Result<(), Reject> {
-        self.advance_to(now);
-        let seq = self.seq_of(txid).ok_or(Reject::UnknownOrder)?;
-        let o = self.book.remove(seq).ok_or(Reject::UnknownOrder)?;
-        self.ledger.release_quote(o.held_quote);
-        self.ledger.release_base(o.held_base);
-        self.events.push(VenueEvent::Done {
-            txid: o.txid,
-            client_id: o.client_id,
-            reason: DoneReason::Cancelled,
-            filled: o.filled,
-            ts: now,
-        });
-        self.debug_check();
-        Ok(())
+    fn cancel(&mut self, cl_ord_id: &ClOrdId, now: Timestamp) -> Result<(), Reject> {
+        self.cancel_request(cl_ord_id, now)
     }
 
     fn balances(&self) -> Balances {

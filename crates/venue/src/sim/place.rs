@@ -3,16 +3,53 @@
 //!
 //! Invariants: a rejected order changes nothing (no id, no hold); an accepted post-only order
 //! holds exactly its [`buy_hold`](super::buy_hold) (buy) or its volume (sell); an IOC order
-//! holds nothing and is never open after `place` returns.
+//! holds nothing and is never open after `place` returns. What the caller hears of an order,
+//! and when, is [`super::answers`]'s business.
 
 use flywheel_core::{Liquidity, Qty, Quote, Rounding, Side, Timestamp};
 
+use super::answers::Accepted;
 use super::book::Order;
-use super::ledger::fill_amounts;
+use super::ledger::{buy_hold, fill_amounts};
 use super::{matching, SimExchange, TXID_PREFIX};
-use crate::venue::{DoneReason, OrderAck, OrderRequest, Reject, VenueEvent};
+use crate::venue::{DoneReason, OrderKind, OrderRequest, Reject, VenueEvent};
 
 impl SimExchange {
+    /// Handle an order at `now`: validation, funds, then a post-only order goes on the book
+    /// (or in flight) and an IOC order executes or expires.
+    pub(super) fn accept(
+        &mut self,
+        req: &OrderRequest,
+        now: Timestamp,
+    ) -> Result<Accepted, Reject> {
+        self.validate(req)?;
+        let fee_pct = match req.kind {
+            OrderKind::PostOnly => self.instrument.maker_fee_pct,
+            OrderKind::Ioc => self.instrument.taker_fee_pct,
+        };
+        let balances = self.ledger.balances();
+        let hold = match req.side {
+            Side::Buy => {
+                let hold =
+                    buy_hold(req.price, req.qty, fee_pct).map_err(|_| Reject::InsufficientFunds)?;
+                if hold > balances.free_quote() {
+                    return Err(Reject::InsufficientFunds);
+                }
+                hold
+            }
+            Side::Sell => {
+                if req.qty > balances.free_base() {
+                    return Err(Reject::InsufficientFunds);
+                }
+                Quote::ZERO
+            }
+        };
+        match req.kind {
+            OrderKind::PostOnly => self.place_post_only(req, now, hold),
+            OrderKind::Ioc => self.execute_ioc(req, now),
+        }
+    }
+
     /// Checks 1–5 of placement (tick, lot, minimum volume, minimum cost, open-order cap).
     pub(super) fn validate(&self, req: &OrderRequest) -> Result<(), Reject> {
         let inst = &self.instrument;
@@ -47,7 +84,7 @@ impl SimExchange {
         req: &OrderRequest,
         now: Timestamp,
         hold: Quote,
-    ) -> Result<OrderAck, Reject> {
+    ) -> Result<Accepted, Reject> {
         let latency = i64::try_from(self.cfg.latency_ms).unwrap_or(i64::MAX);
         if latency == 0 {
             let opposite = self.book.best_price(req.side.opposite());
@@ -64,7 +101,7 @@ impl SimExchange {
         self.ledger.hold_base(held_base);
         let order = Order {
             txid: txid.clone(),
-            client_id: req.client_id,
+            cl_ord_id: req.cl_ord_id.clone(),
             side: req.side,
             price: req.price,
             qty: req.qty,
@@ -74,20 +111,26 @@ impl SimExchange {
             active_at: Timestamp::from_millis(now.millis().saturating_add(latency)),
             resting: latency == 0,
             queue_ahead: Qty::ZERO,
+            ack_due: None,
         };
         self.book.insert(self.last_seq, order);
         if latency == 0 {
             self.join_queue(self.last_seq, now);
         }
         self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
+        Ok(Accepted {
+            seq: self.last_seq,
+            txid,
+            qty: req.qty,
+            outcome: None,
+        })
     }
 
     pub(super) fn execute_ioc(
         &mut self,
         req: &OrderRequest,
         now: Timestamp,
-    ) -> Result<OrderAck, Reject> {
+    ) -> Result<Accepted, Reject> {
         let price = matching::ioc_fill_price(
             req.side,
             req.price,
@@ -116,10 +159,10 @@ impl SimExchange {
             None => None,
         };
         let txid = self.next_txid();
-        self.events.push(match event {
+        let outcome = match event {
             Some((price, fee)) => VenueEvent::Fill {
+                cl_ord_id: req.cl_ord_id.clone(),
                 txid: txid.clone(),
-                client_id: req.client_id,
                 side: req.side,
                 price,
                 qty: req.qty,
@@ -129,20 +172,19 @@ impl SimExchange {
                 leaves: Qty::ZERO,
             },
             None => VenueEvent::Done {
+                cl_ord_id: req.cl_ord_id.clone(),
                 txid: txid.clone(),
-                client_id: req.client_id,
                 reason: DoneReason::Expired,
                 filled: Qty::ZERO,
                 ts: now,
             },
-        });
+        };
         self.debug_check();
-        Ok(OrderAck { txid, qty: req.qty })
-    }
-
-    /// The open order a txid names, by sequence number (the txid must match exactly).
-    pub(super) fn seq_of(&self, txid: &str) -> Option<u64> {
-        let seq: u64 = txid.strip_prefix(TXID_PREFIX)?.parse().ok()?;
-        self.book.get(seq).filter(|o| o.txid == txid).map(|_| seq)
+        Ok(Accepted {
+            seq: self.last_seq,
+            txid,
+            qty: req.qty,
+            outcome: Some(outcome),
+        })
     }
 }

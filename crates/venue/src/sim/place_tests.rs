@@ -338,7 +338,7 @@ fn ioc_table() {
         let want_event = match want {
             Some((price, fee)) => VenueEvent::Fill {
                 txid,
-                client_id: 7,
+                cl_ord_id: any_id(),
                 side: r.side,
                 price: p(price),
                 qty: r.qty,
@@ -349,7 +349,7 @@ fn ioc_table() {
             },
             None => VenueEvent::Done {
                 txid,
-                client_id: 7,
+                cl_ord_id: any_id(),
                 reason: DoneReason::Expired,
                 filled: Qty::ZERO,
                 ts: t(5),
@@ -376,12 +376,12 @@ fn cancel_reports_filled_and_unknown_orders() {
     market(&mut s, &trade(2, "9", "2"));
     market(&mut s, &trade(3, "13", "5"));
     drain(&mut s);
-    s.cancel(&a, t(4)).unwrap();
+    cancel(&mut s, &a, 4).unwrap();
     assert_eq!(
         drain(&mut s),
         vec![VenueEvent::Done {
             txid: a.clone(),
-            client_id: 7,
+            cl_ord_id: any_id(),
             reason: DoneReason::Cancelled,
             filled: q("2"),
             ts: t(4),
@@ -397,7 +397,7 @@ fn cancel_reports_filled_and_unknown_orders() {
     ];
     for (name, txid) in cases {
         assert_eq!(
-            s.cancel(txid, t(5)),
+            cancel(&mut s, txid, 5),
             Err(Reject::UnknownOrder),
             "case {name}"
         );
@@ -410,13 +410,13 @@ fn cancel_reports_filled_and_unknown_orders() {
         ..SimConfig::frictionless()
     });
     let c = place(&mut s, &buy("10", "1"), 0);
-    s.cancel(&c, t(50)).unwrap();
+    cancel(&mut s, &c, 50).unwrap();
     market(&mut s, &trade(200, "5", "10"));
     assert_eq!(
         drain(&mut s),
         vec![VenueEvent::Done {
             txid: c,
-            client_id: 7,
+            cl_ord_id: any_id(),
             reason: DoneReason::Cancelled,
             filled: Qty::ZERO,
             ts: t(50),
@@ -449,7 +449,7 @@ fn holds_and_balances_exact_after_a_sequence() {
         x.quote.held = u("20.05");
         x
     });
-    s.cancel(&a, t(4)).unwrap();
+    cancel(&mut s, &a, 4).unwrap();
     assert_eq!(s.balances(), balances("99", "1013.915"));
     assert_eq!(s.fees_paid().to_string(), "0.085");
     assert_eq!(
@@ -459,7 +459,7 @@ fn holds_and_balances_exact_after_a_sequence() {
             fill(&b, Side::Sell, "12", "2", "0.06", 3, "0"),
             VenueEvent::Done {
                 txid: a,
-                client_id: 7,
+                cl_ord_id: any_id(),
                 reason: DoneReason::Cancelled,
                 filled: q("1"),
                 ts: t(4),

@@ -1,8 +1,10 @@
 //! Helpers for the simulated exchange's unit tests.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 pub(super) use super::*;
-pub(super) use crate::venue::AssetBalance;
-pub(super) use flywheel_core::Liquidity;
+pub(super) use crate::venue::{AssetBalance, DoneReason, OrderKind};
+pub(super) use flywheel_core::{Liquidity, Quote};
 pub(super) use flywheel_marketdata::{Bar, Trade};
 
 pub(super) fn p(s: &str) -> Price {
@@ -49,9 +51,20 @@ pub(super) fn sim() -> SimExchange {
     sim_with(SimConfig::frictionless())
 }
 
+/// A client order id never handed out before in this test process.
+pub(super) fn fresh_id() -> ClOrdId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    ClOrdId::parse(&format!("t{}", NEXT.fetch_add(1, Ordering::Relaxed))).unwrap()
+}
+
+/// The id events carry after [`drain`] (the tests compare what happened, not the names).
+pub(super) fn any_id() -> ClOrdId {
+    ClOrdId::parse("x").unwrap()
+}
+
 pub(super) fn req(side: Side, price: &str, qty: &str, kind: OrderKind) -> OrderRequest {
     OrderRequest {
-        client_id: 7,
+        cl_ord_id: fresh_id(),
         side,
         price: p(price),
         qty: q(qty),
@@ -101,14 +114,58 @@ pub(super) fn bar(open_ms: i64, o: &str, h: &str, l: &str, c: &str) -> MarketEve
     })
 }
 
+/// The events so far, without acks, every id replaced by [`any_id`].
 pub(super) fn drain(s: &mut SimExchange) -> Vec<VenueEvent> {
     let mut out = Vec::new();
     s.poll_events(&mut out);
-    out
+    out.into_iter()
+        .filter(|e| !matches!(e, VenueEvent::Acked { .. }))
+        .map(anonymous)
+        .collect()
 }
 
+/// `e` with its client order id replaced by [`any_id`].
+pub(super) fn anonymous(mut e: VenueEvent) -> VenueEvent {
+    match &mut e {
+        VenueEvent::Acked { cl_ord_id, .. }
+        | VenueEvent::Fill { cl_ord_id, .. }
+        | VenueEvent::Done { cl_ord_id, .. }
+        | VenueEvent::Rejected { cl_ord_id, .. }
+        | VenueEvent::Unknown { cl_ord_id, .. }
+        | VenueEvent::NeverPlaced { cl_ord_id, .. }
+        | VenueEvent::CancelRejected { cl_ord_id, .. } => *cl_ord_id = any_id(),
+    }
+    e
+}
+
+/// Place `r` at `ms` (it must be accepted at once) and return its txid, taking its ack out
+/// of the event queue.
 pub(super) fn place(s: &mut SimExchange, r: &OrderRequest, ms: i64) -> String {
-    s.place(r, t(ms)).unwrap().txid
+    s.place(r, t(ms)).unwrap();
+    take_ack(s, &r.cl_ord_id).expect("acked with the reply")
+}
+
+/// The txid of `id`'s ack if it is queued, taking it out of the queue.
+pub(super) fn take_ack(s: &mut SimExchange, id: &ClOrdId) -> Option<String> {
+    let pos = s
+        .events
+        .iter()
+        .position(|e| matches!(e, VenueEvent::Acked { cl_ord_id, .. } if cl_ord_id == id))?;
+    match s.events.remove(pos) {
+        VenueEvent::Acked { txid, .. } => Some(txid),
+        _ => None,
+    }
+}
+
+/// Cancel the open order `txid` (tests name orders by txid).
+pub(super) fn cancel(s: &mut SimExchange, txid: &str, ms: i64) -> Result<(), Reject> {
+    let id = s
+        .open_orders()
+        .into_iter()
+        .find(|o| o.txid == txid)
+        .map(|o| o.cl_ord_id)
+        .unwrap_or_else(fresh_id);
+    s.cancel(&id, t(ms))
 }
 
 pub(super) fn market(s: &mut SimExchange, ev: &MarketEvent) {
@@ -126,8 +183,8 @@ pub(super) fn fill(
     leaves: &str,
 ) -> VenueEvent {
     VenueEvent::Fill {
+        cl_ord_id: any_id(),
         txid: txid.to_string(),
-        client_id: 7,
         side,
         price: p(price),
         qty: q(qty),
