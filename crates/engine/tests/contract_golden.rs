@@ -7,13 +7,14 @@
 //! with `FLYWHEEL_BLESS=1`:
 //!
 //! ```sh
-//! git archive e7412e4 | tar -x -C /tmp/pre && cp crates/engine/tests/contract_golden.rs \
-//!     /tmp/pre/crates/engine/tests/ && (cd /tmp/pre && FLYWHEEL_BLESS=1 cargo test -p \
-//!     flywheel-engine --test contract_golden) && cp /tmp/pre/crates/engine/tests/golden/* \
-//!     crates/engine/tests/golden/
+//! mkdir -p target/pre && git archive e7412e4 | tar -x -C target/pre
+//! cp crates/engine/tests/contract_golden.rs target/pre/crates/engine/tests/
+//! (cd target/pre && FLYWHEEL_BLESS=1 cargo test -p flywheel-engine --test contract_golden)
+//! cp target/pre/crates/engine/tests/golden/* crates/engine/tests/golden/
 //! ```
 //!
-//! They are therefore the pre-change behaviour, not whatever the code does today; the same
+//! (inside the repository, so that the export finds `shared/data` beside it too). They are
+//! therefore the pre-change behaviour, not whatever the code does today; the same
 //! comparison was made on every data file with the release binaries (see the commit). A
 //! later change that moves results *on purpose* re-blesses them (`FLYWHEEL_BLESS=1` here)
 //! and says why in its commit. Only the public API of main is used, so the file runs on both.
