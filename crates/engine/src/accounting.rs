@@ -12,7 +12,6 @@ use flywheel_venue::Venue;
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
 use crate::scoreboard::{scoreboard, Scoreboard};
-use crate::sizing::order_size_usd;
 use crate::stale::loop_time;
 use crate::stats::Sample;
 
@@ -40,17 +39,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 committed += Wide::product(price.fixed(), left, Rounding::HalfEven);
             }
         }
-        let next: Wide = self
-            .slots
-            .iter()
-            .map(|s| {
-                order_size_usd(&self.cfg, None, s.state.compounding_profit(), &self.sizing).into()
-            })
-            .sum();
+        let next = self.next_entries_at(&self.sizing);
         // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
         // as "no idle USD", the conservative side, never as zero committed.
-        let fit = |w: Wide| Quote::new(w.to_fixed().unwrap_or(Fixed::MAX));
-        let (committed, next) = (fit(committed), fit(next));
+        let committed = Quote::new(committed.to_fixed().unwrap_or(Fixed::MAX));
         scoreboard(bal.quote.total, committed, next)
     }
 

@@ -410,17 +410,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub(crate) fn next_entries_estimate(&self) -> Quote {
         let mut sizing = LoopSizing::new(&self.cfg, self.sizing.b, self.mark);
         sizing.ancillary_share = self.ancillary_share();
+        self.next_entries_at(&sizing)
+    }
+
+    /// Σ over slots of the generic order size under `sizing` (the scoreboard's
+    /// `usd_next_entries_estimate`), saturating at the largest quote: beyond the range only
+    /// with a mark `mark_fits` refuses.
+    pub(crate) fn next_entries_at(&self, sizing: &LoopSizing) -> Quote {
         let next: flywheel_core::Wide = self
             .slots
             .iter()
             .map(|s| {
-                crate::sizing::order_size_usd(
-                    &self.cfg,
-                    None,
-                    s.state.compounding_profit(),
-                    &sizing,
-                )
-                .into()
+                crate::sizing::order_size_usd(&self.cfg, None, s.state.compounding_profit(), sizing)
+                    .into()
             })
             .sum();
         Quote::new(next.to_fixed().unwrap_or(flywheel_core::Fixed::MAX))

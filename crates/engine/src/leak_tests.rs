@@ -41,28 +41,8 @@ fn has_b_entry(e: &Engine<SimExchange, NoJournal>, idx: usize) -> bool {
         .any(|o| o.role == Role::Entry && o.side == Side::Buy)
 }
 
-/// Make slot `idx` balance-degraded at `secs`: its B entry is cancelled at the venue and
-/// dropped, as after a failed placement.
 fn degrade(e: &mut Engine<SimExchange, NoJournal>, idx: usize, secs: i64) {
-    let txid = e.slots[idx]
-        .state
-        .orders
-        .iter()
-        .find(|o| o.role == Role::Entry && o.side == Side::Buy)
-        .and_then(|o| o.txid.clone());
-    if let Some(txid) = txid {
-        let now = e.now;
-        e.venue_mut().cancel(&txid.parse().unwrap(), now).unwrap();
-        e.drain_venue();
-    }
-    let s = &mut e.slots[idx].state;
-    s.orders
-        .retain(|o| !(o.role == Role::Entry && o.side == Side::Buy));
-    s.b.pending_entry = None;
-    s.short_only = true;
-    s.long_only = false;
-    s.mode_source = ModeSource::Balance;
-    e.leak.degraded_at[idx] = Some(at(secs));
+    crate::test_support::degrade(e, idx, at(secs));
 }
 
 /// One bootstrapped slot whose B entry must be placed again (cancelled at the venue,

@@ -5,7 +5,7 @@
 
 use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
 use flywheel_governor::GovernorConfig;
-use flywheel_grid::{EngineConfig, ModeSource, Phase, Role};
+use flywheel_grid::{EngineConfig, Phase, Role};
 use flywheel_marketdata::{MarketEvent, Trade};
 use flywheel_venue::{SimExchange, Venue};
 
@@ -64,28 +64,8 @@ fn b_entry(e: &Engine<SimExchange, NoJournal>, idx: usize) -> Option<(Price, boo
         .map(|o| (o.price, o.txid.is_some()))
 }
 
-/// Take slot `idx`'s B entry away (cancelled at the venue) and mark the slot
-/// balance-degraded at `secs`, as a failed B placement does.
 fn degrade(e: &mut Engine<SimExchange, NoJournal>, idx: usize, secs: i64) {
-    let txid = e.slots[idx]
-        .state
-        .orders
-        .iter()
-        .find(|o| o.role == Role::Entry && o.side == Side::Buy)
-        .and_then(|o| o.txid.clone());
-    if let Some(txid) = txid {
-        let now = e.now;
-        e.venue_mut()
-            .cancel(&txid.parse().unwrap(), now)
-            .expect("cancel");
-        e.drain_venue();
-    }
-    let s = &mut e.slots[idx].state;
-    s.orders
-        .retain(|o| !(o.role == Role::Entry && o.side == Side::Buy));
-    s.b.pending_entry = None;
-    (s.short_only, s.long_only, s.mode_source) = (true, false, ModeSource::Balance);
-    e.leak.degraded_at[idx] = Some(at(secs));
+    crate::test_support::degrade(e, idx, at(secs));
 }
 
 /// One slot holds all the free quote in its B entry; the market runs away so the entry is
