@@ -1,0 +1,1 @@
+//! Mock Kraken (issue 12): work in progress.
