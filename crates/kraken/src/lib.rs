@@ -16,6 +16,7 @@
 //! | [`rest`] | REST replies with exact decimals, request parameters, the `TradesHistory` pager |
 //! | [`ws`] | WS v2 frames (`instrument`, `book`, `trade`, `ticker`, `executions`, `balances`, `heartbeat`, `status`, method replies) and requests |
 //! | [`book`] | local L2 book, truncation to depth, CRC32 checksum → typed [`book::Resubscribe`] |
+//! | [`live`] | the order tracker and [`live::venue::LiveVenue`]: Kraken behind the engine's `Venue` contract |
 //! | [`ratelimit`] | per-pair trading counter shadow: send now or defer until t; reconciles with `ratecounter` |
 //! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
 //!
@@ -45,6 +46,7 @@ pub mod error;
 pub mod ids;
 pub mod instrument;
 pub mod json;
+pub mod live;
 pub mod nonce;
 pub mod outcome;
 pub mod ratelimit;

@@ -277,6 +277,10 @@ impl TradingCounters {
             .or_insert_with(|| PairCounter::new(limits, now))
     }
 
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
     pub fn check(&self, symbol: &str, now: Timestamp, action: &Action) -> Decision {
         match self.pairs.get(symbol) {
             Some(c) => c.check(now, action),

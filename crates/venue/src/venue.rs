@@ -87,6 +87,18 @@ pub enum Reject {
     /// backtest unnoticed.
     #[error("EOrder:Duplicate cl_ord_id")]
     DuplicateClOrdId,
+    /// The venue found the order malformed (`EOrder:Invalid price`, `EOrder:Invalid order`,
+    /// `EGeneral:Invalid arguments`, `EService:Deadline elapsed`…). Live venues only.
+    #[error("EOrder:Invalid order")]
+    InvalidOrder,
+    /// A rate limit refused it (`EOrder:Rate limit exceeded`, throttling) or the venue's own
+    /// shadow of the limit held it back before sending. Nothing was placed; try later.
+    #[error("EOrder:Rate limit exceeded")]
+    RateLimited,
+    /// The market or the service takes no new orders now (`cancel_only`, maintenance,
+    /// `EService:Unavailable`/`Busy`), or trading is halted on credentials. Nothing was placed.
+    #[error("EService:Unavailable")]
+    Unavailable,
 }
 
 impl Reject {
@@ -102,6 +114,9 @@ impl Reject {
             Reject::InvalidVolume => "invalid_volume",
             Reject::UnknownOrder => "unknown_order",
             Reject::DuplicateClOrdId => "duplicate_cl_ord_id",
+            Reject::InvalidOrder => "invalid_order",
+            Reject::RateLimited => "rate_limited",
+            Reject::Unavailable => "unavailable",
         }
     }
 }
