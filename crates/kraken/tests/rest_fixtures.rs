@@ -8,7 +8,8 @@ use flywheel_core::{Fixed, Price, Qty, Quote, Ratio, Side, Timestamp};
 use flywheel_kraken::ids::ClOrdId;
 use flywheel_kraken::outcome::{classify, CallKind, RestOutcome};
 use flywheel_kraken::rest::account::{
-    AddOrderResult, BalanceEx, CancelAllOrdersAfterResult, CancelOrderResult, WebSocketsToken,
+    AddOrderResult, BalanceEx, CancelAllOrdersAfterResult, CancelOrderResult, TradeVolume,
+    WebSocketsToken,
 };
 use flywheel_kraken::rest::market::{AssetPairs, Ticker};
 use flywheel_kraken::rest::orders::{
@@ -306,4 +307,14 @@ fn a_failed_decimal_names_endpoint_and_field() {
     let text = format!("{why:?}");
     assert!(text.contains("REST OpenOrders result"), "{text}");
     assert!(text.contains("open.OQCLML-BW3P3-BUCMWZ.vol_exec"), "{text}");
+}
+
+#[test]
+fn trade_volume_gives_the_accounts_fees_exactly() {
+    let tv: TradeVolume = done(CallKind::Read, "TradeVolume", "rest_trade_volume.json");
+    let r = |s: &str| s.parse::<Ratio>().expect("ratio literal");
+    assert_eq!(tv.fees_for("XDGUSD"), Some((r("0.25"), r("0.4"))));
+    assert_eq!(tv.fees_maker["XDGUSD"].nextfee, Some(r("0.2")));
+    assert_eq!(tv.fees_for("SOLUSD"), None);
+    assert_eq!(tv.volume.text(), "1520.3400");
 }

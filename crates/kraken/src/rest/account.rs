@@ -1,9 +1,9 @@
 //! Account and trading replies: `BalanceEx`, `AddOrder`, `CancelOrder`,
-//! `CancelAllOrdersAfter`, `GetWebSocketsToken`.
+//! `CancelAllOrdersAfter`, `GetWebSocketsToken`, `TradeVolume`.
 
 use std::collections::BTreeMap;
 
-use flywheel_core::{Fixed, FixedError, Timestamp};
+use flywheel_core::{Fixed, FixedError, Ratio, Timestamp};
 use serde::{Deserialize, Deserializer};
 
 use crate::secret::Redacted;
@@ -92,4 +92,43 @@ pub struct WebSocketsToken {
     pub token: Redacted,
     /// Seconds the token stays valid unused.
     pub expires: u64,
+}
+
+/// One pair's current fee in `TradeVolume` (`fees` for taker, `fees_maker` for maker).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct PairFee {
+    /// Percent (`0.2500` = 0.25 %).
+    #[serde(deserialize_with = "de::ratio")]
+    pub fee: Ratio,
+    #[serde(default, deserialize_with = "de::opt_ratio")]
+    pub nextfee: Option<Ratio>,
+    #[serde(default)]
+    pub tiervolume: Option<LedgerAmount>,
+    #[serde(default)]
+    pub nextvolume: Option<LedgerAmount>,
+}
+
+/// `TradeVolume` result (asked with `pair=`): the account's 30-day volume and its current
+/// per-pair fees — the authoritative source for the fee model (kraken.md §3.5; `AssetPairs`
+/// fee arrays are often empty).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct TradeVolume {
+    pub currency: String,
+    pub volume: LedgerAmount,
+    /// Taker fees by REST pair key.
+    #[serde(default)]
+    pub fees: BTreeMap<String, PairFee>,
+    /// Maker fees by REST pair key.
+    #[serde(default)]
+    pub fees_maker: BTreeMap<String, PairFee>,
+}
+
+impl TradeVolume {
+    /// `(maker, taker)` percent for the pair `rest_key` (`XDGUSD`), when both are listed.
+    pub fn fees_for(&self, rest_key: &str) -> Option<(Ratio, Ratio)> {
+        Some((
+            self.fees_maker.get(rest_key)?.fee,
+            self.fees.get(rest_key)?.fee,
+        ))
+    }
 }

@@ -133,3 +133,8 @@ pub fn trades_history(end: Option<&str>) -> Params {
         None => vec![],
     }
 }
+
+/// `TradeVolume` for the pair's current maker and taker fees (REST pair key, `XDGUSD`).
+pub fn trade_volume(pair: &str) -> Params {
+    vec![("pair", pair.to_string())]
+}
