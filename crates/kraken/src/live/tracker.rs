@@ -267,42 +267,60 @@ impl Tracker {
     /// ignored.
     pub fn on_reply(&mut self, reply: &MethodReply, now: Timestamp) {
         let Some(req_id) = reply.req_id else { return };
-        let Some(request) = self.requests.remove(&req_id) else {
-            return;
-        };
-        match request {
-            Request::Add { id, .. } => self.on_add_reply(&id, reply, now),
-            Request::Cancel { id } => self.on_cancel_reply(&id, reply, now),
+        match self.requests.get(&req_id) {
+            Some(Request::Add { .. }) => self.on_add_reply(req_id, reply, now),
+            Some(Request::Cancel { id }) => {
+                let id = id.clone();
+                self.requests.remove(&req_id);
+                self.on_cancel_reply(&id, reply, now);
+            }
+            None => {}
         }
     }
 
-    fn on_add_reply(&mut self, id: &ClOrdId, reply: &MethodReply, now: Timestamp) {
-        if reply.success {
-            let txid = match &reply.result {
-                ReplyResult::AddOrder(ack) => Some(ack.order_id.clone()),
-                _ => None,
-            };
-            match txid {
-                Some(txid) => self.ack(id, &txid, None, now),
-                // A success without an order id proves nothing we can reconcile by txid;
-                // the executions stream or REST will.
-                None => self.mark_unknown(id, now),
-            }
-            return;
-        }
-        let Some(err) = &reply.error else {
-            self.mark_unknown(id, now);
-            return;
+    fn on_add_reply(&mut self, req_id: u64, reply: &MethodReply, now: Timestamp) {
+        let result = match (reply.success, &reply.result, &reply.error) {
+            (true, ReplyResult::AddOrder(ack), _) => AddResult::Placed {
+                txid: ack.order_id.clone(),
+            },
+            // A success without an order id, or a failure without an error, proves nothing
+            // we can act on: the executions stream or REST will.
+            (true, _, _) | (false, _, None) => AddResult::Unknown,
+            (false, _, Some(err)) => AddResult::Refused(err.clone()),
         };
-        match refusal(err) {
-            Refusal::Rejected(reason) => self.reject(id, None, reason, now),
-            Refusal::Halt(reason) => {
-                self.halt.get_or_insert(Halt {
-                    reason: format!("add_order refused: {reason}"),
-                });
-                self.reject(id, None, Reject::Unavailable, now);
+        self.settle_add(req_id, result, now);
+    }
+
+    /// The outcome of an add sent as request `req_id`, from a WS reply or a REST `AddOrder`
+    /// (whose 5xx, HTML page or timeout is [`AddResult::Unknown`]).
+    pub fn on_add_result(&mut self, req_id: u64, result: AddResult, now: Timestamp) {
+        if matches!(self.requests.get(&req_id), Some(Request::Add { .. })) {
+            self.settle_add(req_id, result, now);
+        }
+    }
+
+    fn settle_add(&mut self, req_id: u64, result: AddResult, now: Timestamp) {
+        let id = match self.requests.remove(&req_id) {
+            Some(Request::Add { id, .. }) => id,
+            Some(other) => {
+                self.requests.insert(req_id, other);
+                return;
             }
-            Refusal::Unclear => self.mark_unknown(id, now),
+            None => return,
+        };
+        match result {
+            AddResult::Placed { txid } => self.ack(&id, &txid, None, now),
+            AddResult::Unknown => self.mark_unknown(&id, now),
+            AddResult::Refused(err) => match refusal(&err) {
+                Refusal::Rejected(reason) => self.reject(&id, None, reason, now),
+                Refusal::Halt(reason) => {
+                    self.halt.get_or_insert(Halt {
+                        reason: format!("add_order refused: {reason}"),
+                    });
+                    self.reject(&id, None, Reject::Unavailable, now);
+                }
+                Refusal::Unclear => self.mark_unknown(&id, now),
+            },
         }
     }
 
@@ -840,6 +858,17 @@ impl Tracker {
             }
         }
     }
+}
+
+/// What became of an add request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AddResult {
+    /// Kraken took it, under this txid.
+    Placed { txid: String },
+    /// Kraken answered with this error.
+    Refused(KrakenError),
+    /// No usable answer (5xx, HTML page, timeout, unreadable reply).
+    Unknown,
 }
 
 /// How an `add_order` error settles the order.

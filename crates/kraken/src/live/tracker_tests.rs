@@ -402,3 +402,45 @@ proptest! {
         prop_assert_eq!(evs.iter().filter(|e| matches!(e, VenueEvent::Fill { .. })).count(), parts.len());
     }
 }
+
+#[test]
+fn rest_add_outcomes_settle_like_ws_replies() {
+    use super::tracker::AddResult;
+    use crate::error::KrakenError;
+    let cases: Vec<(&str, AddResult, Vec<&str>, bool)> = vec![
+        (
+            "placed",
+            AddResult::Placed {
+                txid: TXID.to_string(),
+            },
+            vec!["ack"],
+            false,
+        ),
+        (
+            "5xx, HTML page or timeout",
+            AddResult::Unknown,
+            vec!["unknown"],
+            false,
+        ),
+        (
+            "invalid nonce halts",
+            AddResult::Refused(KrakenError::parse("EAPI:Invalid nonce")),
+            vec!["rej:unavailable"],
+            true,
+        ),
+        (
+            "service unavailable",
+            AddResult::Refused(KrakenError::parse("EService:Unavailable")),
+            vec!["rej:unavailable"],
+            false,
+        ),
+    ];
+    for (name, result, want, halts) in cases {
+        let mut tr = tracker_with("fw1a", "100");
+        tr.on_add_result(1, result.clone(), t(1));
+        // A second answer to the same request changes nothing.
+        tr.on_add_result(1, result, t(2));
+        assert_eq!(names(&events(&mut tr)), want, "case: {name}");
+        assert_eq!(tr.halt().is_some(), halts, "case: {name}");
+    }
+}

@@ -34,7 +34,7 @@ use flywheel_venue::{
 };
 use serde::Serialize;
 
-use crate::live::tracker::{Lookup, Tracker, TrackerStats};
+use crate::live::tracker::{AddResult, Lookup, Tracker, TrackerStats};
 use crate::nonce::{NonceError, NonceStore};
 use crate::ratelimit::{Action, CounterStatus, Decision, TradingCounters};
 use crate::rest::orders::TradeInfo;
@@ -91,6 +91,12 @@ pub enum LiveInput {
     },
     Reply {
         msg: MethodReply,
+        at: Timestamp,
+    },
+    /// The outcome of an add sent over REST `AddOrder` as request `req_id`.
+    AddResult {
+        req_id: u64,
+        result: AddResult,
         at: Timestamp,
     },
     Executions {
@@ -259,6 +265,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             LiveInput::Connected { at }
             | LiveInput::Disconnected { at }
             | LiveInput::Reply { at, .. }
+            | LiveInput::AddResult { at, .. }
             | LiveInput::Executions { at, .. }
             | LiveInput::Balances { at, .. }
             | LiveInput::Lookup { at, .. }
@@ -274,6 +281,9 @@ impl<T: OrderTransport> LiveVenue<T> {
                 self.tracker.on_disconnect(at);
             }
             LiveInput::Reply { msg, at } => self.tracker.on_reply(&msg, at),
+            LiveInput::AddResult { req_id, result, at } => {
+                self.tracker.on_add_result(req_id, result, at)
+            }
             LiveInput::Executions { msg, at } => {
                 for r in msg.rate_counter_readings() {
                     self.cfg.counters.reconcile(&r.symbol, at, r.value);
