@@ -329,7 +329,18 @@ impl Tracker {
             // The cancel is confirmed by the `canceled` execution, not by the reply.
             return;
         }
-        let reason = match reply.error.as_ref().map(|e| &e.kind) {
+        self.cancel_refused(id, reply.error.as_ref(), now);
+    }
+
+    /// A cancel sent as request `req_id` (over REST) was refused with `error`.
+    pub fn on_cancel_refused(&mut self, req_id: u64, error: &KrakenError, now: Timestamp) {
+        if let Some(Request::Cancel { id }) = self.requests.remove(&req_id) {
+            self.cancel_refused(&id, Some(error), now);
+        }
+    }
+
+    fn cancel_refused(&mut self, id: &ClOrdId, error: Option<&KrakenError>, now: Timestamp) {
+        let reason = match error.map(|e| &e.kind) {
             Some(ErrorKind::Reject {
                 reject: OrderReject::UnknownOrder,
             }) => Reject::UnknownOrder,

@@ -444,3 +444,15 @@ fn rest_add_outcomes_settle_like_ws_replies() {
         assert_eq!(tr.halt().is_some(), halts, "case: {name}");
     }
 }
+
+#[test]
+fn a_rest_cancel_refusal_reaches_the_engine() {
+    use crate::error::KrakenError;
+    let mut tr = tracker_with("fw1a", "100");
+    feed(&mut tr, &new("fw1a"));
+    tr.cancel_sent(7, &id("fw1a"));
+    tr.on_cancel_refused(7, &KrakenError::parse("EOrder:Unknown order"), t(3));
+    // Only once per request.
+    tr.on_cancel_refused(7, &KrakenError::parse("EOrder:Unknown order"), t(4));
+    assert_eq!(names(&events(&mut tr)), vec!["ack", "cxlrej:unknown_order"]);
+}

@@ -34,6 +34,7 @@ use flywheel_venue::{
 };
 use serde::Serialize;
 
+use crate::error::KrakenError;
 use crate::live::tracker::{AddResult, Lookup, Tracker, TrackerStats};
 use crate::nonce::{NonceError, NonceStore};
 use crate::ratelimit::{Action, CounterStatus, Decision, TradingCounters};
@@ -91,6 +92,12 @@ pub enum LiveInput {
     },
     Reply {
         msg: MethodReply,
+        at: Timestamp,
+    },
+    /// A cancel sent over REST `CancelOrder` as request `req_id` was refused.
+    CancelRefused {
+        req_id: u64,
+        error: KrakenError,
         at: Timestamp,
     },
     /// The outcome of an add sent over REST `AddOrder` as request `req_id`.
@@ -266,6 +273,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             | LiveInput::Disconnected { at }
             | LiveInput::Reply { at, .. }
             | LiveInput::AddResult { at, .. }
+            | LiveInput::CancelRefused { at, .. }
             | LiveInput::Executions { at, .. }
             | LiveInput::Balances { at, .. }
             | LiveInput::Lookup { at, .. }
@@ -281,6 +289,9 @@ impl<T: OrderTransport> LiveVenue<T> {
                 self.tracker.on_disconnect(at);
             }
             LiveInput::Reply { msg, at } => self.tracker.on_reply(&msg, at),
+            LiveInput::CancelRefused { req_id, error, at } => {
+                self.tracker.on_cancel_refused(req_id, &error, at)
+            }
             LiveInput::AddResult { req_id, result, at } => {
                 self.tracker.on_add_result(req_id, result, at)
             }
