@@ -21,6 +21,7 @@ mod orders;
 mod pipeline;
 mod repair;
 pub mod report;
+mod slot_events;
 mod snapshot;
 mod stale;
 pub mod stats;

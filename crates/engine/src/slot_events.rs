@@ -1,0 +1,179 @@
+//! Applying one event to one slot: run the reducer, execute its actions (place, cancel),
+//! normalise the slot's one-sided flags and check its invariants. A breach halts new entries
+//! (exits and fills continue); nothing here panics.
+
+use flywheel_core::Side;
+use flywheel_grid::{check_invariants, Event, Phase, Role, SlotContext, Violation};
+use flywheel_venue::Venue;
+
+use crate::engine::{Engine, RunMode};
+use crate::journal::{JournalRecord, JournalSink, Source};
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// Apply one reducer event to a slot, execute its actions, normalise and validate.
+    pub(crate) fn apply_to_slot(&mut self, idx: usize, ev: &Event, source: Source) {
+        let sizes = self.sizes_for(idx, source == Source::Reducer);
+        self.apply_sized(idx, ev, source, sizes);
+    }
+
+    /// [`Self::apply_to_slot`] with the sizes given; returns whether the event produced
+    /// actions.
+    pub(crate) fn apply_sized(
+        &mut self,
+        idx: usize,
+        ev: &Event,
+        source: Source,
+        sizes: flywheel_grid::OrderSizes,
+    ) -> bool {
+        self.leak.last_b_budget[idx] = sizes.b;
+        let slot = &mut self.slots[idx];
+        // Without recovery orders no slot orphans its exits (spec §2.5).
+        let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
+        let ctx = SlotContext {
+            cfg: &self.cfg,
+            sticky,
+            sizes,
+        };
+        let from = slot.state.phase();
+        let result = slot.state.apply(ev, &ctx);
+        let slot_id = slot.id;
+        match result {
+            Ok(actions) => {
+                let quiet = actions.is_empty()
+                    && matches!(ev, Event::PriceTick { .. } | Event::TimerTick { .. });
+                if self.journal.enabled() && !quiet {
+                    let to = self.slots[idx].state.phase();
+                    self.journal.record(&JournalRecord::SlotEvent {
+                        ts: self.now,
+                        slot: slot_id,
+                        event: ev,
+                        from,
+                        to,
+                    });
+                }
+                // A tick or timer without actions changed no order (only the clock, the
+                // mark, or timers): the slot's shape is as already checked.
+                let acted = !actions.is_empty();
+                if acted || !quiet {
+                    self.execute(idx, actions, source);
+                    self.normalize_mode(idx);
+                    self.validate(idx);
+                }
+                acted
+            }
+            Err(e) => {
+                self.stats.fill_rejects += 1;
+                if self.journal.enabled() {
+                    let msg = e.to_string();
+                    self.journal.record(&JournalRecord::FillRejected {
+                        ts: self.now,
+                        slot: slot_id,
+                        error: &msg,
+                    });
+                }
+                false
+            }
+        }
+    }
+
+    /// Make the one-sided flags match what the slot holds (spec §2.9), counting pending
+    /// entries as entries.
+    pub(crate) fn normalize_mode(&mut self, idx: usize) {
+        let s = &mut self.slots[idx].state;
+        let mut buy_entries = usize::from(s.b.pending_entry.is_some());
+        let mut sell_entries = usize::from(s.a.pending_entry.is_some());
+        let (mut buy_exits, mut sell_exits) = (0usize, 0usize);
+        for o in &s.orders {
+            match (o.role, o.side) {
+                (Role::Entry, Side::Buy) => buy_entries += 1,
+                (Role::Entry, Side::Sell) => sell_entries += 1,
+                (Role::Exit, Side::Buy) => buy_exits += 1,
+                (Role::Exit, Side::Sell) => sell_exits += 1,
+            }
+        }
+        let entries = buy_entries + sell_entries;
+        let exits = buy_exits + sell_exits;
+        let (long_only, short_only) = match (exits, entries) {
+            (0, 0) => (false, false),
+            (1, 0) => (sell_exits == 1, buy_exits == 1),
+            (2, _) => (false, false),
+            (1, 1)
+                if (buy_exits == 1 && buy_entries == 1)
+                    || (sell_exits == 1 && sell_entries == 1) =>
+            {
+                (false, false)
+            }
+            (0, _) if buy_entries >= 1 && sell_entries >= 1 => (false, false),
+            (0, _) if buy_entries >= 1 => (true, false),
+            (0, _) => (false, true),
+            _ => (s.long_only, s.short_only),
+        };
+        if (long_only, short_only) != (s.long_only, s.short_only) {
+            s.long_only = long_only;
+            s.short_only = short_only;
+            s.mode_source = if !long_only && !short_only {
+                flywheel_grid::ModeSource::None
+            } else if s.mode_source == flywheel_grid::ModeSource::Regime {
+                flywheel_grid::ModeSource::Regime
+            } else {
+                flywheel_grid::ModeSource::Balance
+            };
+            let slot = self.slots[idx].id;
+            if self.journal.enabled() {
+                self.journal.record(&JournalRecord::ModeChange {
+                    ts: self.now,
+                    slot,
+                    long_only,
+                    short_only,
+                    why: "normalize",
+                });
+            }
+        }
+    }
+
+    /// Check invariants; the only tolerated findings are the S0 shape messages of a slot
+    /// that holds no exit and at most one entry (waiting for bootstrap or for size).
+    pub(crate) fn validate(&mut self, idx: usize) {
+        let s = &self.slots[idx].state;
+        let violations = check_invariants(s);
+        if violations.is_empty() {
+            return;
+        }
+        let entries = s.orders.iter().filter(|o| o.role == Role::Entry).count()
+            + usize::from(s.a.pending_entry.is_some())
+            + usize::from(s.b.pending_entry.is_some());
+        let s0_only = violations.iter().all(|v| {
+            matches!(
+                v,
+                Violation::S0Shape | Violation::S0LongOnlyShape | Violation::S0ShortOnlyShape
+            )
+        });
+        if s.phase() == Phase::S0 && entries <= 1 && s0_only {
+            return;
+        }
+        self.stats.invariant_violations += 1;
+        let slot = self.slots[idx].id;
+        let reason = format!("slot {slot}: {}", violations[0]);
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::InvariantViolation {
+                ts: self.now,
+                slot,
+                violations: &violations,
+            });
+        }
+        self.halt(&reason);
+    }
+
+    pub(crate) fn halt(&mut self, reason: &str) {
+        if matches!(self.mode, RunMode::Halted(_)) {
+            return;
+        }
+        self.mode = RunMode::Halted(reason.to_string());
+        if self.journal.enabled() {
+            self.journal.record(&JournalRecord::Halt {
+                ts: self.now,
+                reason,
+            });
+        }
+    }
+}
