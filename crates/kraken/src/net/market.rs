@@ -304,3 +304,66 @@ pub fn spawn_market(
     });
     (handle, rx)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::parse_message;
+
+    fn book(kind: &str, bid: &str, ask: &str, checksum: u32) -> WsInput {
+        let text = format!(
+            r#"{{"channel":"book","type":"{kind}","data":[{{"symbol":"DOGE/USD","bids":[{bid}],"asks":[{ask}],"checksum":{checksum}}}]}}"#
+        );
+        WsInput::Message {
+            session: 1,
+            msg: parse_message(&text).expect("book frame"),
+            received_at: Timestamp::from_millis(7),
+        }
+    }
+
+    #[test]
+    fn resync_once_per_episode_and_reset_on_connect() {
+        let mut st = MarketState::new("DOGE/USD", 10);
+        let bid = r#"{"price":0.1,"qty":10}"#;
+        let ask = r#"{"price":0.2,"qty":5}"#;
+        // Checksum input: ask "2" "5", bid "1" "10".
+        let good = crc32fast::hash(b"25110");
+
+        let early = st.on_input(book("update", bid, ask, good));
+        assert_eq!(
+            early,
+            Step::default(),
+            "update before the snapshot: skipped"
+        );
+        assert_eq!(st.skipped_updates(), 1);
+
+        let snap = st.on_input(book("snapshot", bid, ask, good));
+        assert_eq!(
+            snap.out,
+            vec![MarketInput::Top {
+                bid: Some(("0.1".parse().expect("p"), "10".parse().expect("q"))),
+                ask: Some(("0.2".parse().expect("p"), "5".parse().expect("q"))),
+                ts: Timestamp::from_millis(7),
+            }]
+        );
+
+        let bad = st.on_input(book("update", "", "", good ^ 1));
+        assert!(bad.resubscribe_book);
+        assert!(matches!(
+            bad.out.as_slice(),
+            [MarketInput::BookResync {
+                reason: Resubscribe::ChecksumMismatch { .. }
+            }]
+        ));
+        assert_eq!(st.mismatches(), 1);
+        let skipped = st.on_input(book("update", "", "", good));
+        assert_eq!(skipped, Step::default(), "no second resync");
+
+        let conn = st.on_input(WsInput::Connected {
+            session: 2,
+            token: None,
+        });
+        assert_eq!(conn.out, vec![MarketInput::Connected { session: 2 }]);
+        assert_eq!(st.book().best_bid(), None, "a new connection starts empty");
+    }
+}
