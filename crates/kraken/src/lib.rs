@@ -1,7 +1,8 @@
 //! Kraken spot connector, protocol layers (issue 12).
 //!
-//! Pure, offline-tested layers the connector's network shells are built on. Nothing here
-//! opens a socket, reads a clock or sleeps: time arrives as a [`flywheel_core::Timestamp`].
+//! Pure, offline-tested layers, and the network shells built on them ([`net`]). Outside
+//! [`net`] nothing opens a socket, reads a clock or sleeps: time arrives as a
+//! [`flywheel_core::Timestamp`].
 //!
 //! | module | job |
 //! |---|---|
@@ -19,6 +20,7 @@
 //! | [`live`] | the order tracker and [`live::venue::LiveVenue`]: Kraken behind the engine's `Venue` contract |
 //! | [`ratelimit`] | per-pair trading counter shadow: send now or defer until t; reconciles with `ratecounter` |
 //! | [`wire`], [`json`], [`time`] | exact decimals from the wire text, errors naming the JSON path, RFC 3339 |
+//! | [`net`] | **the only impure module**: REST clients (private actor, one request in flight), WS v2 supervisor, market feed |
 //!
 //! # API key permissions
 //!
@@ -47,6 +49,7 @@ pub mod ids;
 pub mod instrument;
 pub mod json;
 pub mod live;
+pub mod net;
 pub mod nonce;
 pub mod outcome;
 pub mod ratelimit;

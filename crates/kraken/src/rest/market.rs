@@ -1,4 +1,4 @@
-//! Public market data: `AssetPairs`, `Ticker`.
+//! Public market data: `AssetPairs`, `Ticker`, `SystemStatus`.
 
 use std::collections::BTreeMap;
 
@@ -140,3 +140,13 @@ pub struct TickerInfo {
 
 /// `Ticker` result: pair key → ticker.
 pub type Ticker = BTreeMap<String, TickerInfo>;
+
+/// `SystemStatus` result.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SystemStatus {
+    /// `online | maintenance | cancel_only | post_only`.
+    pub status: String,
+    /// Server time (RFC 3339).
+    #[serde(deserialize_with = "de::rfc3339")]
+    pub timestamp: flywheel_core::Timestamp,
+}

@@ -373,6 +373,26 @@ pub fn subscribe(
     sub: &Subscription,
     token: Option<&Redacted>,
 ) -> Result<String, WsRequestError> {
+    encode("subscribe", req_id, subscribe_params(sub, token))
+}
+
+/// `unsubscribe` (the same channel parameters, without the snapshot options). Used with
+/// [`subscribe`] to rebuild a book from a fresh snapshot after a checksum mismatch.
+pub fn unsubscribe(
+    req_id: u64,
+    sub: &Subscription,
+    token: Option<&Redacted>,
+) -> Result<String, WsRequestError> {
+    let mut p = subscribe_params(sub, token);
+    p.snapshot = None;
+    p.snap_orders = None;
+    p.snap_trades = None;
+    p.order_status = None;
+    p.ratecounter = None;
+    encode("unsubscribe", req_id, p)
+}
+
+fn subscribe_params<'a>(sub: &'a Subscription, token: Option<&'a Redacted>) -> SubscribeParams<'a> {
     let mut p = SubscribeParams {
         channel: "",
         symbol: None,
@@ -414,7 +434,7 @@ pub fn subscribe(
             p.token = token.map(Redacted::expose);
         }
     }
-    encode("subscribe", req_id, p)
+    p
 }
 
 /// `ping` (answered by `pong`).
