@@ -267,14 +267,18 @@ impl Tracker {
     /// ignored.
     pub fn on_reply(&mut self, reply: &MethodReply, now: Timestamp) {
         let Some(req_id) = reply.req_id else { return };
+        // The WS supervisor numbers its own subscribe and ping requests: a reply is ours
+        // only if its method is the one we sent under that id.
         match self.requests.get(&req_id) {
-            Some(Request::Add { .. }) => self.on_add_reply(req_id, reply, now),
-            Some(Request::Cancel { id }) => {
+            Some(Request::Add { .. }) if reply.method == "add_order" => {
+                self.on_add_reply(req_id, reply, now)
+            }
+            Some(Request::Cancel { id }) if reply.method == "cancel_order" => {
                 let id = id.clone();
                 self.requests.remove(&req_id);
                 self.on_cancel_reply(&id, reply, now);
             }
-            None => {}
+            _ => {}
         }
     }
 

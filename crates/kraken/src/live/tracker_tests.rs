@@ -204,6 +204,13 @@ fn frame_sequences_give_the_contracts_events() {
             vec!["unknown"],
         ),
         (
+            "the supervisor's subscribe reply under the same id is not the add's",
+            vec![format!(
+                r#"{{"method":"subscribe","req_id":1,"success":true,"result":{{"channel":"executions"}}}}"#
+            )],
+            vec![],
+        ),
+        (
             "a reply to another request changes nothing",
             vec![reply_err("add_order", 99, "EOrder:Insufficient funds")],
             vec![],

@@ -44,6 +44,9 @@ use crate::wire::LedgerAmount;
 use crate::ws::private::{BalancesMsg, ExecutionsMsg};
 use crate::ws::replies::MethodReply;
 
+/// The first request id of orders and cancels.
+pub const FIRST_REQ_ID: u64 = 1 << 32;
+
 /// Where the last sent `cl_ord_id` sequence number survives a restart (a persisted u64, like
 /// the nonce).
 pub trait IdStore: NonceStore + Send {}
@@ -213,7 +216,9 @@ impl<T: OrderTransport> LiveVenue<T> {
             last_sent_seq,
             totals: (Qty::ZERO, Quote::ZERO),
             connected: false,
-            next_req_id: 1,
+            // Far above the WS supervisor's own request ids (subscribe, ping), which count
+            // from 1: the method tells replies apart too, the range makes logs readable.
+            next_req_id: FIRST_REQ_ID,
             now,
             last_lookup: None,
             deferred: 0,

@@ -6,7 +6,9 @@ use std::sync::mpsc::{channel, Sender};
 use flywheel_core::{Instrument, Qty, Quote, Side, Timestamp};
 use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, Reject, Venue, VenueEvent};
 
-use super::venue::{IoRequest, LiveConfig, LiveInput, LiveVenue, NotSent, OrderTransport};
+use super::venue::{
+    IoRequest, LiveConfig, LiveInput, LiveVenue, NotSent, OrderTransport, FIRST_REQ_ID,
+};
 use crate::nonce::{FileNonceStore, MemoryNonceStore};
 use crate::ratelimit::{Tier, TradingCounters};
 use crate::ws::{parse_message, WsMessage};
@@ -120,7 +122,7 @@ fn an_id_is_never_sent_twice_not_even_after_a_restart() {
         Err(Reject::DuplicateClOrdId)
     );
     v.place(&req("6", Side::Buy, "0.1", "50"), t(5)).unwrap();
-    assert_eq!(v.transport().adds, vec![(1, "fw16".to_string())]);
+    assert_eq!(v.transport().adds, vec![(FIRST_REQ_ID, "fw16".to_string())]);
 }
 
 #[test]
@@ -213,7 +215,10 @@ fn cancels_of_orders_we_do_not_have_are_refused_at_once() {
     );
     v.place(&req("1", Side::Buy, "0.1", "50"), t(1)).unwrap();
     v.cancel(&ClOrdId::parse("fw11").unwrap(), t(2)).unwrap();
-    assert_eq!(v.transport().cancels, vec![(2, "fw11".to_string())]);
+    assert_eq!(
+        v.transport().cancels,
+        vec![(FIRST_REQ_ID + 1, "fw11".to_string())]
+    );
 }
 
 #[test]

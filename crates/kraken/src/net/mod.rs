@@ -14,6 +14,7 @@
 //! | [`rest`] | `RestConfig`, public REST (`AssetPairs`, `Ticker`, `SystemStatus`), the local [`rest::RestError`] |
 //! | [`private`] | [`private::PrivateRest`]: one actor per API key, one signed request in flight |
 //! | [`ws`] | WS v2 connection supervisor: connect, (token), subscribe, watchdog, reconnect |
+//! | [`connector`] | [`crate::live::venue::LiveVenue`]'s I/O side: orders over the private WS (or REST), lookups, balances |
 //! | [`market`] | public market feed for one symbol: verified L2 book, trades, ticker, status |
 //!
 //! Invariants common to the shells:
@@ -25,6 +26,7 @@
 
 pub mod backoff;
 pub mod clock;
+pub mod connector;
 pub mod market;
 pub mod private;
 pub mod rest;

@@ -38,7 +38,8 @@ use crate::ids::ClOrdId;
 use crate::nonce::{NonceSource, NonceStore};
 use crate::outcome::{Ambiguity, CallKind, RestOutcome};
 use crate::rest::account::{
-    AddOrderResult, BalanceEx, CancelAllOrdersAfterResult, CancelOrderResult, WebSocketsToken,
+    AddOrderResult, BalanceEx, CancelAllOrdersAfterResult, CancelOrderResult, TradeVolume,
+    WebSocketsToken,
 };
 use crate::rest::orders::{
     ClosedOrders, HistoryPager, OpenOrders, PagerStep, QueryOrders, TradeInfo, TradesHistory,
@@ -358,6 +359,12 @@ impl PrivateRest {
     }
 
     /// `GetWebSocketsToken` (use within 15 minutes; one per WS connection).
+    /// `TradeVolume` for one pair: the account's current maker and taker fees.
+    pub async fn trade_volume(&self, pair: &str) -> Result<RestOutcome<TradeVolume>, RestError> {
+        self.call("TradeVolume", CallKind::Read, requests::trade_volume(pair))
+            .await
+    }
+
     pub async fn get_websockets_token(&self) -> Result<RestOutcome<WebSocketsToken>, RestError> {
         self.call("GetWebSocketsToken", CallKind::Read, Vec::new())
             .await
