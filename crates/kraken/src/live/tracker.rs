@@ -146,6 +146,12 @@ impl Tracker {
         self.halt.as_ref()
     }
 
+    /// Stop trading for `reason` (the first reason is kept): e.g. `EAPI:Invalid nonce` on
+    /// any REST call means another process may be using the key.
+    pub fn set_halt(&mut self, reason: String) {
+        self.halt.get_or_insert(Halt { reason });
+    }
+
     /// The state of one of our orders.
     pub fn state(&self, id: &ClOrdId) -> Option<OrderState> {
         self.orders.get(id).map(|t| t.state)

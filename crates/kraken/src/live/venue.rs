@@ -131,6 +131,12 @@ pub enum LiveInput {
         totals: BTreeMap<String, LedgerAmount>,
         at: Timestamp,
     },
+    /// The I/O side saw something that must stop trading (an invalid nonce on a REST call,
+    /// a credential error).
+    Halt {
+        reason: String,
+        at: Timestamp,
+    },
     Tick {
         at: Timestamp,
     },
@@ -284,6 +290,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             | LiveInput::Lookup { at, .. }
             | LiveInput::RestTrades { at, .. }
             | LiveInput::RestBalances { at, .. }
+            | LiveInput::Halt { at, .. }
             | LiveInput::Tick { at } => *at,
         };
         self.now = self.now.max(at);
@@ -323,6 +330,7 @@ impl<T: OrderTransport> LiveVenue<T> {
                     self.set_total(asset, amount);
                 }
             }
+            LiveInput::Halt { reason, .. } => self.tracker.set_halt(reason),
             LiveInput::Tick { .. } => {}
         }
     }

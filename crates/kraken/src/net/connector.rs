@@ -30,7 +30,7 @@ use flywheel_venue::{ClOrdId, OrderRequest};
 use thiserror::Error;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::error::KrakenError;
+use crate::error::{Handling, KrakenError};
 use crate::instrument::{check_against_config, InstrumentMismatch};
 use crate::live::tracker::{AddResult, Lookup};
 use crate::live::venue::{
@@ -385,8 +385,23 @@ impl Pump {
         }
     }
 
+    /// A credential, nonce or lockout error on any call halts trading: retrying would only
+    /// lead to a lockout (kraken.md §3.6).
+    fn guard<T>(&self, endpoint: &str, r: &Result<RestOutcome<T>, RestError>) {
+        if let Ok(RestOutcome::Refused(errors)) = r {
+            for e in errors.iter().filter(|e| e.handling() == Handling::Halt) {
+                self.send(LiveInput::Halt {
+                    reason: format!("REST {endpoint}: {}", e.raw),
+                    at: self.clock.now(),
+                });
+            }
+        }
+    }
+
     async fn balances(&self) {
-        if let Ok(RestOutcome::Done { result, .. }) = self.rest.balance_ex().await {
+        let r = self.rest.balance_ex().await;
+        self.guard("BalanceEx", &r);
+        if let Ok(RestOutcome::Done { result, .. }) = r {
             let totals: BTreeMap<String, _> = result
                 .into_iter()
                 .filter(|(code, _)| normalize_asset(code).wallet.is_none())
@@ -403,9 +418,9 @@ impl Pump {
         match r {
             IoRequest::Lookup(ids) => self.lookup(ids).await,
             IoRequest::FetchTrades { known } => {
-                if let Ok(RestOutcome::Done { result, .. }) =
-                    self.rest.trades_history_until_known(known).await
-                {
+                let r = self.rest.trades_history_until_known(known).await;
+                self.guard("TradesHistory", &r);
+                if let Ok(RestOutcome::Done { result, .. }) = r {
                     self.send(LiveInput::RestTrades {
                         trades: result,
                         at: self.clock.now(),
@@ -420,6 +435,7 @@ impl Pump {
     async fn lookup(&self, ids: Vec<ClOrdId>) {
         let mut by_id: BTreeMap<String, (String, OrderInfo)> = BTreeMap::new();
         let open = self.rest.open_orders(None).await;
+        self.guard("OpenOrders", &open);
         let Ok(RestOutcome::Done { result: open, .. }) = open else {
             return;
         };
@@ -436,7 +452,9 @@ impl Pump {
             let Ok(k) = crate::ids::ClOrdId::new(id.as_str()) else {
                 continue;
             };
-            match self.rest.closed_orders_by_cl_ord_id(&k).await {
+            let closed = self.rest.closed_orders_by_cl_ord_id(&k).await;
+            self.guard("ClosedOrders", &closed);
+            match closed {
                 Ok(RestOutcome::Done { result, .. }) => {
                     for (txid, info) in result.closed {
                         if let Some(c) = info.cl_ord_id.clone() {
