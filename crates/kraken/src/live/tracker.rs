@@ -850,6 +850,12 @@ impl Tracker {
         );
     }
 
+    /// Ask for a lookup of every open order: the periodic audit that catches what no frame
+    /// announces (a frame lost or held back with nothing after it).
+    pub fn audit(&mut self) {
+        self.flag_open_for_lookup();
+    }
+
     fn flag_open_for_lookup(&mut self) {
         for t in self.orders.values_mut() {
             if t.state == OrderState::Open {

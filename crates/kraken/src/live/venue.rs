@@ -22,7 +22,8 @@
 //!   `RateLimited` before it is sent (the engine retries later) instead of being refused by
 //!   Kraken and counted against us. `ratecounter` readings correct the shadow.
 //! - Lookups over REST are asked for at most every `lookup_interval_ms`, for every order the
-//!   tracker cannot settle from the stream, in one request.
+//!   tracker cannot settle from the stream, in one request; every `audit_interval_ms` all
+//!   open orders are looked up, so a frame that never comes cannot hide a fill for longer.
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::Receiver;
@@ -157,6 +158,10 @@ pub struct LiveConfig {
     /// A reply later than this makes the order unknown.
     pub reply_timeout_ms: i64,
     pub lookup_interval_ms: i64,
+    /// Every this often (while connected) all open orders are looked up over REST, so a
+    /// lost or delayed `executions` frame cannot leave an order's fills unreported for
+    /// longer. 0: never.
+    pub audit_interval_ms: i64,
     pub counters: TradingCounters,
 }
 
@@ -190,6 +195,7 @@ pub struct LiveVenue<T: OrderTransport> {
     next_req_id: u64,
     now: Timestamp,
     last_lookup: Option<Timestamp>,
+    last_audit: Option<Timestamp>,
     deferred: u64,
     events: Vec<VenueEvent>,
 }
@@ -227,6 +233,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             next_req_id: FIRST_REQ_ID,
             now,
             last_lookup: None,
+            last_audit: None,
             deferred: 0,
             events: Vec::new(),
         })
@@ -274,6 +281,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             self.apply(input);
         }
         self.tracker.on_timer(self.now);
+        self.audit_if_due();
         self.ask_lookups();
         self.tracker.drain(&mut self.events);
     }
@@ -355,6 +363,21 @@ impl<T: OrderTransport> LiveVenue<T> {
         } else if name.name == self.cfg.quote_asset {
             if let Ok(v) = amount.value() {
                 self.totals.1 = Quote::new(v);
+            }
+        }
+    }
+
+    fn audit_if_due(&mut self) {
+        if self.cfg.audit_interval_ms <= 0 || !self.connected {
+            return;
+        }
+        match self.last_audit {
+            Some(t) if self.now.millis() - t.millis() < self.cfg.audit_interval_ms => {}
+            // The first audit waits one interval: the connection's snapshot comes first.
+            None => self.last_audit = Some(self.now),
+            Some(_) => {
+                self.last_audit = Some(self.now);
+                self.tracker.audit();
             }
         }
     }

@@ -68,6 +68,7 @@ fn cfg() -> LiveConfig {
         deadline_ms: 5_000,
         reply_timeout_ms: 5_000,
         lookup_interval_ms: 2_000,
+        audit_interval_ms: 10_000,
         counters: TradingCounters::new(Tier::Starter.limits()),
     }
 }
@@ -231,4 +232,31 @@ fn only_post_only_orders_under_our_prefix_leave() {
     foreign.cl_ord_id = ClOrdId::parse("xx1").unwrap();
     assert_eq!(v.place(&foreign, t(1)), Err(Reject::InvalidOrder));
     assert!(v.transport().adds.is_empty());
+}
+
+#[test]
+fn open_orders_are_audited_every_interval() {
+    let (mut v, tx) = venue(Box::new(MemoryNonceStore::default()));
+    connected(&tx);
+    v.place(&req("1", Side::Buy, "0.1", "50"), t(1)).unwrap();
+    let new = r#"{"channel":"executions","type":"update","data":[{"order_id":"O1","cl_ord_id":"fw11","exec_type":"new","order_status":"new","order_qty":50.0,"timestamp":"2025-10-10T12:00:00Z"}]}"#;
+    let WsMessage::Executions(msg) = parse_message(new).unwrap() else {
+        panic!("executions")
+    };
+    tx.send(LiveInput::Executions { msg, at: t(2) }).unwrap();
+    let mut out = Vec::new();
+    v.poll_events(&mut out);
+    assert!(
+        v.transport().requests.is_empty(),
+        "an acked order needs no lookup"
+    );
+    tx.send(LiveInput::Tick { at: t(9_000) }).unwrap();
+    v.poll_events(&mut out);
+    assert!(v.transport().requests.is_empty(), "not yet due");
+    tx.send(LiveInput::Tick { at: t(10_002) }).unwrap();
+    v.poll_events(&mut out);
+    assert_eq!(
+        v.transport().requests,
+        vec![IoRequest::Lookup(vec![ClOrdId::parse("fw11").unwrap()])]
+    );
 }
