@@ -259,6 +259,14 @@ impl MockHandle {
         let now = self.shared.now();
         self.shared.lock().on_timer(now);
     }
+    /// Replay a recorded file through the public feed now (see [`crate::replay`]); the task
+    /// ends with the number of prints.
+    pub fn replay(
+        &self,
+        cfg: crate::config::ReplayConfig,
+    ) -> tokio::task::JoinHandle<Result<usize, String>> {
+        tokio::spawn(crate::replay::run(self.shared.clone(), cfg))
+    }
     pub fn shutdown(&self) {
         self.shared.shutdown.send_replace(true);
     }
