@@ -66,10 +66,7 @@ pub async fn public(State(sh): State<Arc<Shared>>, Path(method): Path<String>) -
         })),
         "Time" => {
             let now = sh.now();
-            ok_body(serde_json::json!({
-                "unixtime": now.millis().div_euclid(1000),
-                "rfc1123": rfc3339_secs(now),
-            }))
+            ok_body(serde_json::json!({ "unixtime": now.millis().div_euclid(1000) }))
         }
         "AssetPairs" => ok_body(asset_pairs(&st)),
         "Ticker" => ok_body(st.rest_ticker()),
