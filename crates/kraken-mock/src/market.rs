@@ -7,7 +7,7 @@
 //! - Every `book` frame's checksum is the checksum of the book after applying it, except the
 //!   one update a `CorruptChecksum` fault spoils (its value is flipped).
 
-use flywheel_core::{Fixed, Price, Qty, Quote, Rounding, Side, Timestamp};
+use flywheel_core::{Fixed, Price, Qty, Rounding, Side, Timestamp};
 use flywheel_marketdata::{MarketEvent, Trade};
 use serde::Serialize;
 
@@ -290,6 +290,12 @@ impl MockState {
         if !price.is_positive() || !qty.is_positive() {
             return Err("trade: price and qty must be positive".into());
         }
+        // Far inside the fixed-point range, so the synthetic levels and running sums built
+        // from a print cannot overflow (an admin request must never panic the mock).
+        let limit = Fixed::lit(1_000_000_000, 0);
+        if price.fixed() > limit || qty.fixed() > limit {
+            return Err("trade: price or qty out of range".into());
+        }
         let id = self.ids.public_trade();
         self.last_public_trade = id;
         self.sim
@@ -305,10 +311,11 @@ impl MockState {
         s.last_qty = qty;
         s.high = s.high.max(price);
         s.low = s.low.min(price);
-        s.volume += qty;
-        s.notional += price
-            .notional(qty, Rounding::HalfEven)
-            .unwrap_or(Quote::ZERO);
+        // Saturate the statistics rather than overflow: they only feed the ticker.
+        s.volume = s.volume.checked_add(qty).unwrap_or(s.volume);
+        if let Ok(n) = price.notional(qty, Rounding::HalfEven) {
+            s.notional = s.notional.checked_add(n).unwrap_or(s.notional);
+        }
         s.count += 1;
         self.drain_sim(now, "User requested");
         let (pdp, qdp) = (

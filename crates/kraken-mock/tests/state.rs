@@ -181,3 +181,21 @@ fn ratecount_and_duplicate_faults_travel_with_the_frames() {
     assert_eq!(seen.len(), 2);
     assert!(seen[0].1 && !seen[1].1);
 }
+
+#[test]
+fn bad_prints_are_refused_not_panics() {
+    let (mut s, _rx) = state();
+    let cases = [
+        ("zero price", Price::ZERO, Qty::lit(1, 0)),
+        ("negative qty", Price::lit(18, 2), Qty::lit(-1, 0)),
+        ("huge price", Price::lit(9_000_000_000, 0), Qty::lit(1, 0)),
+        ("huge qty", Price::lit(18, 2), Qty::lit(9_000_000_000, 0)),
+    ];
+    for (name, p, q) in cases {
+        assert!(s.trade(Side::Buy, p, q, t(1)).is_err(), "case {name}");
+    }
+    for _ in 0..20 {
+        s.trade(Side::Buy, Price::lit(18, 2), Qty::lit(900_000_000, 0), t(2))
+            .unwrap();
+    }
+}
