@@ -18,6 +18,9 @@ pub fn wall_clock() -> Timestamp {
     Timestamp::from_millis(ms)
 }
 
+/// The largest offset: about a hundred years.
+pub const MAX_OFFSET_MS: i64 = 100 * 366 * 86_400_000;
+
 /// Wall clock plus a forward offset.
 #[derive(Debug, Default)]
 pub struct Clock {
@@ -36,7 +39,35 @@ impl Clock {
     /// Move the clock forward by `ms` (negative values are ignored).
     pub fn advance(&self, ms: i64) {
         if ms > 0 {
-            self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+            // Capped at a century: a huge advance pins the clock there instead of wrapping
+            // it or reaching dates the RFC 3339 writer cannot print.
+            let _ = self
+                .offset_ms
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |o| {
+                    Some(o.saturating_add(ms).min(MAX_OFFSET_MS))
+                });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advances_forward_only_and_saturates() {
+        let c = Clock::default();
+        let t0 = c.now();
+        c.advance(-5_000);
+        assert!(c.now().millis_since(t0) < 5_000);
+        c.advance(60_000);
+        assert!(c.now().millis_since(t0) >= 60_000);
+        c.advance(i64::MAX);
+        c.advance(i64::MAX);
+        let off = c.now().millis_since(wall_clock());
+        assert!(
+            off <= MAX_OFFSET_MS && off > MAX_OFFSET_MS - 60_000,
+            "{off}"
+        );
     }
 }

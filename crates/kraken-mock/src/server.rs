@@ -94,7 +94,12 @@ impl Shared {
                     .stall_until
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                *g = Some(Instant::now() + Duration::from_millis(millis));
+                // A stall beyond the clock's range lasts a day: admin input must not panic.
+                let now = Instant::now();
+                *g = Some(
+                    now.checked_add(Duration::from_millis(millis))
+                        .unwrap_or(now + Duration::from_secs(86_400)),
+                );
             }
             Fault::WsDrop { feed } => {
                 self.feed(feed).drop_gen.send_modify(|g| *g += 1);
