@@ -106,6 +106,40 @@ fn asset_pairs(st: &MockState) -> serde_json::Value {
     })
 }
 
+/// `TradeVolume`: the configured fees as the account's current tier, for the mock's pair
+/// (when `pair` names it or is absent). Volume is the notional traded so far.
+fn trade_volume(st: &MockState, pair: Option<&str>) -> serde_json::Value {
+    let names = &st.cfg.names;
+    let i = &st.cfg.instrument;
+    let fee = |pct: flywheel_core::Ratio| {
+        serde_json::json!({
+            "fee": pct.to_string(),
+            "minfee": "0",
+            "maxfee": pct.to_string(),
+            "nextfee": serde_json::Value::Null,
+            "tiervolume": "0",
+            "nextvolume": serde_json::Value::Null,
+        })
+    };
+    let ours = pair.is_none_or(|p| p == names.rest_pair || p == names.symbol);
+    let mut fees = serde_json::Map::new();
+    let mut fees_maker = serde_json::Map::new();
+    if ours {
+        fees.insert(names.rest_pair.clone(), fee(i.taker_fee_pct));
+        fees_maker.insert(names.rest_pair.clone(), fee(i.maker_fee_pct));
+    }
+    serde_json::json!({
+        "currency": names.rest_quote,
+        "volume": st
+            .trades
+            .iter()
+            .try_fold(flywheel_core::Quote::ZERO, |sum, t| sum.checked_add(t.cost))
+            .map_or_else(|_| "0".to_string(), |v| v.to_string()),
+        "fees": fees,
+        "fees_maker": fees_maker,
+    })
+}
+
 /// RFC 3339 to the second (`2025-10-10T12:00:00Z`).
 pub fn rfc3339_secs(t: Timestamp) -> String {
     let floored = Timestamp::from_millis(t.millis().div_euclid(1000) * 1000);
@@ -219,6 +253,7 @@ fn handle_private(
 fn apply(sh: &Shared, st: &mut MockState, method: &str, f: &Form, now: Timestamp) -> Answer {
     match method {
         "BalanceEx" => Ok(ok_body(st.rest_balances())),
+        "TradeVolume" => Ok(ok_body(trade_volume(st, f.get("pair")))),
         "OpenOrders" => Ok(ok_body(
             st.rest_open_orders(f.get("cl_ord_id"), f.flag("trades")),
         )),

@@ -42,6 +42,9 @@ pub enum OrderReject {
     InvalidOrder,
     /// `EService:Deadline elapsed`: the order waited past its `deadline` and was not placed.
     DeadlineElapsed,
+    /// `EOrder:Duplicate order`: a `cl_ord_id` that an open order already carries (the
+    /// string our mock answers; Kraken's exact text is a verify-live item, live.md §8).
+    DuplicateOrder,
 }
 
 /// Which rate limit was hit.
@@ -112,6 +115,9 @@ pub enum ErrorKind {
     },
     /// `EQuery:Unknown asset pair` (e.g. `XXDGZUSD`, kraken.md §3.8).
     UnknownPair,
+    /// `ESession:Invalid session`: the WS token is unknown, expired or revoked; the request
+    /// was not processed. Reconnect with a fresh token.
+    Session,
     /// `EGeneral:Internal error`: Kraken failed; whether a mutation happened is unknown.
     Internal,
     /// Any other string, kept verbatim in [`KrakenError::raw`].
@@ -218,7 +224,9 @@ fn classify(raw: &str) -> ErrorKind {
         ("Order", "Unknown order") => reject(OrderReject::UnknownOrder),
         ("Order", "Invalid price") => reject(OrderReject::InvalidPrice),
         ("Order", "Invalid order") => reject(OrderReject::InvalidOrder),
+        ("Order", "Duplicate order") => reject(OrderReject::DuplicateOrder),
         ("Order", "Rate limit exceeded") => rate(RateLimit::TradingCounter),
+        ("Session", "Invalid session") => ErrorKind::Session,
         ("API", "Rate limit exceeded") => rate(RateLimit::RestCounter),
         ("API", "Invalid nonce") => ErrorKind::InvalidNonce,
         ("API", "Invalid key") => permission(Permission::InvalidKey),
@@ -258,7 +266,9 @@ impl ErrorKind {
     pub fn handling(&self) -> Handling {
         match self {
             ErrorKind::Reject { .. } => Handling::Reject,
-            ErrorKind::RateLimit { .. } | ErrorKind::Service { .. } => Handling::Defer,
+            ErrorKind::RateLimit { .. } | ErrorKind::Service { .. } | ErrorKind::Session => {
+                Handling::Defer
+            }
             ErrorKind::InvalidNonce | ErrorKind::Lockout | ErrorKind::Permission { .. } => {
                 Handling::Halt
             }
@@ -282,6 +292,7 @@ impl ErrorKind {
                 OrderReject::InvalidPrice => "invalid_price",
                 OrderReject::InvalidOrder => "invalid_order",
                 OrderReject::DeadlineElapsed => "deadline_elapsed",
+                OrderReject::DuplicateOrder => "duplicate_order",
             },
             ErrorKind::RateLimit { limit } => match limit {
                 RateLimit::RestCounter => "rest_rate_limit",
@@ -306,6 +317,7 @@ impl ErrorKind {
             },
             ErrorKind::InvalidArguments { .. } => "invalid_arguments",
             ErrorKind::UnknownPair => "unknown_pair",
+            ErrorKind::Session => "invalid_session",
             ErrorKind::Internal => "internal_error",
             ErrorKind::Unrecognized => "unrecognized",
         }
@@ -320,6 +332,12 @@ mod tests {
     fn every_string_table() {
         use Handling as H;
         let cases: Vec<(&str, ErrorKind, H)> = vec![
+            (
+                "EOrder:Duplicate order",
+                reject(OrderReject::DuplicateOrder),
+                H::Reject,
+            ),
+            ("ESession:Invalid session", ErrorKind::Session, H::Defer),
             (
                 "EOrder:Insufficient funds",
                 reject(OrderReject::InsufficientFunds),

@@ -919,6 +919,7 @@ fn refusal(err: &KrakenError) -> Refusal {
             OrderReject::TickSizeCheckFailed => Reject::TickSizeCheckFailed,
             OrderReject::InvalidVolume => Reject::InvalidVolume,
             OrderReject::UnknownOrder => Reject::UnknownOrder,
+            OrderReject::DuplicateOrder => Reject::DuplicateClOrdId,
             OrderReject::InvalidPrice
             | OrderReject::InvalidOrder
             | OrderReject::DeadlineElapsed => Reject::InvalidOrder,
@@ -936,6 +937,8 @@ fn refusal(err: &KrakenError) -> Refusal {
             _,
         ) => Refusal::Rejected(Reject::Unavailable),
         (ErrorKind::InvalidArguments { .. }, _) => Refusal::Rejected(Reject::InvalidOrder),
+        // The token was refused: the request was not processed.
+        (ErrorKind::Session, _) => Refusal::Rejected(Reject::Unavailable),
         (_, Handling::Halt) => Refusal::Halt(err.raw.clone()),
         // `EGeneral:Internal error`, unrecognised strings: Kraken may have placed it.
         _ => Refusal::Unclear,

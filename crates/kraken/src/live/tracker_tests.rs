@@ -185,6 +185,16 @@ fn frame_sequences_give_the_contracts_events() {
             vec!["rej:insufficient_funds"],
         ),
         (
+            "a cl_ord_id that is open already",
+            vec![reply_err("add_order", 1, "EOrder:Duplicate order")],
+            vec!["rej:duplicate_cl_ord_id"],
+        ),
+        (
+            "a refused session token",
+            vec![reply_err("add_order", 1, "ESession:Invalid session")],
+            vec!["rej:unavailable"],
+        ),
+        (
             "rate limited",
             vec![reply_err("add_order", 1, "EOrder:Rate limit exceeded")],
             vec!["rej:rate_limited"],

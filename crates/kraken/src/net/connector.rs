@@ -30,7 +30,7 @@ use flywheel_venue::{ClOrdId, OrderRequest};
 use thiserror::Error;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 
-use crate::error::{Handling, KrakenError};
+use crate::error::{ErrorKind, Handling, KrakenError};
 use crate::instrument::{check_against_config, InstrumentMismatch};
 use crate::live::tracker::{AddResult, Lookup};
 use crate::live::venue::{
@@ -300,6 +300,7 @@ pub fn start(
     };
     let venue = LiveVenue::new(cfg.live.clone(), transport, inputs_rx, ids, clock.now())?;
     let pump = Pump {
+        ws: ws.clone(),
         rest: rest.clone(),
         inputs: inputs_tx,
         clock,
@@ -310,6 +311,7 @@ pub fn start(
 }
 
 struct Pump {
+    ws: WsHandle,
     rest: PrivateRest,
     inputs: Sender<LiveInput>,
     clock: Arc<dyn Clock>,
@@ -375,10 +377,20 @@ impl Pump {
                     msg,
                     at: received_at,
                 }),
-                WsMessage::Reply(msg) => self.send(LiveInput::Reply {
-                    msg,
-                    at: received_at,
-                }),
+                WsMessage::Reply(msg) => {
+                    if msg
+                        .error
+                        .as_ref()
+                        .is_some_and(|e| e.kind == ErrorKind::Session)
+                    {
+                        // The token is dead for requests too: a new session gets a new one.
+                        let _ = self.ws.reconnect("Kraken refused the session token");
+                    }
+                    self.send(LiveInput::Reply {
+                        msg,
+                        at: received_at,
+                    })
+                }
                 _ => true,
             },
             WsInput::Malformed { .. } | WsInput::ConnectFailed { .. } => true,

@@ -201,8 +201,19 @@ impl Shared {
 }
 
 enum Command {
-    Send { session: u64, frame: String },
-    Resubscribe { session: u64, sub: Subscription },
+    Send {
+        session: u64,
+        frame: String,
+    },
+    Resubscribe {
+        session: u64,
+        sub: Subscription,
+    },
+    /// End this session now (a fresh token on the next connection).
+    Reconnect {
+        session: u64,
+        why: String,
+    },
 }
 
 /// Handle to a supervised connection. Clones share it.
@@ -251,6 +262,19 @@ impl WsHandle {
         let session = self.current_session()?;
         self.cmd
             .send(Command::Resubscribe { session, sub })
+            .map_err(|_| NotConnected)?;
+        Ok(session)
+    }
+
+    /// End the current session and connect again (fresh token, subscriptions, snapshots):
+    /// for a token Kraken stopped accepting (`ESession:Invalid session` on a request).
+    pub fn reconnect(&self, why: &str) -> Result<u64, NotConnected> {
+        let session = self.current_session()?;
+        self.cmd
+            .send(Command::Reconnect {
+                session,
+                why: why.to_string(),
+            })
             .map_err(|_| NotConnected)?;
         Ok(session)
     }
@@ -478,6 +502,10 @@ impl Supervisor {
                         Some(Command::Send { session: s, frame }) if s == session => vec![frame],
                         Some(Command::Resubscribe { session: s, sub }) if s == session => {
                             self.resubscribe_frames(&sub, token)
+                        }
+                        Some(Command::Reconnect { session: s, why }) if s == session => {
+                            let _ = ws.close(None).await;
+                            return Ok(DisconnectReason::Error(why));
                         }
                         // Accepted for an earlier session: never sent on this one.
                         _ => Vec::new(),
