@@ -400,6 +400,12 @@ fn ws_baseline_without_faults() {
     let rig = assert_clean("none", OrderPath::Ws, None);
     let st = rig.venue.tracker().stats();
     assert_eq!(st.unknown_outcomes, 0);
+    // The local shadow of the trading counter was checked against Kraken's `ratecounter`
+    // readings, and its headroom is observable.
+    let status = rig.venue.status();
+    let counter = &status.rate_counter["DOGE/USD"];
+    assert!(counter.last_drift.is_some(), "{counter:?}");
+    assert!(counter.headroom.is_positive() && counter.headroom <= counter.threshold);
 }
 
 #[test]
