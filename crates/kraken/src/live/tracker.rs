@@ -192,8 +192,9 @@ impl Tracker {
 
     // ---- requests ----
 
-    /// The `add_order` frame of `req` was written to the socket as request `req_id` at `now`;
-    /// Kraken cannot place it after `deadline`.
+    /// The add of `req` was handed to the transport as request `req_id` at `now` (a WS frame
+    /// to the socket writer, or a REST `AddOrder` call whose answer comes as an
+    /// [`AddResult`]); Kraken cannot place it after `deadline`.
     pub fn add_sent(
         &mut self,
         req_id: u64,
@@ -201,19 +202,7 @@ impl Tracker {
         now: Timestamp,
         deadline: Timestamp,
     ) {
-        self.orders.insert(
-            req.cl_ord_id.clone(),
-            Tracked {
-                req: req.clone(),
-                state: OrderState::Pending,
-                txid: None,
-                sent: now,
-                deadline,
-                filled: Qty::ZERO,
-                held_end: None,
-                needs_lookup: false,
-            },
-        );
+        self.follow(req, now, deadline);
         self.requests.insert(
             req_id,
             Request::Add {
@@ -223,28 +212,14 @@ impl Tracker {
         );
     }
 
-    /// An order accepted by `place` could not be written: no connection. Nothing left this
-    /// process, so it is proven never placed.
+    /// An order accepted by `place` could not be handed over: no connection. Nothing left
+    /// this process, so it is proven never placed.
     pub fn add_not_sent(&mut self, req: &OrderRequest, now: Timestamp) {
-        self.orders.insert(
-            req.cl_ord_id.clone(),
-            Tracked {
-                req: req.clone(),
-                state: OrderState::Pending,
-                txid: None,
-                sent: now,
-                deadline: now,
-                filled: Qty::ZERO,
-                held_end: None,
-                needs_lookup: false,
-            },
-        );
+        self.follow(req, now, now);
         self.settle_never_placed(&req.cl_ord_id, now);
     }
 
-    /// An order went out over REST `AddOrder` and the call's outcome is unknown (5xx, HTML
-    /// page, timeout): register it as unknown at once.
-    pub fn add_unknown(&mut self, req: &OrderRequest, now: Timestamp, deadline: Timestamp) {
+    fn follow(&mut self, req: &OrderRequest, now: Timestamp, deadline: Timestamp) {
         self.orders.insert(
             req.cl_ord_id.clone(),
             Tracked {
@@ -255,10 +230,9 @@ impl Tracker {
                 deadline,
                 filled: Qty::ZERO,
                 held_end: None,
-                needs_lookup: true,
+                needs_lookup: false,
             },
         );
-        self.mark_unknown(&req.cl_ord_id, now);
     }
 
     /// A `cancel_order` frame for `id` went out as request `req_id`.
