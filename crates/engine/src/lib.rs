@@ -32,7 +32,7 @@ mod test_support;
 
 pub use flywheel_capital::{capacity, scoreboard, sizing};
 
-pub use backtest::{run_backtest, BacktestError, DataStats, SimulatedVenue};
+pub use backtest::{run_backtest, BacktestError, DataStats, Driver, SimulatedVenue};
 pub use engine::{Engine, RunMode, Slot};
 pub use flywheel_capital::telemetry::FAILURE_REASONS;
 pub use flywheel_capital::LeakTotals;
