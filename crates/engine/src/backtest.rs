@@ -198,7 +198,7 @@ where
         let ev = ev.map_err(BacktestError::Data)?;
         driver.on_event(engine, &ev).map_err(BacktestError::Venue)?;
         let n = driver.stats().events;
-        if n % 65_536 == 0 {
+        if n.is_multiple_of(65_536) {
             progress(n);
         }
     }
