@@ -1,0 +1,22 @@
+//! Paper and live sessions (issue 13): the same engine and strategies as the backtest, driven
+//! by a live feed and the wall clock.
+//!
+//! | module | job |
+//! |---|---|
+//! | [`input`] | what reaches the engine thread: trades, timer ticks, stop — stamped on arrival |
+//! | [`recording`] | every stamped input as gzipped JSON lines; read back for a replay |
+//! | [`session`] | the engine thread's step: stamp, record, drive (the backtest's [`flywheel_engine::Driver`]) |
+//! | [`feed`] | a public market feed (Kraken WS v2 or the mock) and a ticker into the engine's channel |
+//!
+//! Invariants:
+//! - **One owner.** Only the engine thread touches the engine; feeds and timers send
+//!   [`input::Input`]s over one channel and the thread applies them one at a time.
+//! - **Time is stamped once.** The engine thread stamps each input on arrival with the wall
+//!   clock, never earlier than the previous stamp; the engine sees only those stamps.
+//! - **Replayable.** The recording holds every stamped input in order; replaying it drives
+//!   the same engine through the same calls, so it gives the same journal, byte for byte.
+
+pub mod feed;
+pub mod input;
+pub mod recording;
+pub mod session;

@@ -1,0 +1,108 @@
+//! The engine thread's step for a paper session: stamp the input with the wall clock (never
+//! before the previous stamp), record it, and drive the engine exactly as the backtest
+//! does ([`Driver`]). A replay feeds the recorded stamps instead of the clock, so the two
+//! runs make the same calls in the same order.
+
+use flywheel_core::Timestamp;
+use flywheel_engine::{Driver, Engine, JournalSink};
+use flywheel_marketdata::{MarketEvent, Trade};
+use flywheel_venue::SimExchange;
+use thiserror::Error;
+
+use crate::input::{Input, Stamped};
+use crate::recording::{Recorder, RecordingError};
+
+#[derive(Debug, Error)]
+pub enum SessionError {
+    #[error(transparent)]
+    Recording(#[from] RecordingError),
+    /// The simulated exchange refused a market event (a broken ledger invariant).
+    #[error("simulated venue at {at}: {reason}")]
+    Venue { at: Timestamp, reason: String },
+}
+
+/// What the caller does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Control {
+    Continue,
+    Stop,
+}
+
+/// A paper session over the simulated exchange.
+#[derive(Debug)]
+pub struct PaperSession<J: JournalSink> {
+    engine: Engine<SimExchange, J>,
+    driver: Driver,
+    last: Option<Timestamp>,
+    recorder: Option<Recorder>,
+    trades: u64,
+    ticks: u64,
+}
+
+impl<J: JournalSink> PaperSession<J> {
+    pub fn new(engine: Engine<SimExchange, J>, recorder: Option<Recorder>) -> Self {
+        let driver = Driver::new(engine.config().loop_interval_sec);
+        PaperSession {
+            engine,
+            driver,
+            last: None,
+            recorder,
+            trades: 0,
+            ticks: 0,
+        }
+    }
+
+    pub fn engine(&self) -> &Engine<SimExchange, J> {
+        &self.engine
+    }
+
+    /// Trades and ticks applied so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.trades, self.ticks)
+    }
+
+    /// Apply `input` arriving at wall time `now`.
+    pub fn step(&mut self, input: Input, now: Timestamp) -> Result<Control, SessionError> {
+        let at = self.last.map_or(now, |l| l.max(now));
+        let stamped = Stamped { t: at, input };
+        if let Some(r) = self.recorder.as_mut() {
+            r.write(&stamped)?;
+        }
+        self.apply(stamped)
+    }
+
+    /// Apply an input already stamped (a replay).
+    pub fn apply(&mut self, s: Stamped) -> Result<Control, SessionError> {
+        self.last = Some(s.t);
+        match s.input {
+            Input::Trade { price, qty, side } => {
+                let ev = MarketEvent::Trade(Trade {
+                    ts: s.t,
+                    price,
+                    qty,
+                    taker_side: side,
+                });
+                self.driver
+                    .on_event(&mut self.engine, &ev)
+                    .map_err(|reason| SessionError::Venue { at: s.t, reason })?;
+                self.trades += 1;
+            }
+            Input::Tick => {
+                self.driver.advance(&mut self.engine, s.t);
+                self.ticks += 1;
+            }
+            Input::Stop => return Ok(Control::Stop),
+        }
+        Ok(Control::Continue)
+    }
+
+    /// End the session: the closing loop, the recording finished; the engine back.
+    pub fn finish(mut self) -> Result<(Engine<SimExchange, J>, Option<u64>), SessionError> {
+        self.driver.finish(&mut self.engine);
+        let lines = match self.recorder.take() {
+            Some(r) => Some(r.finish()?),
+            None => None,
+        };
+        Ok((self.engine, lines))
+    }
+}
