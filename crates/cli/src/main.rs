@@ -13,9 +13,10 @@ use clap::{Parser, Subcommand};
 
 /// Flywheel: maker-only grid and market-making bots for crypto spot markets.
 ///
-/// Flywheel runs one strategy engine, unchanged, in a backtest over recorded market data
-/// (paper and live trading come later), placing maker-only orders priced with exact decimal
-/// money. Start with `flywheel demo`, then `flywheel backtest --data FILE`.
+/// Flywheel runs one strategy engine, unchanged, in a backtest over recorded market data and
+/// in paper sessions on a live feed (live trading comes later), placing maker-only orders
+/// priced with exact decimal money. Start with `flywheel demo`, then
+/// `flywheel backtest --data FILE`, then `flywheel run --mode paper --replay FILE`.
 #[derive(Debug, Parser)]
 #[command(name = "flywheel", version)]
 struct Cli {
@@ -33,6 +34,10 @@ enum Command {
     Demo(commands::backtest::DemoArgs),
     /// Print the default configuration or check a configuration file.
     Config(commands::config::ConfigArgs),
+    /// Run a paper session on a live public feed (or the offline mock Kraken).
+    Run(commands::run::RunArgs),
+    /// Replay a recorded paper session to its journal and summary.
+    Replay(commands::run::ReplayArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +57,8 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::backtest::compare(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => commands::backtest::demo(args).map(|()| ExitCode::SUCCESS),
         Command::Config(args) => commands::config::run(args),
+        Command::Run(args) => commands::run::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Replay(args) => commands::run::replay(args).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -56,6 +56,11 @@ impl<J: JournalSink> PaperSession<J> {
         &self.engine
     }
 
+    /// What the driver saw: events, first and last time.
+    pub fn data(&self) -> flywheel_engine::DataStats {
+        self.driver.stats()
+    }
+
     /// Trades and ticks applied so far.
     pub fn counts(&self) -> (u64, u64) {
         (self.trades, self.ticks)

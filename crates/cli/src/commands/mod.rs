@@ -4,3 +4,4 @@ pub mod backtest;
 pub mod config;
 pub mod grid;
 pub mod maker;
+pub mod run;

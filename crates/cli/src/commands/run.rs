@@ -1,0 +1,369 @@
+//! `flywheel run`: a paper session — the grid on the simulated exchange, driven by a live
+//! public feed and the wall clock (issue 13).
+//!
+//! `--venue mock` (the default) runs fully offline: an in-process mock Kraken replays a
+//! market data file through its public WebSocket (`--replay FILE`, `--speed`), which is how
+//! the tests and a newcomer without keys run it. `--venue kraken` takes Kraken's public
+//! WebSocket feed (no keys needed for paper). Every input is recorded with `--record FILE`
+//! (gzipped JSON lines) and `flywheel replay FILE` replays it to the same journal.
+//!
+//! Not yet: `--mode live` (orders to Kraken) needs the store and the restart reconciliation
+//! of issue 13, and the maker strategy in paper; both are refused with a clear message.
+//!
+//! The session stops on SIGINT/SIGTERM, at `--duration`, or when the replayed file ends;
+//! the engine finishes its current step, the recording is closed, and the summary printed.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use flywheel_core::Price;
+use flywheel_engine::journal::{JournalSink, NoJournal};
+use flywheel_engine::{Engine, Summary};
+use flywheel_kraken::net::clock::{Clock, SystemClock};
+use flywheel_kraken::net::market::MarketConfig;
+use flywheel_kraken_mock::{MockConfig, MockKraken, ReplayConfig};
+use flywheel_runner::input::Input as RunInput;
+use flywheel_runner::recording::{self, Recorder};
+use flywheel_runner::session::{Control, PaperSession};
+
+use crate::commands::backtest::{load, ConfigSource, Strategy};
+use crate::commands::grid::grid_exchange;
+use crate::outputs::{close_journal, journal_sink};
+use crate::table::print_summary;
+
+/// Paper or live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mode {
+    /// Real market data, simulated fills: no orders reach an exchange.
+    Paper,
+    /// Orders to Kraken (not available yet).
+    Live,
+}
+
+/// Where the public market data comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum VenueKind {
+    /// An in-process mock Kraken replaying `--replay FILE` (offline, no keys).
+    #[default]
+    Mock,
+    /// Kraken's public WebSocket feed (wss://ws.kraken.com/v2).
+    Kraken,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(long, value_enum)]
+    pub mode: Mode,
+    #[arg(long, value_enum, default_value_t = Strategy::Grid)]
+    pub strategy: Strategy,
+    #[arg(long, value_enum, default_value_t = VenueKind::Mock)]
+    pub venue: VenueKind,
+    /// With `--venue mock`: the market data file the mock's public feed replays.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Replay speed (1 = real time, 60 = a minute per second, 0 = as fast as possible).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Record every input (gzipped JSON lines) to replay with `flywheel replay`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Write the journal as JSON lines here.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Stop after this many seconds.
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+    /// WS v2 symbol of the market.
+    #[arg(long, default_value = "DOGE/USD")]
+    pub symbol: String,
+    #[command(flatten)]
+    pub config: ConfigSource,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A recording written by `flywheel run --record`.
+    pub recording: PathBuf,
+    /// Write the journal as JSON lines here.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigSource,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.mode == Mode::Live {
+        bail!(
+            "--mode live is not available yet: live orders need the persistent store and the \
+             restart reconciliation (issue 13). Use --mode paper."
+        );
+    }
+    if args.strategy != Strategy::Grid {
+        bail!("--strategy maker is not available in paper yet; use --strategy grid");
+    }
+    if args.venue == VenueKind::Mock && args.replay.is_none() {
+        bail!("--venue mock needs --replay FILE: the market data its public feed replays");
+    }
+    if let Some(p) = &args.replay {
+        if !p.is_file() {
+            bail!("--replay {}: no such file", p.display());
+        }
+    }
+    let cfg = load(&args.config)?;
+    let sim = grid_exchange(&cfg)?;
+    let recorder = args
+        .record
+        .as_deref()
+        .map(|p| Recorder::create(p, 64))
+        .transpose()
+        .context("--record")?;
+    let journal = args
+        .journal
+        .as_deref()
+        .map(|p| {
+            std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .with_context(|| {
+                    format!(
+                        "--journal {}: cannot create (it must not exist)",
+                        p.display()
+                    )
+                })
+        })
+        .transpose()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("async runtime")?;
+    let (tx, rx) = channel();
+    let feed = start_feed(&rt, &args, tx.clone())?;
+    stop_on_signals(&rt, tx.clone());
+    if let Some(secs) = args.duration {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(secs));
+            let _ = tx.send(RunInput::Stop);
+        });
+    }
+    let _ticker = flywheel_runner::feed::ticker(Duration::from_secs(1), tx);
+    eprintln!(
+        "paper session on {} ({:?} feed); Ctrl-C stops it",
+        args.symbol, args.venue
+    );
+    let summary = match journal {
+        Some(file) => {
+            let engine = grid_engine(&cfg, sim, journal_sink(file));
+            let (engine, s) = drive(PaperSession::new(engine, recorder), rx)?;
+            close_journal(engine.into_parts().1).context("--journal")?;
+            s
+        }
+        None => {
+            drive(
+                PaperSession::new(grid_engine(&cfg, sim, NoJournal), recorder),
+                rx,
+            )?
+            .1
+        }
+    };
+    feed.shutdown();
+    print_summary(&serde_json::to_value(&summary)?).context("summary on standard output")?;
+    Ok(())
+}
+
+/// `flywheel replay`: a recording through the same steps, to the same journal.
+pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    let cfg = load(&args.config)?;
+    let sim = grid_exchange(&cfg)?;
+    let inputs = recording::read(&args.recording)?;
+    let n = inputs.len();
+    let summary = match args.journal.as_deref() {
+        Some(p) => {
+            let file = std::fs::File::options()
+                .write(true)
+                .create_new(true)
+                .open(p)
+                .with_context(|| {
+                    format!(
+                        "--journal {}: cannot create (it must not exist)",
+                        p.display()
+                    )
+                })?;
+            let engine = grid_engine(&cfg, sim, journal_sink(file));
+            let (engine, s) = apply_all(PaperSession::new(engine, None), inputs)?;
+            close_journal(engine.into_parts().1).context("--journal")?;
+            s
+        }
+        None => {
+            apply_all(
+                PaperSession::new(grid_engine(&cfg, sim, NoJournal), None),
+                inputs,
+            )?
+            .1
+        }
+    };
+    eprintln!("replayed {n} inputs from {}", args.recording.display());
+    print_summary(&serde_json::to_value(&summary)?).context("summary on standard output")?;
+    Ok(())
+}
+
+type Paper<J> = Engine<flywheel_venue::SimExchange, J>;
+
+/// The grid engine of `cfg` over `sim`, journaling to `journal`: the same construction as
+/// the backtest's.
+fn grid_engine<J: JournalSink>(
+    cfg: &crate::config_file::FlywheelConfig,
+    sim: flywheel_venue::SimExchange,
+    journal: J,
+) -> Paper<J> {
+    Engine::new(cfg.grid.clone(), sim, journal)
+        .with_governor(cfg.rebalance.clone())
+        .with_leak(cfg.leak.clone())
+        .with_ancillary(cfg.rangers.clone(), cfg.churners.clone())
+}
+
+fn drive<J: JournalSink>(
+    mut session: PaperSession<J>,
+    rx: std::sync::mpsc::Receiver<RunInput>,
+) -> anyhow::Result<(Paper<J>, Summary)> {
+    let clock = SystemClock;
+    let started = Instant::now();
+    let mut first_price = Price::ZERO;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(input) => {
+                if let (RunInput::Trade { price, .. }, true) = (&input, first_price.is_zero()) {
+                    first_price = *price;
+                }
+                if session.step(input, clock.now())? == Control::Stop {
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let (trades, ticks) = session.counts();
+    let data = session.data();
+    let (engine, lines) = session.finish()?;
+    if let Some(lines) = lines {
+        eprintln!("recorded {lines} inputs");
+    }
+    eprintln!(
+        "{trades} trades, {ticks} ticks in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let summary = summarize(&engine, first_price, &data)?;
+    Ok((engine, summary))
+}
+
+fn apply_all<J: JournalSink>(
+    mut session: PaperSession<J>,
+    inputs: Vec<flywheel_runner::input::Stamped>,
+) -> anyhow::Result<(Paper<J>, Summary)> {
+    let mut first_price = Price::ZERO;
+    for s in inputs {
+        if let (RunInput::Trade { price, .. }, true) = (&s.input, first_price.is_zero()) {
+            first_price = *price;
+        }
+        if session.apply(s)? == Control::Stop {
+            break;
+        }
+    }
+    let data = session.data();
+    let (engine, _) = session.finish()?;
+    let summary = summarize(&engine, first_price, &data)?;
+    Ok((engine, summary))
+}
+
+fn summarize<J: JournalSink>(
+    engine: &Paper<J>,
+    first_price: Price,
+    data: &flywheel_engine::DataStats,
+) -> anyhow::Result<Summary> {
+    if data.events == 0 {
+        bail!("the session saw no trades: nothing to summarize");
+    }
+    Ok(Summary::build(
+        engine,
+        vec!["paper session".into()],
+        data,
+        first_price,
+    ))
+}
+
+fn start_feed(
+    rt: &tokio::runtime::Runtime,
+    args: &RunArgs,
+    tx: Sender<RunInput>,
+) -> anyhow::Result<flywheel_kraken::net::market::MarketHandle> {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let mut market = MarketConfig::new(&args.symbol);
+    let mock = match args.venue {
+        VenueKind::Kraken => None,
+        VenueKind::Mock => {
+            let mock = rt
+                .block_on(MockKraken::start(MockConfig::default()))
+                .context("mock Kraken")?;
+            market.ws.url = mock.ws_public_url();
+            Some(mock)
+        }
+    };
+    let _g = rt.enter();
+    let handle = flywheel_runner::feed::trades(market, clock, tx.clone());
+    if let (Some(mock), Some(path)) = (mock, args.replay.clone()) {
+        // Start the replay once the feed is subscribed, so no print is missed; stop the
+        // session when it ends.
+        let ws = handle.ws().clone();
+        let speed = args.speed;
+        rt.spawn(async move {
+            let until = Instant::now() + Duration::from_secs(10);
+            while !ws.state().connected && Instant::now() < until {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let done = mock.replay(ReplayConfig { path, speed }).await;
+            match done {
+                Ok(Ok(n)) => eprintln!("replay ended after {n} prints"),
+                Ok(Err(e)) => eprintln!("replay failed: {e}"),
+                Err(e) => eprintln!("replay task failed: {e}"),
+            }
+            // Let the last prints travel before stopping.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let _ = tx.send(RunInput::Stop);
+        });
+    }
+    Ok(handle)
+}
+
+/// SIGINT and SIGTERM stop the session after the current step.
+fn stop_on_signals(rt: &tokio::runtime::Runtime, tx: Sender<RunInput>) {
+    rt.spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        eprintln!("stopping: finishing the current step");
+        let _ = tx.send(RunInput::Stop);
+    });
+}
