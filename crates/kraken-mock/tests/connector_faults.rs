@@ -113,6 +113,7 @@ impl Rig {
                 lookup_interval_ms: 300,
                 audit_interval_ms: 1_000,
                 counters: TradingCounters::new(Tier::Starter.limits()),
+                hold_until_flushed: false,
             },
             rest_pair: mock.config().names.rest_pair.clone(),
             ws,

@@ -212,6 +212,21 @@ impl Tracker {
         );
     }
 
+    /// An order accepted and held in the venue's outbox until the runner commits it: ours
+    /// (pending, holding funds), not sent yet. [`Tracker::add_sent`] follows at the flush.
+    pub fn add_intent(&mut self, req: &OrderRequest, now: Timestamp, deadline: Timestamp) {
+        self.follow(req, now, deadline);
+    }
+
+    /// A held cancel could not be handed over (no connection): the engine hears it refused.
+    pub fn cancel_not_sent(&mut self, id: &ClOrdId, now: Timestamp) {
+        self.out.push(VenueEvent::CancelRejected {
+            cl_ord_id: id.clone(),
+            reason: Reject::Unavailable,
+            ts: now,
+        });
+    }
+
     /// An order accepted by `place` could not be handed over: no connection. Nothing left
     /// this process, so it is proven never placed.
     pub fn add_not_sent(&mut self, req: &OrderRequest, now: Timestamp) {

@@ -163,6 +163,23 @@ pub struct LiveConfig {
     /// longer. 0: never.
     pub audit_interval_ms: i64,
     pub counters: TradingCounters,
+    /// Hold accepted orders and cancels in an outbox until [`LiveVenue::flush`]: the runner
+    /// commits them to the store first (live.md §6: state is committed before an order is
+    /// sent). `false`: send at once (no store).
+    pub hold_until_flushed: bool,
+}
+
+/// A request accepted by the venue and not yet handed to the transport.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Outgoing {
+    Add {
+        req: OrderRequest,
+        deadline: Timestamp,
+    },
+    Cancel {
+        id: ClOrdId,
+    },
 }
 
 /// What an operator sees of the venue.
@@ -198,6 +215,7 @@ pub struct LiveVenue<T: OrderTransport> {
     last_audit: Option<Timestamp>,
     deferred: u64,
     events: Vec<VenueEvent>,
+    outbox: Vec<Outgoing>,
 }
 
 impl<T: OrderTransport> std::fmt::Debug for LiveVenue<T> {
@@ -236,6 +254,7 @@ impl<T: OrderTransport> LiveVenue<T> {
             last_audit: None,
             deferred: 0,
             events: Vec::new(),
+            outbox: Vec::new(),
         })
     }
 
@@ -250,6 +269,10 @@ impl<T: OrderTransport> LiveVenue<T> {
 
     pub fn transport(&self) -> &T {
         &self.transport
+    }
+
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
     }
 
     pub fn status(&self) -> LiveVenueStatus {
@@ -367,6 +390,45 @@ impl<T: OrderTransport> LiveVenue<T> {
         }
     }
 
+    /// The requests accepted since the last [`LiveVenue::flush`], in order: what the runner
+    /// commits (orders as intents, cancels as requested) before they are sent.
+    pub fn outbox(&self) -> &[Outgoing] {
+        &self.outbox
+    }
+
+    /// Hand every held request to the transport, in order (call after the step's commit).
+    /// A cancel that cannot leave (no connection) comes back as a `CancelRejected
+    /// { Unavailable }` event; an add that cannot leave is proven never placed.
+    pub fn flush(&mut self, now: Timestamp) {
+        self.now = self.now.max(now);
+        for out in std::mem::take(&mut self.outbox) {
+            match out {
+                Outgoing::Add { req, deadline } => self.send_add(&req, self.now, deadline),
+                Outgoing::Cancel { id } => {
+                    if self.send_cancel(&id).is_err() {
+                        self.tracker.cancel_not_sent(&id, self.now);
+                    }
+                }
+            }
+        }
+    }
+
+    fn send_add(&mut self, req: &OrderRequest, now: Timestamp, deadline: Timestamp) {
+        let req_id = self.req_id();
+        let symbol = self.cfg.instrument.symbol.clone();
+        match self.transport.add(req_id, req, &symbol, deadline) {
+            Ok(()) => self.tracker.add_sent(req_id, req, now, deadline),
+            Err(NotSent) => self.tracker.add_not_sent(req, now),
+        }
+    }
+
+    fn send_cancel(&mut self, id: &ClOrdId) -> Result<(), NotSent> {
+        let req_id = self.req_id();
+        self.transport.cancel(req_id, id)?;
+        self.tracker.cancel_sent(req_id, id);
+        Ok(())
+    }
+
     fn audit_if_due(&mut self) {
         if self.cfg.audit_interval_ms <= 0 || !self.connected {
             return;
@@ -448,12 +510,17 @@ impl<T: OrderTransport> Venue for LiveVenue<T> {
             return Err(Reject::Unavailable);
         }
         self.last_sent_seq = Some(seq);
-        let req_id = self.req_id();
         let deadline = Timestamp::from_millis(now.millis() + self.cfg.deadline_ms);
-        let symbol = self.cfg.instrument.symbol.clone();
-        match self.transport.add(req_id, req, &symbol, deadline) {
-            Ok(()) => self.tracker.add_sent(req_id, req, now, deadline),
-            Err(NotSent) => self.tracker.add_not_sent(req, now),
+        if self.cfg.hold_until_flushed {
+            // The intent is ours (pending, holding its funds) but leaves only after the
+            // runner committed it: `flush`.
+            self.tracker.add_intent(req, now, deadline);
+            self.outbox.push(Outgoing::Add {
+                req: req.clone(),
+                deadline,
+            });
+        } else {
+            self.send_add(req, now, deadline);
         }
         Ok(())
     }
@@ -468,12 +535,12 @@ impl<T: OrderTransport> Venue for LiveVenue<T> {
             .sent_at(id)
             .map_or(i64::MAX, |t| now.millis() - t.millis());
         self.rate_check(&Action::Cancel { age_ms }, now)?;
-        let req_id = self.req_id();
-        match self.transport.cancel(req_id, id) {
-            Ok(()) => {
-                self.tracker.cancel_sent(req_id, id);
-                Ok(())
-            }
+        if self.cfg.hold_until_flushed {
+            self.outbox.push(Outgoing::Cancel { id: id.clone() });
+            return Ok(());
+        }
+        match self.send_cancel(id) {
+            Ok(()) => Ok(()),
             // Not connected: the cancel did not leave; the engine retries later.
             Err(NotSent) => Err(Reject::Unavailable),
         }

@@ -70,6 +70,7 @@ fn cfg() -> LiveConfig {
         lookup_interval_ms: 2_000,
         audit_interval_ms: 10_000,
         counters: TradingCounters::new(Tier::Starter.limits()),
+        hold_until_flushed: false,
     }
 }
 
@@ -258,5 +259,55 @@ fn open_orders_are_audited_every_interval() {
     assert_eq!(
         v.transport().requests,
         vec![IoRequest::Lookup(vec![ClOrdId::parse("fw11").unwrap()])]
+    );
+}
+
+#[test]
+fn held_requests_leave_only_when_flushed() {
+    let (tx, rx) = channel();
+    let mut c = cfg();
+    c.hold_until_flushed = true;
+    let transport = Recorder {
+        connected: true,
+        ..Recorder::default()
+    };
+    let mut v = LiveVenue::new(
+        c,
+        transport,
+        rx,
+        Box::new(MemoryNonceStore::default()),
+        t(0),
+    )
+    .unwrap();
+    connected(&tx);
+    v.place(&req("1", Side::Buy, "0.1", "100"), t(1)).unwrap();
+    assert!(
+        v.transport().adds.is_empty(),
+        "nothing leaves before the commit"
+    );
+    assert_eq!(v.outbox().len(), 1);
+    // The intent is ours already: it holds its funds and counts as open.
+    assert_eq!(v.balances().quote.held, "10.025".parse::<Quote>().unwrap());
+    assert_eq!(v.open_order_count(), 1);
+    v.flush(t(2));
+    assert!(v.outbox().is_empty());
+    assert_eq!(v.transport().adds, vec![(FIRST_REQ_ID, "fw11".to_string())]);
+
+    // A held cancel that cannot leave is refused back to the engine.
+    let id = ClOrdId::parse("fw11").unwrap();
+    v.cancel(&id, t(3)).unwrap();
+    v.transport_mut().connected = false;
+    v.flush(t(4));
+    let mut out = Vec::new();
+    v.poll_events(&mut out);
+    assert!(
+        out.iter().any(|e| matches!(
+            e,
+            VenueEvent::CancelRejected {
+                reason: Reject::Unavailable,
+                ..
+            }
+        )),
+        "{out:?}"
     );
 }
