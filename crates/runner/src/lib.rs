@@ -4,6 +4,7 @@
 //! | module | job |
 //! |---|---|
 //! | [`input`] | what reaches the engine thread: trades, timer ticks, stop — stamped on arrival |
+//! | [`order_log`] | one structured log line per order event (slot, role, `cl_ord_id`) |
 //! | [`recording`] | every stamped input as gzipped JSON lines; read back for a replay |
 //! | [`session`] | the engine thread's step: stamp, record, drive (the backtest's [`flywheel_engine::Driver`]) |
 //! | [`feed`] | a public market feed (Kraken WS v2 or the mock) and a ticker into the engine's channel |
@@ -18,5 +19,6 @@
 
 pub mod feed;
 pub mod input;
+pub mod order_log;
 pub mod recording;
 pub mod session;

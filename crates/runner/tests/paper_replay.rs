@@ -116,6 +116,7 @@ fn a_recorded_paper_session_replays_to_the_same_journal() {
         }
     }
     printer.join().expect("printer");
+    assert_eq!(feed.drops(), 0, "the feed never dropped");
     feed.shutdown();
     let (trades, ticks) = session.counts();
     let (live, lines) = session.finish().expect("finish");

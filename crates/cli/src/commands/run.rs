@@ -12,8 +12,11 @@
 //!
 //! The session stops on SIGINT/SIGTERM, at `--duration`, or when the replayed file ends;
 //! the engine finishes its current step, the recording is closed, and the summary printed.
+//! Every order event is logged on standard error, one line each with its slot, role and
+//! `cl_ord_id` (target `flywheel::orders`; `RUST_LOG` changes the level).
 
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +30,7 @@ use flywheel_kraken::net::clock::{Clock, SystemClock};
 use flywheel_kraken::net::market::MarketConfig;
 use flywheel_kraken_mock::{MockConfig, MockKraken, ReplayConfig};
 use flywheel_runner::input::Input as RunInput;
+use flywheel_runner::order_log::OrderLog;
 use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::{Control, PaperSession};
 
@@ -159,20 +163,27 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     );
     let summary = match journal {
         Some(file) => {
-            let engine = grid_engine(&cfg, sim, journal_sink(file));
+            let engine = grid_engine(&cfg, sim, OrderLog::new(journal_sink(file)));
             let (engine, s) = drive(PaperSession::new(engine, recorder), rx)?;
-            close_journal(engine.into_parts().1).context("--journal")?;
+            close_journal(engine.into_parts().1.into_inner()).context("--journal")?;
             s
         }
         None => {
             drive(
-                PaperSession::new(grid_engine(&cfg, sim, NoJournal), recorder),
+                PaperSession::new(grid_engine(&cfg, sim, OrderLog::new(NoJournal)), recorder),
                 rx,
             )?
             .1
         }
     };
     feed.shutdown();
+    if feed.drops() > 0 {
+        eprintln!(
+            "warning: the public feed was lost {} time(s); prints made while it reconnected \
+             are missing from this session",
+            feed.drops()
+        );
+    }
     print_summary(&serde_json::to_value(&summary)?).context("summary on standard output")?;
     Ok(())
 }
@@ -302,7 +313,7 @@ fn start_feed(
     rt: &tokio::runtime::Runtime,
     args: &RunArgs,
     tx: Sender<RunInput>,
-) -> anyhow::Result<flywheel_kraken::net::market::MarketHandle> {
+) -> anyhow::Result<flywheel_runner::feed::TradeFeed> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut market = MarketConfig::new(&args.symbol);
     let mock = match args.venue {
@@ -316,11 +327,12 @@ fn start_feed(
         }
     };
     let _g = rt.enter();
-    let handle = flywheel_runner::feed::trades(market, clock, tx.clone());
+    let feed = flywheel_runner::feed::trades(market, clock, tx.clone());
     if let (Some(mock), Some(path)) = (mock, args.replay.clone()) {
         // Start the replay once the feed is subscribed, so no print is missed; stop the
         // session when it ends.
-        let ws = handle.ws().clone();
+        let ws = feed.handle.ws().clone();
+        let forwarded = feed.forwarded_counter();
         let speed = args.speed;
         rt.spawn(async move {
             let until = Instant::now() + Duration::from_secs(10);
@@ -329,17 +341,37 @@ fn start_feed(
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
             let done = mock.replay(ReplayConfig { path, speed }).await;
-            match done {
-                Ok(Ok(n)) => eprintln!("replay ended after {n} prints"),
-                Ok(Err(e)) => eprintln!("replay failed: {e}"),
-                Err(e) => eprintln!("replay task failed: {e}"),
+            let prints = match done {
+                Ok(Ok(n)) => {
+                    eprintln!("replay ended after {n} prints");
+                    n as u64
+                }
+                Ok(Err(e)) => {
+                    eprintln!("replay failed: {e}");
+                    0
+                }
+                Err(e) => {
+                    eprintln!("replay task failed: {e}");
+                    0
+                }
+            };
+            // Stop only once every print has come through the feed (a slow consumer is
+            // seconds behind the mock at high speed), or after 30 s without progress.
+            let mut last = (forwarded.load(Ordering::Relaxed), Instant::now());
+            while forwarded.load(Ordering::Relaxed) < prints {
+                let now = forwarded.load(Ordering::Relaxed);
+                if now != last.0 {
+                    last = (now, Instant::now());
+                } else if last.1.elapsed() > Duration::from_secs(30) {
+                    eprintln!("warning: {} of {prints} prints came through the feed", now);
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            // Let the last prints travel before stopping.
-            tokio::time::sleep(Duration::from_millis(500)).await;
             let _ = tx.send(RunInput::Stop);
         });
     }
-    Ok(handle)
+    Ok(feed)
 }
 
 /// SIGINT and SIGTERM stop the session after the current step.
