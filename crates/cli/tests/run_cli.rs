@@ -56,6 +56,15 @@ fn a_paper_session_replays_to_the_same_journal() {
         stderr.contains("400 trades"),
         "every print reached the engine: {stderr}"
     );
+    // One log line per order event, with slot, role and cl_ord_id (plain text: not a tty).
+    let placed = stderr
+        .lines()
+        .find(|l| l.contains(" placed "))
+        .unwrap_or_else(|| panic!("no order log line: {stderr}"));
+    for field in ["slot=", "role=", "cl_ord_id=\"fw1"] {
+        assert!(placed.contains(field), "{placed:?} lacks {field}");
+    }
+    assert!(!stderr.contains('\u{1b}'), "no colour codes in a pipe");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("pnl.equity_change_usd"), "{stdout}");
 
