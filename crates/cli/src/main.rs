@@ -44,8 +44,17 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Log lines (the governor's `[REBAL]` updates at info, its oscillation warning at warn)
     // go to stderr, filtered by RUST_LOG; by default only errors, so summaries stay clean.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error"));
+    // A paper session also logs every order event (slot, role, cl_ord_id) by default.
+    let default_filter = match cli.command {
+        Command::Run(_) => "error,flywheel::orders=info,flywheel::feed=warn",
+        _ => "error",
+    };
+    // An empty RUST_LOG counts as unset.
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => tracing_subscriber::EnvFilter::try_new(v)
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
+        _ => tracing_subscriber::EnvFilter::new(default_filter),
+    };
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
