@@ -23,7 +23,9 @@ use flywheel_core::{Price, Qty, Side};
 use flywheel_kraken::live::venue::{LiveConfig, LiveVenue};
 use flywheel_kraken::net::backoff::BackoffConfig;
 use flywheel_kraken::net::clock::SystemClock;
-use flywheel_kraken::net::connector::{self, ConnectorConfig, KrakenTransport, OrderPath};
+use flywheel_kraken::net::connector::{
+    self, ConnectorConfig, ConnectorHandle, KrakenTransport, OrderPath,
+};
 use flywheel_kraken::net::private::{PrivateRest, PrivateRestOptions};
 use flywheel_kraken::net::rest::RestConfig;
 use flywheel_kraken::net::ws::WsConfig;
@@ -47,6 +49,7 @@ struct Rig {
     rt: tokio::runtime::Runtime,
     mock: MockHandle,
     venue: LiveVenue<KrakenTransport>,
+    conn: ConnectorHandle,
     intents: Vec<Intent>,
     next_id: u64,
     events: Vec<VenueEvent>,
@@ -120,7 +123,7 @@ impl Rig {
             order_path: path,
             tick_interval: Duration::from_millis(50),
         };
-        let (venue, _handle) =
+        let (venue, conn) =
             connector::start(cfg, rest, Box::new(MemoryNonceStore::default()), clock)
                 .expect("connector starts");
         drop(_guard);
@@ -128,6 +131,7 @@ impl Rig {
             rt,
             mock,
             venue,
+            conn,
             intents: Vec::new(),
             next_id: 1,
             events: Vec::new(),
@@ -608,4 +612,52 @@ fn ws_a_held_back_fill_is_recovered_by_the_audit() {
         r.settled() && r.venue.tracker().state(&r.intents[0].ids[0]) == Some(OrderState::Filled)
     });
     assert_eq!(check(&mut rig), Discrepancies::default());
+}
+
+#[test]
+fn the_dead_man_switch_holds_while_the_engine_polls_and_fires_when_it_stops() {
+    use flywheel_kraken::net::dead_man::{DeadManConfig, DeadManSwitch};
+    use std::sync::atomic::AtomicU64;
+    let mut rig = Rig::start(OrderPath::Ws);
+    let beat = Arc::new(AtomicU64::new(0));
+    rig.venue.set_heartbeat(beat.clone());
+    let switch = {
+        let _g = rig.rt.enter();
+        DeadManSwitch::start(
+            rig.conn.rest.clone(),
+            DeadManConfig {
+                timeout_secs: 2,
+                rearm_every: Duration::from_millis(300),
+            },
+            beat,
+        )
+    };
+    rig.want(Side::Buy, "0.1790000", "100");
+    rig.want(Side::Sell, "0.1810000", "100");
+    // The engine polls for 3 s, longer than the 2 s timeout: the switch is re-armed and
+    // the orders stay.
+    let until = Instant::now() + Duration::from_secs(3);
+    rig.wait("3 s of a live engine", Duration::from_secs(10), |_| {
+        Instant::now() > until
+    });
+    assert!(rig.settled());
+    let open = |r: &Rig| r.mock.ledger().open_orders;
+    assert_eq!(open(&rig), 2, "a live engine keeps its orders");
+    let st = switch.state();
+    assert!(st.rearms >= 5 && st.trigger_at.is_some(), "{st:?}");
+    // The engine hangs (no polls) past the timeout: Kraken cancels everything.
+    std::thread::sleep(Duration::from_millis(3_000));
+    assert_eq!(open(&rig), 0, "the switch fired");
+    assert!(switch.state().skipped_engine_stalled >= 1);
+    // When the engine comes back it hears of the cancels.
+    rig.wait(
+        "the cancels reach the engine",
+        Duration::from_secs(10),
+        |r| {
+            r.intents
+                .iter()
+                .all(|i| r.venue.tracker().state(&i.ids[0]) == Some(OrderState::Cancelled))
+        },
+    );
+    assert_eq!(check_with(&mut rig, true), Discrepancies::default());
 }

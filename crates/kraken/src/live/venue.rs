@@ -26,7 +26,9 @@
 //!   open orders are looked up, so a frame that never comes cannot hide a fill for longer.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 
 use flywheel_core::{Instrument, Qty, Quote, Timestamp};
 use flywheel_venue::sim::buy_hold;
@@ -216,6 +218,7 @@ pub struct LiveVenue<T: OrderTransport> {
     deferred: u64,
     events: Vec<VenueEvent>,
     outbox: Vec<Outgoing>,
+    heartbeat: Option<Arc<AtomicU64>>,
 }
 
 impl<T: OrderTransport> std::fmt::Debug for LiveVenue<T> {
@@ -255,12 +258,19 @@ impl<T: OrderTransport> LiveVenue<T> {
             deferred: 0,
             events: Vec::new(),
             outbox: Vec::new(),
+            heartbeat: None,
         })
     }
 
     /// The smallest sequence number the engine's `cl_ord_id` generator may issue next.
     pub fn min_next_id(&self) -> u64 {
         self.last_sent_seq.map_or(1, |s| s.saturating_add(1))
+    }
+
+    /// A counter bumped on every `poll_events`: the engine thread's heartbeat, which the
+    /// dead-man switch follows ([`crate::net::dead_man`]).
+    pub fn set_heartbeat(&mut self, beat: Arc<AtomicU64>) {
+        self.heartbeat = Some(beat);
     }
 
     pub fn tracker(&self) -> &Tracker {
@@ -579,6 +589,9 @@ impl<T: OrderTransport> Venue for LiveVenue<T> {
     }
 
     fn poll_events(&mut self, out: &mut Vec<VenueEvent>) {
+        if let Some(beat) = &self.heartbeat {
+            beat.fetch_add(1, Ordering::Relaxed);
+        }
         self.pump();
         out.append(&mut self.events);
     }

@@ -15,6 +15,7 @@
 //! | [`private`] | [`private::PrivateRest`]: one actor per API key, one signed request in flight |
 //! | [`ws`] | WS v2 connection supervisor: connect, (token), subscribe, watchdog, reconnect |
 //! | [`connector`] | [`crate::live::venue::LiveVenue`]'s I/O side: orders over the private WS (or REST), lookups, balances |
+//! | [`dead_man`] | `CancelAllOrdersAfter` re-armed only while the engine's heartbeat moves |
 //! | [`market`] | public market feed for one symbol: verified L2 book, trades, ticker, status |
 //!
 //! Invariants common to the shells:
@@ -27,6 +28,7 @@
 pub mod backoff;
 pub mod clock;
 pub mod connector;
+pub mod dead_man;
 pub mod market;
 pub mod private;
 pub mod rest;
