@@ -125,22 +125,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         .map(|p| Recorder::create(p, 64))
         .transpose()
         .context("--record")?;
-    let journal = args
-        .journal
-        .as_deref()
-        .map(|p| {
-            std::fs::File::options()
-                .write(true)
-                .create_new(true)
-                .open(p)
-                .with_context(|| {
-                    format!(
-                        "--journal {}: cannot create (it must not exist)",
-                        p.display()
-                    )
-                })
-        })
-        .transpose()?;
+    let journal = args.journal.as_deref().map(new_journal_file).transpose()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -196,16 +181,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let n = inputs.len();
     let summary = match args.journal.as_deref() {
         Some(p) => {
-            let file = std::fs::File::options()
-                .write(true)
-                .create_new(true)
-                .open(p)
-                .with_context(|| {
-                    format!(
-                        "--journal {}: cannot create (it must not exist)",
-                        p.display()
-                    )
-                })?;
+            let file = new_journal_file(p)?;
             let engine = grid_engine(&cfg, sim, journal_sink(file));
             let (engine, s) = apply_all(PaperSession::new(engine, None), inputs)?;
             close_journal(engine.into_parts().1).context("--journal")?;
@@ -225,6 +201,20 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 type Paper<J> = Engine<flywheel_venue::SimExchange, J>;
+
+/// The `--journal` file, created new: a session never overwrites an earlier journal.
+fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::File> {
+    std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(p)
+        .with_context(|| {
+            format!(
+                "--journal {}: cannot create (it must not exist)",
+                p.display()
+            )
+        })
+}
 
 /// The grid engine of `cfg` over `sim`, journaling to `journal`: the same construction as
 /// the backtest's.
