@@ -85,6 +85,28 @@ fn a_paper_session_replays_to_the_same_journal() {
         "the replay's journal differs from the session's"
     );
 
+    // `flywheel backtest` takes the recording too.
+    let out = flywheel(
+        dir.path(),
+        &[
+            "backtest",
+            "--data",
+            "session.rec.gz",
+            "--journal",
+            "backtest.jsonl",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "backtest of a recording failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let backtest = std::fs::read(dir.path().join("backtest.jsonl")).expect("backtest journal");
+    assert!(
+        paper == backtest,
+        "the backtest's journal differs from the session's"
+    );
+
     // Outputs are never overwritten.
     let out = flywheel(
         dir.path(),

@@ -142,3 +142,26 @@ pub fn read(path: &Path) -> Result<Vec<Stamped>, RecordingError> {
     }
     Ok(out)
 }
+
+/// Whether `path` holds a recording (its first line is a stamped input), gzipped or not.
+/// Anything unreadable is "no": the caller's own reader then names the problem.
+pub fn is_recording(path: &Path) -> bool {
+    let Ok(mut file) = File::open(path) else {
+        return false;
+    };
+    let mut magic = [0u8; 2];
+    let gz = std::io::Read::read_exact(&mut file, &mut magic).is_ok() && magic == [0x1f, 0x8b];
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    // A first line longer than any stamped input is no recording: read no more than that
+    // (a hostile file may hold no newline at all).
+    use std::io::Read as _;
+    let mut line = String::new();
+    let read = if gz {
+        BufReader::new(MultiGzDecoder::new(file).take(4096)).read_line(&mut line)
+    } else {
+        BufReader::new(file.take(4096)).read_line(&mut line)
+    };
+    read.is_ok() && serde_json::from_str::<Stamped>(line.trim_end()).is_ok()
+}

@@ -179,3 +179,29 @@ fn a_recording_cut_mid_write_reads_up_to_the_cut() {
         "never overwrites a recording"
     );
 }
+
+#[test]
+fn recordings_are_told_from_market_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = dir.path().join("r.jsonl.gz");
+    let mut r = Recorder::create(&rec, 1).expect("recorder");
+    r.write(&flywheel_runner::input::Stamped {
+        t: flywheel_core::Timestamp::from_millis(1),
+        input: Input::Tick,
+    })
+    .expect("write");
+    r.finish().expect("finish");
+    let csv = dir.path().join("t.csv");
+    std::fs::write(&csv, "timestamp,price,amount\n1,0.1,5\n").expect("csv");
+    let long = dir.path().join("long");
+    std::fs::write(&long, vec![b'x'; 1 << 20]).expect("long");
+    let cases = [
+        (&rec, true),
+        (&csv, false),
+        (&long, false),
+        (&dir.path().join("none"), false),
+    ];
+    for (path, want) in cases {
+        assert_eq!(recording::is_recording(path), want, "{}", path.display());
+    }
+}

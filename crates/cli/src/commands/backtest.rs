@@ -149,6 +149,21 @@ fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
 /// `flywheel backtest`: outputs checked and opened, configuration loaded and the exchange
 /// built, data opened — all before the first event is read.
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
+    if flywheel_runner::recording::is_recording(&args.data) {
+        // A paper session's recording: its stamped inputs, replayed step for step.
+        if args.out.json.is_some() || args.out.report.is_some() || args.strategy != Strategy::Grid {
+            bail!(
+                "--data {} is a paper-session recording: it replays with the grid and \
+                 --journal only (see `flywheel replay`)",
+                args.data.display()
+            );
+        }
+        return crate::commands::run::replay(crate::commands::run::ReplayArgs {
+            recording: args.data,
+            journal: args.out.journal,
+            config: args.config,
+        });
+    }
     let mut inputs = vec![Input::new("--data", &args.data)];
     inputs.extend(config_inputs(&args.config, "--config"));
     let out = &args.out;
