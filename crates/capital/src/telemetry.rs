@@ -4,10 +4,15 @@
 //! Invariants: a failure or recovery is counted once in the rolling window and once in the
 //! run totals; the window forgets events exactly 24 h old; every reason of
 //! [`FAILURE_REASONS`] is reported, zero included.
+//!
+//! The telemetry is part of the engine's snapshot: it serializes whole (the rolling windows
+//! too, so a restart reports the same 24 h counts), and a stored failure reason that is not
+//! one of [`FAILURE_REASONS`] refuses to load rather than being dropped.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use flywheel_core::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use crate::totals::LeakTotals;
 
@@ -26,12 +31,58 @@ pub const FAILURE_REASONS: [&str; 6] = [
 const DAY_MS: i64 = 86_400_000;
 
 /// Rolling-day failures and recoveries, and the run totals they feed.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(try_from = "StoredTelemetry", into = "StoredTelemetry")]
 pub struct BSideTelemetry {
     failures: BTreeMap<&'static str, VecDeque<Timestamp>>,
     recoveries: VecDeque<Timestamp>,
     pub last_recovery: Option<Timestamp>,
     pub totals: LeakTotals,
+}
+
+/// [`BSideTelemetry`] as stored: the reasons as owned strings (the live form keys them by
+/// the `&'static str` of [`FAILURE_REASONS`], which a parser cannot hand out).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct StoredTelemetry {
+    failures: BTreeMap<String, VecDeque<Timestamp>>,
+    recoveries: VecDeque<Timestamp>,
+    last_recovery: Option<Timestamp>,
+    totals: LeakTotals,
+}
+
+impl From<BSideTelemetry> for StoredTelemetry {
+    fn from(t: BSideTelemetry) -> Self {
+        StoredTelemetry {
+            failures: t
+                .failures
+                .into_iter()
+                .map(|(r, q)| (r.to_string(), q))
+                .collect(),
+            recoveries: t.recoveries,
+            last_recovery: t.last_recovery,
+            totals: t.totals,
+        }
+    }
+}
+
+impl TryFrom<StoredTelemetry> for BSideTelemetry {
+    type Error = String;
+    fn try_from(s: StoredTelemetry) -> Result<Self, String> {
+        let mut failures = BTreeMap::new();
+        for (reason, q) in s.failures {
+            let Some(known) = FAILURE_REASONS.iter().find(|r| **r == reason) else {
+                return Err(format!("unknown B-entry failure reason `{reason}`"));
+            };
+            failures.insert(*known, q);
+        }
+        Ok(BSideTelemetry {
+            failures,
+            recoveries: s.recoveries,
+            last_recovery: s.last_recovery,
+            totals: s.totals,
+        })
+    }
 }
 
 impl BSideTelemetry {
@@ -109,6 +160,25 @@ mod tests {
         assert_eq!(t.totals.b_failures["fund_guard"], 2, "totals never forget");
         assert_eq!(t.totals.recoveries, 1);
         assert_eq!(t.last_recovery, Some(t0.plus_secs(60)));
+    }
+
+    #[test]
+    fn a_stored_telemetry_reports_the_same() {
+        let t0 = Timestamp::from_secs(1_700_000_000);
+        let mut t = BSideTelemetry::default();
+        t.record_failure("fund_guard", t0);
+        t.record_failure("entry_floor", t0.plus_secs(60));
+        t.record_recovery(t0.plus_secs(120));
+        let text = serde_json::to_string(&t).expect("serializes");
+        let back: BSideTelemetry = serde_json::from_str(&text).expect("parses");
+        let at = t0.plus_secs(3600);
+        assert_eq!(back.failures_24h(at), t.failures_24h(at));
+        assert_eq!(back.recoveries_24h(at), 1);
+        assert_eq!(back.last_recovery, t.last_recovery);
+        assert_eq!(back.totals.b_failures, t.totals.b_failures);
+        assert_eq!(serde_json::to_string(&back).expect("serializes"), text);
+        let bad = text.replace("fund_guard", "no_such_reason");
+        assert!(serde_json::from_str::<BSideTelemetry>(&bad).is_err());
     }
 
     #[test]

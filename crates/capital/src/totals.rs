@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 
 use flywheel_core::{Fixed, Quote, Wide};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::attribution::LeakAttribution;
 
 /// Run totals of the patches.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LeakTotals {
     pub b_failures: BTreeMap<String, u64>,
     pub recoveries: u64,
@@ -50,7 +50,7 @@ impl LeakTotals {
 
 /// [`LeakAttribution`] summed over loops: [`Wide`] totals, because a year of
 /// 1-second loops at 10 million idle quote is ~3 × 10¹⁴, beyond a single `Quote`.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct LeakAttributionSum {
     pub idle_usd: Wide,
     pub governor_runway: Wide,

@@ -24,12 +24,13 @@ use flywheel_ancillary::{
 use flywheel_core::{Qty, Quote, Rounding, Side, Timestamp};
 use flywheel_grid::Role;
 use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, Venue};
+use serde::{Deserialize, Serialize};
 
 use crate::engine::Engine;
 use crate::journal::{JournalRecord, JournalSink};
 
-/// A venue order of a ranger or churner.
-#[derive(Clone, Debug)]
+/// A venue order of a ranger or churner, with its executions so far.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub(crate) struct AncTrack {
     key: OrderKey,
     qty: Qty,

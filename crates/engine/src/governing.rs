@@ -23,7 +23,7 @@ use flywheel_governor::{
 };
 use flywheel_grid::{OrderSizes, Role};
 use flywheel_venue::Venue;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::capacity::CapacityBand;
 use crate::engine::Engine;
@@ -34,7 +34,7 @@ use crate::sizing::{allocate_b, order_size_usd, Deployable};
 pub const WARM_UP_SECS: u64 = 3600;
 
 /// Counters of the governor over a run.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct GovernorStats {
     pub updates: u64,
     pub max_sign_flips_1h: u32,
@@ -381,7 +381,7 @@ mod tests {
             last_update_ts: Some(Timestamp::from_secs(T0)),
             ..GovernorState::default()
         };
-        e.restore(snap);
+        e.restore(snap).expect("restores");
     }
 
     fn entry_volumes(e: &Engine<SimExchange, NoJournal>) -> Vec<(u32, flywheel_core::Side, Qty)> {
@@ -530,7 +530,9 @@ mod tests {
             assert!(json.contains(key), "snapshot lacks {key}");
         }
         let mut restarted = engine(grid, "100", "1000");
-        restarted.restore(serde_json::from_str(&json).unwrap());
+        restarted
+            .restore(serde_json::from_str(&json).unwrap())
+            .expect("restores");
         restarted.on_market(Price::lit(1, 1), Timestamp::from_secs(T0 + 300));
         restarted.run_loop(Timestamp::from_secs(T0 + 300));
         let skew = restarted.governor_state().current_skew;

@@ -23,7 +23,7 @@ use flywheel_capital::{LeakAttribution, LeakTotals};
 use flywheel_core::{Quote, Ratio, Rounding, Timestamp, TradeId, Wide};
 use flywheel_grid::{ModeSource, OrderSizes, Phase, Role};
 use flywheel_venue::Venue;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::LeakConfig;
 use crate::engine::Engine;
@@ -323,7 +323,7 @@ pub struct QuoteFirstStatus {
 }
 
 /// `ancillary_profit` (seed 001 §5.3).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct AncillaryProfit {
     pub ranger_usd: Quote,
     pub churner_usd: Quote,

@@ -164,7 +164,7 @@ fn the_governor_runway_is_kept_back_and_the_skew_draws_on_it() {
     snap.governor.current_skew = 0.3;
     snap.governor.applied_skew = 0.3;
     snap.governor.last_update_ts = Some(at(30));
-    e.restore(snap);
+    e.restore(snap).expect("restores");
     e.governor_step();
     let skewed = e.sizes_for(0, true).b;
     assert!(base_size.is_positive());

@@ -1,18 +1,46 @@
-//! The engine snapshot: what a restart needs to resume exactly where it stopped — the slots
-//! (with their orders and the ids they were sent under), the orders in flight, the client
-//! order id sequence, the governor's state (seed 000 §6.1: smoothed error and velocity,
-//! skew, last update time, sign flips, damping) and the run mode.
+//! The engine snapshot: everything a restart needs to continue **exactly** where the engine
+//! stopped — the same journal and the same summary, byte for byte, as a run that never
+//! stopped (issue 13; `tests/snapshot_restart.rs` restarts after every step of real runs).
 //!
-//! **In-flight states.** The snapshot carries every followed order ([`Track`]) with its
-//! [`OrderState`](flywheel_venue::OrderState) — pending, unknown or open — its executions so
-//! far and its cancel request, and the venue events taken in but not applied yet; the id
-//! sequence resumes where it stopped, so no id is ever issued twice. A restart thus knows
-//! which orders still await an answer (to reconcile by client order id) and never sends an
-//! order again that may already be on the venue.
+//! **What it holds.** Every field of [`Engine`] that carries information from one input to
+//! the next:
+//! - the slots (pair states with their orders and the ids they were sent under, residuals),
+//!   the run mode and the daily loss lock;
+//! - the orders followed ([`Track`]: in-flight state, executions so far — quantity,
+//!   notional, fee — cancel request), the venue events taken in and not applied yet, and
+//!   the client order id sequence (no id is ever issued twice);
+//! - the governor's state (seed 000 §6.1: smoothed error and velocity, skew, last update,
+//!   sign flips, damping; §6.2: resume without a cold-start spike) and its runtime: the
+//!   multipliers in force, the gate holding, the infeasibility detector, its run figures;
+//! - [`parts::MarketClock`]: the mark, its time and the engine clock;
+//! - [`parts::LoopState`]: what a loop computes and the executions between loops go on
+//!   using — the loop's free funds, entry adds used, capacity, sizing, the per-slot funding
+//!   of the B split, the scoreboard, the loop count and last loop time;
+//! - [`parts::RunRecord`]: the figures the summary is built from — counters, start
+//!   balances, the sampled series with their strides;
+//! - [`parts::LeakSnapshot`]: seed 001's per-slot patch state and B-side telemetry;
+//! - [`parts::AncillarySnapshot`]: rangers and churners with their orders and totals.
 //!
-//! Fields missing from an older snapshot take their zero value: a governor without saved
-//! state starts symmetric; without orders, tracking is rebuilt from the ids the slots hold
-//! (as open orders with nothing executed); without an id sequence, the engine's own goes on.
+//! **What it leaves out, and why that is enough.** The configuration (grid, governor, leak
+//! and ancillary settings) is not state: the engine a snapshot is restored into is built
+//! from the same configuration. The venue is not the engine's: it is the exchange (the
+//! simulated one is kept across a restart like a real one stays up). The journal sink is
+//! the caller's. The venue event buffer is scratch space, empty between calls.
+//!
+//! **Floats** (governor, estimators' inputs, averaged gauges) serialize in their shortest
+//! form and, with serde_json's `float_roundtrip`, parse back to the same bits.
+//!
+//! **Older snapshots.** Every field added after the first snapshot format is optional: a
+//! part that is missing leaves the restored engine's own value, that of a freshly built
+//! engine (zero counters, symmetric governor, the venue's balances as start balances).
+//! Without orders, tracking is rebuilt from the ids the slots hold (as open orders with
+//! nothing executed); without an id sequence, the engine's own goes on.
+//!
+//! **Restore never panics.** Everything is checked before anything is changed: a snapshot
+//! of another slot count, a per-slot list of the wrong length or an order of a slot beyond
+//! them is a [`RestoreError`], and the engine is left as it was.
+
+mod parts;
 
 use std::collections::BTreeMap;
 
@@ -23,8 +51,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, RunMode, Slot, Track};
 use crate::journal::JournalSink;
+pub use parts::{
+    AncillarySnapshot, GovernanceSnapshot, LeakSnapshot, LoopState, MarketClock, RunRecord,
+};
 
-/// A serializable picture of the engine.
+/// A serializable picture of the engine (see the module docs for what it holds).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EngineSnapshot {
     pub slots: Vec<Slot>,
@@ -37,16 +68,54 @@ pub struct EngineSnapshot {
     /// The client order id sequence (absent in older snapshots).
     #[serde(default)]
     pub order_ids: Option<ClOrdIds>,
-    /// The orders followed, with their in-flight states (absent in older snapshots).
+    /// The orders followed, with their in-flight states and executions so far (absent in
+    /// older snapshots).
     #[serde(default)]
     pub orders: Option<BTreeMap<ClOrdId, Track>>,
     /// Venue events taken in and not applied yet, in order.
     #[serde(default)]
     pub inbox: Vec<VenueEvent>,
+    /// The mark and the engine clock (absent in older snapshots, as are all below).
+    #[serde(default)]
+    pub market: Option<MarketClock>,
+    #[serde(default, rename = "loop")]
+    pub loop_state: Option<LoopState>,
+    #[serde(default)]
+    pub record: Option<RunRecord>,
+    #[serde(default)]
+    pub governance: Option<GovernanceSnapshot>,
+    #[serde(default)]
+    pub leak: Option<LeakSnapshot>,
+    #[serde(default)]
+    pub ancillary: Option<AncillarySnapshot>,
 }
 
 fn running() -> RunMode {
     RunMode::Running
+}
+
+/// Why a snapshot cannot be restored into this engine (nothing was changed).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RestoreError {
+    #[error(
+        "the snapshot holds {snapshot} slots but the engine is configured with {engine}: \
+         restore into an engine built with the snapshot's slot count"
+    )]
+    SlotCount { snapshot: usize, engine: usize },
+    #[error("snapshot field `{field}` lists {len} slots, the snapshot holds {slots}")]
+    PerSlot {
+        field: &'static str,
+        len: usize,
+        slots: usize,
+    },
+    #[error("snapshot order {id} belongs to slot index {slot}, beyond the {slots} slots")]
+    OrderSlot {
+        id: String,
+        slot: usize,
+        slots: usize,
+    },
+    #[error("snapshot field `{field}`: {reason}")]
+    Invalid { field: &'static str, reason: String },
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
@@ -59,25 +128,106 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             order_ids: Some(self.ids.clone()),
             orders: Some(self.tracks.clone()),
             inbox: self.inbox.iter().cloned().collect(),
+            market: Some(MarketClock::capture(self)),
+            loop_state: Some(LoopState::capture(self)),
+            record: Some(RunRecord::capture(self)),
+            governance: Some(GovernanceSnapshot::capture(self)),
+            leak: Some(LeakSnapshot::capture(self)),
+            ancillary: Some(AncillarySnapshot::capture(self)),
         }
     }
 
-    /// Resume from a snapshot taken by [`Engine::snapshot`]. A followed order whose slot
-    /// index is beyond the snapshot's slots cannot be anybody's and is left out.
-    pub fn restore(&mut self, snap: EngineSnapshot) {
-        self.slots = snap.slots;
-        self.governor.state = snap.governor;
-        self.mode = snap.mode;
-        self.loss_lock_day = snap.loss_lock_day;
-        if let Some(ids) = snap.order_ids {
+    /// Resume from a snapshot taken by [`Engine::snapshot`] of an engine with the same
+    /// configuration. Checked whole before anything changes: on an error the engine is
+    /// untouched (see [`RestoreError`]).
+    pub fn restore(&mut self, snap: EngineSnapshot) -> Result<(), RestoreError> {
+        self.check(&snap)?;
+        let EngineSnapshot {
+            slots,
+            governor,
+            mode,
+            loss_lock_day,
+            order_ids,
+            orders,
+            inbox,
+            market,
+            loop_state,
+            record,
+            governance,
+            leak,
+            ancillary,
+        } = snap;
+        self.slots = slots;
+        self.governor.state = governor;
+        self.mode = mode;
+        self.loss_lock_day = loss_lock_day;
+        if let Some(ids) = order_ids {
             self.ids = ids;
         }
-        self.inbox = snap.inbox.into();
-        let n = self.slots.len();
-        self.tracks = match snap.orders {
-            Some(orders) => orders.into_iter().filter(|(_, t)| t.slot < n).collect(),
+        self.inbox = inbox.into();
+        self.tracks = match orders {
+            Some(orders) => orders,
             None => self.rebuild_tracks(),
         };
+        if let Some(m) = market {
+            m.apply(self);
+        }
+        if let Some(l) = loop_state {
+            l.apply(self);
+        }
+        if let Some(r) = record {
+            r.apply(self);
+        }
+        if let Some(g) = governance {
+            g.apply(self);
+        }
+        if let Some(l) = leak {
+            l.apply(self);
+        }
+        if let Some(a) = ancillary {
+            a.apply(self);
+        }
+        Ok(())
+    }
+
+    /// Everything [`Self::restore`] relies on, checked before it changes anything.
+    fn check(&self, snap: &EngineSnapshot) -> Result<(), RestoreError> {
+        let slots = snap.slots.len();
+        if slots != self.slots.len() {
+            return Err(RestoreError::SlotCount {
+                snapshot: slots,
+                engine: self.slots.len(),
+            });
+        }
+        let per_slot = |field: &'static str, len: usize| {
+            if len == slots {
+                Ok(())
+            } else {
+                Err(RestoreError::PerSlot { field, len, slots })
+            }
+        };
+        if let Some(l) = &snap.loop_state {
+            l.per_slot_lengths()
+                .into_iter()
+                .try_for_each(|(f, n)| per_slot(f, n))?;
+        }
+        if let Some(l) = &snap.leak {
+            l.per_slot_lengths()
+                .into_iter()
+                .try_for_each(|(f, n)| per_slot(f, n))?;
+        }
+        if let Some(g) = &snap.governance {
+            g.check()?;
+        }
+        let tracks = snap.orders.iter().flatten();
+        if let Some((id, t)) = tracks.into_iter().find(|(_, t)| t.slot >= slots) {
+            return Err(RestoreError::OrderSlot {
+                id: id.to_string(),
+                slot: t.slot,
+                slots,
+            });
+        }
+        Ok(())
     }
 
     /// Tracking for an older snapshot: every id a slot holds, as an open order.
@@ -114,3 +264,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         tracks
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 
 use flywheel_core::{Price, Qty, Quote, Timestamp, Wide};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Counters of one run.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Stats {
     pub orders_placed: u64,
     pub orders_filled: u64,
@@ -105,7 +105,7 @@ pub fn ledger_reconciles(
 }
 
 /// One sample of the run's state.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct Sample {
     pub ts: Timestamp,
     pub price: Price,
@@ -127,15 +127,16 @@ pub struct Sample {
 }
 
 /// A fill marker for the report's price chart.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct FillMark {
     pub ts: Timestamp,
     pub price: Price,
     pub buy: bool,
 }
 
-/// A bounded, decimating time series.
-#[derive(Clone, Debug, Serialize)]
+/// A bounded, decimating time series. Its stride and count of pushes serialize with the
+/// points: a restored series keeps sampling on the same beat.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Series<T> {
     pub points: Vec<T>,
     stride: u64,

@@ -331,7 +331,8 @@ fn a_snapshot_keeps_orders_in_flight_and_the_id_sequence() {
         ..EngineConfig::default()
     };
     let mut r = Engine::new(cfg, venue, VecJournal::default());
-    r.restore(serde_json::from_str(&json).expect("snapshot parses"));
+    r.restore(serde_json::from_str(&json).expect("snapshot parses"))
+        .expect("restores");
     assert_eq!(r.order_ids().issued(), issued, "the sequence resumes");
     let state = r
         .orders()

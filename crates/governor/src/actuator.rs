@@ -13,12 +13,12 @@
 //! an exact 9-decimal ratio once, here.
 
 use flywheel_core::{Quote, Ratio, Rounding, TradeId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::GovernorConfig;
 
 /// Size multipliers per trade.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Multipliers {
     pub a: f64,
     pub b: f64,
@@ -94,6 +94,14 @@ pub fn effective_multipliers(cfg: &GovernorConfig, skew: f64, gates: Gates) -> M
     m
 }
 
+/// The names [`held_by`] gives the gates, in the order they are checked.
+pub const GATE_NAMES: [&str; 3] = ["capacity", "quote_runway", "base_runway"];
+
+/// The gate named `name` as [`held_by`] names it (a stored name read back), if it is one.
+pub fn gate_named(name: &str) -> Option<&'static str> {
+    GATE_NAMES.into_iter().find(|g| *g == name)
+}
+
 /// The gate that holds the skewed side at ×1.00, if one does (seed §5, in the order they
 /// are checked): `capacity` (both sides), `quote_runway` (a B skew), `base_runway` (an A
 /// skew). `None` when the skew acts, or there is none.
@@ -102,11 +110,11 @@ pub fn held_by(cfg: &GovernorConfig, skew: f64, gates: Gates) -> Option<&'static
         return None;
     }
     if !gates.capacity_ok {
-        Some("capacity")
+        Some(GATE_NAMES[0])
     } else if skew > 0.0 && !gates.quote_runway_ok {
-        Some("quote_runway")
+        Some(GATE_NAMES[1])
     } else if skew < 0.0 && !gates.base_runway_ok {
-        Some("base_runway")
+        Some(GATE_NAMES[2])
     } else {
         None
     }

@@ -15,6 +15,7 @@
 //! observations are inputs.
 
 use flywheel_core::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use crate::config::GovernorConfig;
 use crate::controller::GovernorState;
@@ -26,8 +27,10 @@ pub const SATURATED_UPDATES: u32 = 12;
 /// The share of the smoothed error an hour at the bound must remove to count as progress.
 pub const MIN_PROGRESS: f64 = 0.10;
 
-/// What the detector remembers between loops.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// What the detector remembers between loops (stored in the engine's snapshot: a restart
+/// keeps counting the run at the bound it was in).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Feasibility {
     /// Consecutive updates with the skew at its bound (standing down included).
     pub saturated_updates: u32,

@@ -12,7 +12,8 @@ mod persist;
 pub mod status;
 
 pub use actuator::{
-    applied_skew, effective_multipliers, held_by, scale_entry, size_multipliers, Gates, Multipliers,
+    applied_skew, effective_multipliers, gate_named, held_by, scale_entry, size_multipliers, Gates,
+    Multipliers, GATE_NAMES,
 };
 pub use config::{GovernorConfig, Problem, GOVERNOR_CONFIG_DOCS, GOVERNOR_CONFIG_RANGES};
 pub use controller::{

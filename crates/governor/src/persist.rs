@@ -186,6 +186,49 @@ mod tests {
     }
 
     #[test]
+    fn awkward_floats_round_trip_to_the_same_bits() {
+        // A restart must resume the very numbers it stopped at: a last-digit error in the
+        // smoothed error or the skew moves the next update and every size after it.
+        // (name, value)
+        let cases: [(&str, f64); 10] = [
+            ("0.1 + 0.2", 0.1 + 0.2),
+            ("misread without float_roundtrip", 0.212_918_907_267_134_58),
+            ("also misread", 0.985_690_694_632_869_5),
+            ("tiny", 1e-300),
+            ("smallest subnormal", f64::from_bits(1)),
+            ("largest subnormal", f64::from_bits(0x000f_ffff_ffff_ffff)),
+            ("smallest normal", f64::MIN_POSITIVE),
+            ("largest", f64::MAX),
+            ("negative zero", -0.0),
+            ("a third", -1.0 / 3.0),
+        ];
+        for (name, x) in cases {
+            let st = GovernorState {
+                smoothed_error: x,
+                smoothed_velocity: -x,
+                current_skew: x,
+                idle_ratio: x,
+                error: x,
+                applied_skew: x,
+                ..busy_state()
+            };
+            let back = load(&serde_json::to_string(&st).expect("serializes"));
+            let bits = |s: &GovernorState| {
+                [
+                    s.smoothed_error,
+                    s.smoothed_velocity,
+                    s.current_skew,
+                    s.idle_ratio,
+                    s.error,
+                    s.applied_skew,
+                ]
+                .map(f64::to_bits)
+            };
+            assert_eq!(bits(&back), bits(&st), "case {name}: {x:e}");
+        }
+    }
+
+    #[test]
     fn non_finite_numbers_restore_as_zero() {
         let stored = StoredState {
             smoothed_error: f64::NAN,
