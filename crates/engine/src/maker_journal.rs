@@ -8,13 +8,13 @@
 use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
 use flywheel_maker::QuoteDecision;
 use flywheel_venue::OrderKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::journal::{JsonLines, NoJournal};
 use crate::maker_run::MakerStatus;
 
 /// What an order of the maker is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MakerRole {
     /// A quote on one side of the book.

@@ -43,12 +43,14 @@ use crate::stats::Series;
 
 mod figures;
 mod orders;
+mod snapshot;
 mod stats;
 pub use figures::{FeeFigures, HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
+pub use snapshot::{MakerRestoreError, MakerSnapshot};
 pub use stats::{MakerSample, MakerStats, PauseCause, FLAT_ENOUGH};
 
 /// One order the maker follows, by client order id.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Track {
     role: Role,
     price: Price,
@@ -157,6 +159,11 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     /// The client order id sequence (how many ids were issued).
     pub fn order_ids(&self) -> &ClOrdIds {
         &self.ids
+    }
+
+    /// The venue and the journal sink (a restart moves them into a fresh engine).
+    pub fn into_parts(self) -> (V, J) {
+        (self.venue, self.journal)
     }
 
     pub fn venue(&self) -> &V {

@@ -18,6 +18,7 @@
 //! | grid | synthetic: 150 demo candles as 600 small trades (always runs) | every step (2,100) |
 //! | grid | `kraken_SOLUSD_timesales_2023-07-01_excerpt.csv`, all 813 trades | every step (2,707) |
 //! | grid | `gemini_DOGEUSD_trades_2025-10-10.csv.gz`, all 8,348 trades | every 97th step (278) |
+//! | maker | `gemini_SOLUSD_trades_2025-10-10.csv.gz`, all 12,764 trades (1,233 fills) | every 13th step (2,945) |
 //!
 //! The grid runs with 4 slots of $10 orders, the governor, the leak patches, rangers and
 //! churners on, on the default simulated venue (queue fill rule, partial fills) with a
@@ -293,4 +294,103 @@ fn grid_restarted_on_real_data() {
         };
         check_grid(name, &read(&path, limit), every);
     }
+}
+
+type Maker = flywheel_engine::maker_run::MakerEngine<SimExchange, Journal>;
+
+/// The maker with its SOL defaults on the default simulated venue with an ack latency.
+fn maker_engine(venue: SimExchange, journal: Journal) -> Maker {
+    flywheel_engine::maker_run::MakerEngine::with_journal(
+        flywheel_maker::MakerConfig::default(),
+        flywheel_maker::HedgerConfig::default(),
+        venue,
+        journal,
+    )
+}
+
+fn maker_venue() -> SimExchange {
+    let venue = VenueConfig::default();
+    let sim = flywheel_venue::SimConfig {
+        ack_latency_ms: 500,
+        ..venue.sim()
+    };
+    let inst = flywheel_maker::MakerConfig::default()
+        .instrument("SOL/USD")
+        .expect("instrument");
+    SimExchange::new(inst, sim, BacktestConfig::default().start_balances()).expect("sim")
+}
+
+fn restart_maker(m: Maker, verify: bool) -> Maker {
+    let text = serde_json::to_string(&m.snapshot()).expect("snapshot serializes");
+    let (venue, journal) = m.into_parts();
+    let mut fresh = maker_engine(venue, journal);
+    let snap = serde_json::from_str(&text).expect("snapshot parses");
+    fresh.restore(snap).expect("restores");
+    if verify {
+        let again = serde_json::to_string(&fresh.snapshot()).expect("snapshot serializes");
+        assert!(again == text, "the restored maker is the stored one");
+    }
+    fresh
+}
+
+/// The maker over `events` as `run_maker_backtest` runs it (timer ticks due before each
+/// event, the venue, the mid), restarting after every `every`-th step when asked; the
+/// journal (with the closing status) and the run figures.
+fn run_maker(events: &[MarketEvent], restarts: Option<Restarts>) -> (String, String, u64) {
+    let mut m = maker_engine(maker_venue(), JsonLines::new(Vec::new()));
+    let mut steps = 0u64;
+    let mut made = 0u64;
+    let mut hop = |m: Maker| -> Maker {
+        steps += 1;
+        match restarts {
+            Some(r) if steps.is_multiple_of(r.every) => {
+                made += 1;
+                restart_maker(m, made % 10 == 1)
+            }
+            _ => m,
+        }
+    };
+    for ev in events {
+        let t = ev.time();
+        m.tick_until(t);
+        m = hop(m);
+        m.venue_mut().on_market(ev).expect("venue");
+        m = hop(m);
+        m.on_market(event_price(ev), t);
+        m = hop(m);
+    }
+    let figures = serde_json::to_value((&m.stats, m.figures(1.0))).expect("figures");
+    let journal = m.finish_journal();
+    let journal = String::from_utf8(journal.into_inner().expect("journal")).expect("utf-8");
+    (journal, pretty(&figures), made)
+}
+
+#[test]
+fn maker_restarted_on_real_data() {
+    // The SOL day (the maker's market): long enough for its estimators to warm up and for
+    // it to trade; restarts after every 13th step (a restart after every step costs minutes
+    // in a debug build once the report's series are long).
+    let name = "gemini_SOLUSD_trades_2025-10-10.csv.gz";
+    let Some(path) = common::data_file(name) else {
+        return;
+    };
+    let events = read(&path, usize::MAX);
+    let clock = std::time::Instant::now();
+    let (j1, f1, _) = run_maker(&events, None);
+    let (j2, f2, made) = run_maker(&events, Some(Restarts { every: 13 }));
+    let fills = j1
+        .lines()
+        .filter(|l| l.contains("\"kind\":\"fill\""))
+        .count();
+    println!(
+        "maker {name}: {} events, {made} restarts, {fills} fills, {:?}",
+        events.len(),
+        clock.elapsed()
+    );
+    assert!(
+        made > 0 && fills > 0,
+        "{name}: the maker traded across restarts"
+    );
+    assert_same("maker: the journal", &j1, &j2);
+    assert_same("maker: the figures", &f1, &f2);
 }

@@ -113,7 +113,7 @@ pub enum HedgeCommand {
 }
 
 /// Where the hedger is in its clip cycle.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum HedgePhase {
     /// Ready for a clip.
     #[default]
@@ -196,7 +196,7 @@ impl HedgerCounters {
 
 /// What the last decision saw (the origin's `hedger_force_aggressive` /
 /// `hedger_guard_emergency` gauges).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HedgeFlags {
     pub above_trigger: bool,
     pub forced_aggressive: bool,
@@ -204,7 +204,7 @@ pub struct HedgeFlags {
 }
 
 /// The hedger's state.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Hedger {
     pub phase: HedgePhase,
     /// First decision above trigger since the last reset (below trigger or a filled clip).

@@ -161,7 +161,7 @@ impl SideQuote {
 }
 
 /// Values for gauges and the status snapshot, computed by the core.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MakerTelemetry {
     /// `maker_volatility_bps`.
     pub volatility_bps: f64,

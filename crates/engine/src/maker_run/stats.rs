@@ -11,13 +11,13 @@ use std::collections::BTreeMap;
 
 use flywheel_core::{Price, Qty, Quote, Timestamp, Wide};
 use flywheel_maker::{MakerTelemetry, TrendState};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The seed's inventory goal: |inventory| ≤ 0.01 (base).
 pub const FLAT_ENOUGH: Qty = Qty::lit(1, 2);
 
 /// Why quoting was (partly) paused, for the time-by-cause gauge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseCause {
     /// The high-vol pause held (both sides, or all but the reducing side).
@@ -42,7 +42,7 @@ impl PauseCause {
 }
 
 /// Run figures of the maker.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct MakerStats {
     pub orders_placed: u64,
     pub orders_cancelled: u64,
@@ -154,7 +154,7 @@ fn pct(part: i64, whole: i64) -> f64 {
 }
 
 /// One sample for the report.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
 pub struct MakerSample {
     pub ts: Timestamp,
     pub mid: Price,
