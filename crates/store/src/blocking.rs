@@ -7,7 +7,9 @@
 //!   (its own, or a handle to the application's) with `block_on`.
 //! - It must not be called from inside a tokio runtime (an async task, or a thread that
 //!   entered one): there `block_on` would stall a worker or panic. Such a call returns
-//!   [`StoreError::InsideRuntime`] instead; it never panics.
+//!   [`StoreError::InsideRuntime`] instead; it never panics. (A facade from
+//!   [`BlockingStore::open`] owns its runtime: drop its last clone outside any runtime too,
+//!   as tokio forbids dropping a runtime in async context.)
 
 use std::path::PathBuf;
 use std::sync::Arc;
