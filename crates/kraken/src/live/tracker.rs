@@ -422,7 +422,8 @@ impl Tracker {
     pub fn on_executions(&mut self, msg: &ExecutionsMsg) {
         if let Some(seq) = msg.sequence {
             if let Some(last) = self.last_sequence {
-                if seq > last + 1 {
+                // Wire data: `last + 1` must not overflow into a panic.
+                if last.checked_add(1).is_some_and(|next| seq > next) {
                     self.stats.sequence_gaps += 1;
                     self.flag_open_for_lookup();
                 }
