@@ -268,7 +268,8 @@ impl ConnectorHandle {
     }
 }
 
-/// Start the connector on the current tokio runtime: the private WS supervisor
+/// Start the connector on the current tokio runtime (outside one: an error, not a panic):
+/// the private WS supervisor
 /// (`executions` with snapshots and the rate counter, `balances`), the pump and a first
 /// `BalanceEx`. The venue it returns belongs to the engine thread.
 pub fn start(
@@ -277,7 +278,10 @@ pub fn start(
     ids: Box<dyn IdStore>,
     clock: Arc<dyn Clock>,
 ) -> Result<(LiveVenue<KrakenTransport>, ConnectorHandle), ConnectorError> {
-    let runtime = tokio::runtime::Handle::current();
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| ConnectorError::Startup {
+        endpoint: "connector",
+        detail: "must be started inside a tokio runtime".into(),
+    })?;
     let (ws, ws_rx) = spawn_ws(
         cfg.ws.clone(),
         vec![Subscription::Executions, Subscription::Balances],
