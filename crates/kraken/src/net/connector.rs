@@ -397,7 +397,16 @@ impl Pump {
                 }
                 _ => true,
             },
-            WsInput::Malformed { .. } | WsInput::ConnectFailed { .. } => true,
+            // Never dropped silently: a frame we cannot read may have been an execution (the
+            // audit's lookups will find what it said), a failed connection is retried.
+            WsInput::Malformed { error, text, .. } => {
+                tracing::error!(target: "flywheel::kraken", %error, frame = %text, "private WS frame not understood");
+                true
+            }
+            WsInput::ConnectFailed { error, retry_in } => {
+                tracing::warn!(target: "flywheel::kraken", ?error, ?retry_in, "private WS connection failed");
+                true
+            }
         }
     }
 
