@@ -469,3 +469,28 @@ fn the_summary_reports_fees_pauses_and_clips_by_kind() {
         assert!(*ms <= m.stats.measured_ms, "{cause:?}");
     }
 }
+
+#[test]
+fn a_snapshot_whose_resting_order_is_not_followed_is_refused_and_changes_nothing() {
+    let mut m = maker(MakerConfig::default());
+    run(&mut m, &trades(400));
+    let good = m.snapshot();
+    let mut text: serde_json::Value = serde_json::to_value(&good).expect("snapshot");
+    // A resting bid that names no followed order.
+    text["resting"] = serde_json::json!({ "buy": "fw1zzz" });
+    let bad: MakerSnapshot = serde_json::from_value(text).expect("parses");
+    let before = serde_json::to_string(&m.snapshot()).expect("snapshot");
+    let err = m.restore(bad).expect_err("refused");
+    assert_eq!(
+        err,
+        MakerRestoreError::UnknownOrder {
+            what: "resting",
+            id: "fw1zzz".into()
+        }
+    );
+    assert_eq!(
+        serde_json::to_string(&m.snapshot()).expect("snapshot"),
+        before
+    );
+    m.restore(good).expect("the good snapshot restores");
+}
