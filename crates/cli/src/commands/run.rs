@@ -7,8 +7,9 @@
 //! WebSocket feed (no keys needed for paper). Every input is recorded with `--record FILE`
 //! (gzipped JSON lines) and `flywheel replay FILE` replays it to the same journal.
 //!
-//! Not yet: `--mode live` (orders to Kraken) needs the store and the restart reconciliation
-//! of issue 13, and the maker strategy in paper; both are refused with a clear message.
+//! Not yet: `--mode live` (orders to Kraken) needs the store wired into the session and the
+//! restart reconciliation of issue 13, and the maker strategy in paper; both are refused
+//! with a clear message.
 //!
 //! The session stops on SIGINT/SIGTERM, at `--duration`, or when the replayed file ends;
 //! the engine finishes its current step, the recording is closed, and the summary printed.
@@ -102,8 +103,8 @@ pub struct ReplayArgs {
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.mode == Mode::Live {
         bail!(
-            "--mode live is not available yet: live orders need the persistent store and the \
-             restart reconciliation (issue 13). Use --mode paper."
+            "--mode live is not available yet: live orders need the store wired into the \
+             session and the restart reconciliation (issue 13). Use --mode paper."
         );
     }
     if args.strategy != Strategy::Grid {
