@@ -64,25 +64,28 @@ pub fn run_engine<E: std::fmt::Display, W: Write>(
 ) -> anyhow::Result<(RunResult, JournalEnd)> {
     match journal {
         Some(out) => {
-            let engine = Engine::new(cfg.grid.clone(), sim, journal_sink(out))
-                .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone())
-                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
+            let engine = grid_engine(cfg, sim, journal_sink(out));
             let (result, engine) = drive(engine, files, events, want_report, progress)?;
             let (_, sink) = engine.into_parts();
             Ok((result, Some(close_journal(sink))))
         }
         None => {
-            let engine = Engine::new(cfg.grid.clone(), sim, NoJournal)
-                .with_governor(cfg.rebalance.clone())
-                .with_leak(cfg.leak.clone())
-                .with_ancillary(cfg.rangers.clone(), cfg.churners.clone());
+            let engine = grid_engine(cfg, sim, NoJournal);
             Ok((drive(engine, files, events, want_report, progress)?.0, None))
         }
     }
 }
 
 type Sim<J> = Engine<SimExchange, J>;
+
+/// The grid engine of `cfg` over `sim`, journaling to `journal`: governor, leak patches and
+/// ancillary cyclers as configured. Every grid run (backtest, paper, replay) is built here.
+pub fn grid_engine<J: JournalSink>(cfg: &FlywheelConfig, sim: SimExchange, journal: J) -> Sim<J> {
+    Engine::new(cfg.grid.clone(), sim, journal)
+        .with_governor(cfg.rebalance.clone())
+        .with_leak(cfg.leak.clone())
+        .with_ancillary(cfg.rangers.clone(), cfg.churners.clone())
+}
 
 fn drive<J: JournalSink, E: std::fmt::Display>(
     mut engine: Sim<J>,

@@ -36,7 +36,7 @@ use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::{Control, PaperSession};
 
 use crate::commands::backtest::{load, ConfigSource, Strategy};
-use crate::commands::grid::grid_exchange;
+use crate::commands::grid::{grid_engine, grid_exchange};
 use crate::outputs::{close_journal, journal_sink};
 use crate::table::print_summary;
 
@@ -215,19 +215,6 @@ fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::File> {
                 p.display()
             )
         })
-}
-
-/// The grid engine of `cfg` over `sim`, journaling to `journal`: the same construction as
-/// the backtest's.
-fn grid_engine<J: JournalSink>(
-    cfg: &crate::config_file::FlywheelConfig,
-    sim: flywheel_venue::SimExchange,
-    journal: J,
-) -> Paper<J> {
-    Engine::new(cfg.grid.clone(), sim, journal)
-        .with_governor(cfg.rebalance.clone())
-        .with_leak(cfg.leak.clone())
-        .with_ancillary(cfg.rangers.clone(), cfg.churners.clone())
 }
 
 fn drive<J: JournalSink>(
