@@ -63,6 +63,20 @@ impl ClOrdId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The sequence number of an id [`ClOrdIds`] issued under `prefix` (`fw1` + base36), or
+    /// `None` if the id is not of that form (another prefix, uppercase, no digits).
+    pub fn sequence(&self, prefix: &str) -> Option<u64> {
+        let digits = self.0.strip_prefix(prefix)?;
+        if digits.is_empty()
+            || !digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+        {
+            return None;
+        }
+        u64::from_str_radix(digits, 36).ok()
+    }
 }
 
 impl fmt::Display for ClOrdId {
@@ -306,6 +320,7 @@ mod tests {
                 prop_assert!(ClOrdId::parse(id.as_str()).is_ok(), "{id}");
                 let num = u64::from_str_radix(&id.as_str()[3..], 36).unwrap();
                 prop_assert_eq!(num, start + k as u64);
+                prop_assert_eq!(id.sequence("fw1"), Some(num));
                 prop_assert!(seen.insert(id));
             }
         }

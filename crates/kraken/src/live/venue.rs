@@ -297,8 +297,7 @@ impl<T: OrderTransport> LiveVenue<T> {
 
     /// The id's sequence number under our prefix (`fw1` + base36), if it is one of ours.
     fn seq_of(&self, id: &ClOrdId) -> Option<u64> {
-        let digits = id.as_str().strip_prefix(self.cfg.id_prefix.as_str())?;
-        u64::from_str_radix(digits, 36).ok()
+        id.sequence(&self.cfg.id_prefix)
     }
 
     fn req_id(&mut self) -> u64 {
