@@ -221,6 +221,12 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.tracks.iter()
     }
 
+    /// Issue no id numbered below `next` (see [`flywheel_venue::ClOrdIds::skip_to`]): the
+    /// runner resumes the sequence past the last id the venue recorded as sent.
+    pub fn skip_order_ids_to(&mut self, next: u64) {
+        self.ids.skip_to(next);
+    }
+
     /// The engine's id sequence (how many ids it issued, its prefix).
     pub fn order_ids(&self) -> &flywheel_venue::ClOrdIds {
         &self.ids

@@ -164,7 +164,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.halt(&reason);
     }
 
-    pub(crate) fn halt(&mut self, reason: &str) {
+    /// Stop new entries until an operator intervenes; exits, fills and cancels go on. The
+    /// first reason is kept and journaled. Also the runner's: a ledger mismatch or a venue
+    /// halt at a restart.
+    pub fn halt(&mut self, reason: &str) {
         if matches!(self.mode, RunMode::Halted(_)) {
             return;
         }

@@ -141,6 +141,8 @@ impl BlockingStore {
 pub struct KvNonceStore {
     store: BlockingStore,
     key: String,
+    /// The value as last read or written, once [`KvNonceStore::preload`]ed.
+    cached: Option<Option<u64>>,
 }
 
 impl KvNonceStore {
@@ -153,7 +155,17 @@ impl KvNonceStore {
         KvNonceStore {
             store,
             key: key.to_string(),
+            cached: None,
         }
+    }
+
+    /// Read the value now, outside any runtime, so that later `load`s answer from memory:
+    /// for code that loads inside a runtime (the Kraken connector builds its venue there).
+    /// Writes still go to the database first.
+    pub fn preload(mut self) -> Result<KvNonceStore, NonceError> {
+        let v = self.load()?;
+        self.cached = Some(v);
+        Ok(self)
     }
 
     /// Where errors say the value lives: the redacted database and the key.
@@ -176,6 +188,9 @@ impl KvNonceStore {
 
 impl NonceStore for KvNonceStore {
     fn load(&self) -> Result<Option<u64>, NonceError> {
+        if let Some(v) = self.cached {
+            return Ok(v);
+        }
         match self.store.kv_get(&self.key).map_err(self.io("read"))? {
             None => Ok(None),
             Some(text) => text
@@ -192,6 +207,10 @@ impl NonceStore for KvNonceStore {
     fn store(&mut self, nonce: u64) -> Result<(), NonceError> {
         self.store
             .kv_set(&self.key, &nonce.to_string())
-            .map_err(self.io("write"))
+            .map_err(self.io("write"))?;
+        if self.cached.is_some() {
+            self.cached = Some(Some(nonce));
+        }
+        Ok(())
     }
 }

@@ -192,6 +192,14 @@ impl ClOrdIds {
         self.next.map_or(u64::MAX, |n| n - 1)
     }
 
+    /// Never issue an id numbered below `next` from now on (a restart whose snapshot is
+    /// older than the last id sent). The sequence never moves back.
+    pub fn skip_to(&mut self, next: u64) {
+        if let Some(n) = self.next {
+            self.next = Some(n.max(next));
+        }
+    }
+
     /// The next id, or `None` once the sequence is exhausted (it never wraps).
     pub fn issue(&mut self) -> Option<ClOrdId> {
         let n = self.next?;
@@ -222,6 +230,15 @@ fn push_base36(out: &mut String, mut n: u64) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn skip_to_only_moves_forward() {
+        let mut ids = ClOrdIds::new("fw1").unwrap();
+        ids.skip_to(40);
+        assert_eq!(ids.issue().unwrap().as_str(), "fw114"); // 40 = 0x14 in base 36: "14"
+        ids.skip_to(3);
+        assert_eq!(ids.issue().unwrap().as_str(), "fw115");
+    }
 
     #[test]
     fn parse_table() {

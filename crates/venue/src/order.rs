@@ -154,6 +154,7 @@ mod tests {
             liquidity: Liquidity::Maker,
             ts,
             leaves: leaves.parse().unwrap(),
+            exec_id: None,
         };
         let done = |reason| VenueEvent::Done {
             cl_ord_id: id(),

@@ -157,6 +157,11 @@ pub enum VenueEvent {
         ts: Timestamp,
         /// Quantity still open after this execution (zero: the order is done).
         leaves: Qty,
+        /// The exchange's id of this execution (Kraken's `exec_id`, the `TradesHistory`
+        /// txid): what makes a fill unique in the store. `None` on the simulated exchange,
+        /// whose journals stay as they were.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exec_id: Option<String>,
     },
     /// The order left the book unfilled or partially filled.
     Done {

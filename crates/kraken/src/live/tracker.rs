@@ -218,6 +218,59 @@ impl Tracker {
         self.follow(req, now, deadline);
     }
 
+    /// Follow again, after a restart, an order the store knows (restart step 4, live.md
+    /// §6): `state` is the engine's, `filled` the volume of the fills already applied, and
+    /// `deadline` when Kraken could last place it. Whatever happened while we were away is
+    /// unknown until proven, so the order is looked up over REST by `cl_ord_id` at once:
+    /// found, it is acked and its missing fills are fetched; absent after its deadline, an
+    /// order that was never acked is proven never placed.
+    pub fn resume(
+        &mut self,
+        req: &OrderRequest,
+        state: OrderState,
+        txid: Option<&str>,
+        filled: Qty,
+        deadline: Timestamp,
+    ) {
+        if !state.is_live() {
+            return;
+        }
+        if let Some(txid) = txid {
+            self.by_txid.insert(txid.to_string(), req.cl_ord_id.clone());
+        }
+        self.orders.insert(
+            req.cl_ord_id.clone(),
+            Tracked {
+                req: req.clone(),
+                state,
+                txid: txid.map(str::to_string),
+                sent: deadline,
+                deadline,
+                filled,
+                held_end: None,
+                needs_lookup: true,
+            },
+        );
+    }
+
+    /// Execution ids already applied (from the store): a fill seen again after a restart is
+    /// a duplicate, and `TradesHistory` is paged back only to the newest of them.
+    pub fn seed_fills<I: IntoIterator<Item = String>>(&mut self, exec_ids: I) {
+        self.fills_seen.extend(exec_ids);
+    }
+
+    /// Orders whose outcome or fills are still to be proven (pending, unknown, or flagged
+    /// for a lookup): the restart reconciliation is done when this is zero.
+    pub fn unsettled(&self) -> usize {
+        self.orders
+            .values()
+            .filter(|t| {
+                t.state.in_flight()
+                    || (t.state.is_live() && (t.needs_lookup || t.held_end.is_some()))
+            })
+            .count()
+    }
+
     /// A held cancel could not be handed over (no connection): the engine hears it refused.
     pub fn cancel_not_sent(&mut self, id: &ClOrdId, now: Timestamp) {
         self.out.push(VenueEvent::CancelRejected {
@@ -597,6 +650,7 @@ impl Tracker {
             liquidity,
             ts,
             leaves: t.req.qty - filled,
+            exec_id: Some(exec_id.to_string()),
         };
         self.push(id, ev);
         self.release_held_end(id);

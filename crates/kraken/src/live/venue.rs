@@ -262,6 +262,33 @@ impl<T: OrderTransport> LiveVenue<T> {
         })
     }
 
+    /// Follow again an order of a previous run (see [`Tracker::resume`]); the send time of
+    /// a resumed order is unknown, so its deadline is what the store computed from its
+    /// creation.
+    pub fn resume(
+        &mut self,
+        req: &OrderRequest,
+        state: flywheel_venue::OrderState,
+        txid: Option<&str>,
+        filled: Qty,
+        deadline: Timestamp,
+    ) {
+        self.tracker.resume(req, state, txid, filled, deadline);
+        if let Some(seq) = self.seq_of(&req.cl_ord_id) {
+            self.last_sent_seq = Some(self.last_sent_seq.map_or(seq, |l| l.max(seq)));
+        }
+    }
+
+    /// Execution ids already applied (see [`Tracker::seed_fills`]).
+    pub fn seed_fills<I: IntoIterator<Item = String>>(&mut self, exec_ids: I) {
+        self.tracker.seed_fills(exec_ids);
+    }
+
+    /// Balance totals as Kraken last reported them (the `balances` channel or `BalanceEx`).
+    pub fn exchange_totals(&self) -> (Qty, Quote) {
+        self.totals
+    }
+
     /// The smallest sequence number the engine's `cl_ord_id` generator may issue next.
     pub fn min_next_id(&self) -> u64 {
         self.last_sent_seq.map_or(1, |s| s.saturating_add(1))

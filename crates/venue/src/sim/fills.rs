@@ -150,6 +150,7 @@ impl SimExchange {
             liquidity: Liquidity::Maker,
             ts,
             leaves,
+            exec_id: None,
         });
         if leaves.is_zero() {
             self.book.remove(seq);

@@ -170,6 +170,7 @@ impl SimExchange {
                 liquidity: Liquidity::Taker,
                 ts: now,
                 leaves: Qty::ZERO,
+                exec_id: None,
             },
             None => VenueEvent::Done {
                 cl_ord_id: req.cl_ord_id.clone(),

@@ -346,6 +346,7 @@ fn ioc_table() {
                 liquidity: Liquidity::Taker,
                 ts: t(5),
                 leaves: Qty::ZERO,
+                exec_id: None,
             },
             None => VenueEvent::Done {
                 txid,

@@ -192,6 +192,7 @@ pub(super) fn fill(
         liquidity: Liquidity::Maker,
         ts: t(ms),
         leaves: q(leaves),
+        exec_id: None,
     }
 }
 
