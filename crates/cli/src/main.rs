@@ -35,9 +35,12 @@ enum Command {
     /// Print the default configuration or check a configuration file.
     Config(commands::config::ConfigArgs),
     /// Run a paper session on a live public feed (or the offline mock Kraken).
-    Run(commands::run::RunArgs),
+    Run(Box<commands::run::RunArgs>),
     /// Replay a recorded paper session to its journal and summary.
     Replay(commands::run::ReplayArgs),
+    /// Serve a mock Kraken (REST + WS v2) on 127.0.0.1, for tests and offline live runs.
+    #[command(hide = true)]
+    MockKraken(flywheel_kraken_mock::cli::MockArgs),
 }
 
 fn main() -> ExitCode {
@@ -68,8 +71,15 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::backtest::compare(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => commands::backtest::demo(args).map(|()| ExitCode::SUCCESS),
         Command::Config(args) => commands::config::run(args),
-        Command::Run(args) => commands::run::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Run(args) => commands::run::run(*args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::run::replay(args).map(|()| ExitCode::SUCCESS),
+        Command::MockKraken(args) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(flywheel_kraken_mock::cli::serve(args)))
+            .map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

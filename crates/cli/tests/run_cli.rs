@@ -118,11 +118,20 @@ fn a_paper_session_replays_to_the_same_journal() {
 
 #[test]
 fn what_is_not_available_says_so() {
+    // Each refused before anything is opened or sent (no database file appears).
     let dir = tempfile::tempdir().expect("tempdir");
     let cases: &[(&[&str], &str)] = &[
         (
-            &["run", "--mode", "live"],
-            "--mode live is not available yet",
+            &["run", "--mode", "live", "--api-key-file", "no-such-key"],
+            "--api-key-file no-such-key",
+        ),
+        (
+            &["run", "--mode", "live", "--strategy", "maker"],
+            "--mode live runs the grid",
+        ),
+        (
+            &["run", "--mode", "live", "--symbol", "BTC/USD"],
+            "live trading knows DOGE/USD and SOL/USD",
         ),
         (
             &["run", "--mode", "paper"],
@@ -151,4 +160,8 @@ fn what_is_not_available_says_so() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(want), "{args:?}: {stderr}");
     }
+    assert!(
+        !dir.path().join("flywheel.db").exists(),
+        "a refused live start created its database"
+    );
 }

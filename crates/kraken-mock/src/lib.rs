@@ -30,6 +30,7 @@
 
 pub mod admin;
 pub mod book_synth;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod faults;

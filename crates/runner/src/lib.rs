@@ -7,6 +7,7 @@
 //! | [`order_log`] | one structured log line per order event (slot, role, `cl_ord_id`) |
 //! | [`recording`] | every stamped input as gzipped JSON lines; read back for a replay |
 //! | [`session`] | the engine thread's step: stamp, record, drive (the backtest's [`flywheel_engine::Driver`]) |
+//! | [`live`] | live sessions: store commit before send, restart and reconciliation |
 //! | [`feed`] | a public market feed (Kraken WS v2 or the mock) and a ticker into the engine's channel |
 //!
 //! Invariants:
@@ -19,6 +20,7 @@
 
 pub mod feed;
 pub mod input;
+pub mod live;
 pub mod order_log;
 pub mod recording;
 pub mod session;

@@ -80,8 +80,12 @@ type Sim<J> = Engine<SimExchange, J>;
 
 /// The grid engine of `cfg` over `sim`, journaling to `journal`: governor, leak patches and
 /// ancillary cyclers as configured. Every grid run (backtest, paper, replay) is built here.
-pub fn grid_engine<J: JournalSink>(cfg: &FlywheelConfig, sim: SimExchange, journal: J) -> Sim<J> {
-    Engine::new(cfg.grid.clone(), sim, journal)
+pub fn grid_engine<V: flywheel_venue::Venue, J: JournalSink>(
+    cfg: &FlywheelConfig,
+    venue: V,
+    journal: J,
+) -> Engine<V, J> {
+    Engine::new(cfg.grid.clone(), venue, journal)
         .with_governor(cfg.rebalance.clone())
         .with_leak(cfg.leak.clone())
         .with_ancillary(cfg.rangers.clone(), cfg.churners.clone())

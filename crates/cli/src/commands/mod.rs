@@ -3,5 +3,6 @@
 pub mod backtest;
 pub mod config;
 pub mod grid;
+pub mod live;
 pub mod maker;
 pub mod run;

@@ -45,7 +45,7 @@ use crate::table::print_summary;
 pub enum Mode {
     /// Real market data, simulated fills: no orders reach an exchange.
     Paper,
-    /// Orders to Kraken (not available yet).
+    /// Orders to Kraken, state in the store (`--db`), restart-safe.
     Live,
 }
 
@@ -87,6 +87,8 @@ pub struct RunArgs {
     pub symbol: String,
     #[command(flatten)]
     pub config: ConfigSource,
+    #[command(flatten)]
+    pub live: crate::commands::live::LiveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -102,10 +104,7 @@ pub struct ReplayArgs {
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.mode == Mode::Live {
-        bail!(
-            "--mode live is not available yet: live orders need the store wired into the \
-             session and the restart reconciliation (issue 13). Use --mode paper."
-        );
+        return crate::commands::live::run_live(&args);
     }
     if args.strategy != Strategy::Grid {
         bail!("--strategy maker is not available in paper yet; use --strategy grid");
@@ -353,7 +352,7 @@ fn start_feed(
 }
 
 /// SIGINT and SIGTERM stop the session after the current step.
-fn stop_on_signals(rt: &tokio::runtime::Runtime, tx: Sender<RunInput>) {
+pub(crate) fn stop_on_signals(rt: &tokio::runtime::Runtime, tx: Sender<RunInput>) {
     rt.spawn(async move {
         #[cfg(unix)]
         {

@@ -1,0 +1,429 @@
+//! `flywheel run --mode live`: the grid on Kraken (or a mock Kraken at `--kraken-rest`),
+//! with its state in the store (issue 13, live.md §6).
+//!
+//! Start-up, in order: open the database and take its exclusive lock (a second instance
+//! is refused, naming the holder); check the instrument against `AssetPairs` and the
+//! account's fees; start the connector; restore the engine from the latest snapshot and
+//! follow its live orders again; reconcile with the exchange (strays, foreign orders,
+//! settling every order, the ledger); arm the dead-man switch; trade.
+//!
+//! Every step commits before it sends. SIGINT/SIGTERM stops after the current step,
+//! persists, disarms the dead-man switch and leaves every order resting — or, with
+//! `--on-stop cancel-entries`, cancels the entries first and keeps the exits.
+//!
+//! Keys come from `KRAKEN_API_KEY` / `KRAKEN_API_SECRET` or from files
+//! (`--api-key-file`, `--api-secret-file`); they are never printed.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use flywheel_engine::config::instrument;
+use flywheel_engine::journal::NoJournal;
+use flywheel_engine::RunMode;
+use flywheel_kraken::live::venue::LiveConfig;
+use flywheel_kraken::net::clock::{Clock, SystemClock};
+use flywheel_kraken::net::connector::{self, ConnectorConfig, OrderPath};
+use flywheel_kraken::net::dead_man::{DeadManConfig, DeadManSwitch};
+use flywheel_kraken::net::market::MarketConfig;
+use flywheel_kraken::net::private::{PrivateRest, PrivateRestOptions};
+use flywheel_kraken::net::rest::{PublicRest, RestConfig};
+use flywheel_kraken::net::ws::WsConfig;
+use flywheel_kraken::nonce::FileNonceStore;
+use flywheel_kraken::ratelimit::{Tier, TradingCounters};
+use flywheel_kraken::secret::{ApiKey, ApiSecret, Credentials};
+use flywheel_runner::input::Input;
+use flywheel_runner::live::capture::StepCapture;
+use flywheel_runner::live::failpoint::Failpoints;
+use flywheel_runner::live::reconcile::{reconcile, LedgerOutcome, ReconcileConfig};
+use flywheel_runner::live::restart::resume;
+use flywheel_runner::live::session::{percentile, LiveSession};
+use flywheel_runner::order_log::OrderLog;
+use flywheel_runner::session::Control;
+use flywheel_store::{BlockingStore, DbUrl, InstanceInfo, KvNonceStore, StoreOptions};
+use flywheel_venue::{ClOrdIds, Venue};
+
+use crate::commands::backtest::{load, Strategy};
+use crate::commands::grid::grid_engine;
+use crate::commands::run::RunArgs;
+
+/// What happens to resting orders when the session stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum OnStop {
+    /// Leave entries and exits resting (the dead-man switch is disarmed).
+    #[default]
+    Keep,
+    /// Cancel the entries, keep the exits.
+    CancelEntries,
+}
+
+/// Options of `--mode live`.
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// The database: a SQLite file (`sqlite:PATH` or `PATH`) or `postgres://…`.
+    #[arg(long, value_name = "URL", default_value = "flywheel.db")]
+    pub db: String,
+    /// Kraken's REST base URL (a mock Kraken's in tests).
+    #[arg(long, value_name = "URL", default_value = "https://api.kraken.com")]
+    pub kraken_rest: String,
+    /// Kraken's private WebSocket (v2).
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "wss://ws-auth.kraken.com/v2"
+    )]
+    pub kraken_ws_private: String,
+    /// Kraken's public WebSocket (v2): the market feed.
+    #[arg(long, value_name = "URL", default_value = "wss://ws.kraken.com/v2")]
+    pub kraken_ws_public: String,
+    /// A file holding the API key (else `KRAKEN_API_KEY`).
+    #[arg(long, value_name = "FILE")]
+    pub api_key_file: Option<PathBuf>,
+    /// A file holding the base64 API secret (else `KRAKEN_API_SECRET`).
+    #[arg(long, value_name = "FILE")]
+    pub api_secret_file: Option<PathBuf>,
+    /// Where the REST nonce is kept (default: beside a SQLite database, else
+    /// `flywheel.nonce`).
+    #[arg(long, value_name = "FILE")]
+    pub nonce_file: Option<PathBuf>,
+    /// Orders over the private WebSocket (default) or REST.
+    #[arg(long, value_enum, default_value_t = OrderPathArg::Ws)]
+    pub order_path: OrderPathArg,
+    /// What happens to resting orders on SIGINT/SIGTERM.
+    #[arg(long, value_enum, default_value_t = OnStop::Keep)]
+    pub on_stop: OnStop,
+    /// Dead-man switch timeout in seconds (`CancelAllOrdersAfter`); 0 disables it.
+    #[arg(long, default_value_t = 60)]
+    pub dead_man_secs: u32,
+    /// Take the exchange's balances as the ledger (after you moved funds yourself); the
+    /// change is recorded as an operator action.
+    #[arg(long)]
+    pub accept_balances: bool,
+    /// How long Kraken may take to place an order, in milliseconds (`deadline`).
+    #[arg(long, default_value_t = 5_000)]
+    pub deadline_ms: i64,
+    /// The client order id prefix of this instance (letters and digits).
+    #[arg(long, default_value = "fw1")]
+    pub id_prefix: String,
+    /// Account verification tier (trading counter and open-order cap).
+    #[arg(long, value_enum, default_value_t = TierArg::Starter)]
+    pub tier: TierArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrderPathArg {
+    Ws,
+    Rest,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TierArg {
+    Starter,
+    Intermediate,
+    Pro,
+}
+
+/// The REST pair key and the two asset names of a WS v2 symbol.
+fn names(symbol: &str) -> anyhow::Result<(&'static str, &'static str, &'static str)> {
+    match symbol {
+        "DOGE/USD" => Ok(("XDGUSD", "DOGE", "USD")),
+        "SOL/USD" => Ok(("SOLUSD", "SOL", "USD")),
+        other => bail!("--symbol {other}: live trading knows DOGE/USD and SOL/USD"),
+    }
+}
+
+fn secret_text(file: &Option<PathBuf>, env: &str, what: &str) -> anyhow::Result<String> {
+    match file {
+        Some(p) => Ok(std::fs::read_to_string(p)
+            .with_context(|| format!("--api-{what}-file {}", p.display()))?
+            .trim()
+            .to_string()),
+        None => std::env::var(env).map_err(|_| {
+            anyhow::anyhow!(
+                "no API {what}: set {env} or pass --api-{what}-file (live mode needs a key \
+                 with query and trade permissions, no withdrawal)"
+            )
+        }),
+    }
+}
+
+fn credentials(live: &LiveArgs) -> anyhow::Result<Credentials> {
+    let key = secret_text(&live.api_key_file, "KRAKEN_API_KEY", "key")?;
+    let secret = secret_text(&live.api_secret_file, "KRAKEN_API_SECRET", "secret")?;
+    let secret = ApiSecret::from_base64(&secret)
+        .map_err(|e| anyhow::anyhow!("the API secret is not valid base64: {e}"))?;
+    Ok(Credentials {
+        key: ApiKey::new(key),
+        secret,
+    })
+}
+
+pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
+    let live = &args.live;
+    if args.strategy != Strategy::Grid {
+        bail!("--mode live runs the grid; the maker runs in paper only (--mode paper)");
+    }
+    let (rest_pair, base_asset, quote_asset) = names(&args.symbol)?;
+    let cfg = load(&args.config)?;
+    let creds = credentials(live)?;
+    let failpoints = Failpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let db = DbUrl::parse(&live.db).with_context(|| format!("--db {}", live.db))?;
+    let store = BlockingStore::open(&db, StoreOptions::default())?;
+    let _lock = store
+        .lock(&InstanceInfo::this_process(
+            "flywheel run --mode live",
+            &args.symbol,
+        ))
+        .context("another instance may be running on this database")?;
+    let nonce_file = live
+        .nonce_file
+        .clone()
+        .unwrap_or_else(|| match db.sqlite_path() {
+            Some(p) => {
+                let mut s = p.as_os_str().to_owned();
+                s.push(".nonce");
+                PathBuf::from(s)
+            }
+            None => PathBuf::from("flywheel.nonce"),
+        });
+    let config_inst =
+        instrument(&cfg.grid, &cfg.venue).context("instrument from [grid] and [venue]")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("async runtime")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let rest_cfg = RestConfig {
+        base_url: live.kraken_rest.clone(),
+        ..RestConfig::default()
+    };
+    let tier = match live.tier {
+        TierArg::Starter => Tier::Starter,
+        TierArg::Intermediate => Tier::Intermediate,
+        TierArg::Pro => Tier::Pro,
+    };
+    let ids = KvNonceStore::new(store.clone(), KvNonceStore::CL_ORD_SEQ)
+        .preload()
+        .context("the cl_ord_id sequence in the store")?;
+    let (venue, conn, rest) = {
+        let _g = rt.enter();
+        let rest = PrivateRest::spawn(
+            &rest_cfg,
+            creds,
+            FileNonceStore::new(&nonce_file),
+            clock.clone(),
+            PrivateRestOptions::default(),
+        )
+        .context("private REST")?;
+        let public = PublicRest::new(&rest_cfg).context("public REST")?;
+        let inst = rt
+            .block_on(connector::check_instrument(
+                &public,
+                &rest,
+                rest_pair,
+                &config_inst,
+            ))
+            .context("instrument check against Kraken")?;
+        let mut ws = WsConfig::private();
+        ws.url = live.kraken_ws_private.clone();
+        let ccfg = ConnectorConfig {
+            live: LiveConfig {
+                instrument: inst,
+                base_asset: base_asset.into(),
+                quote_asset: quote_asset.into(),
+                id_prefix: live.id_prefix.clone(),
+                deadline_ms: live.deadline_ms,
+                reply_timeout_ms: live.deadline_ms.min(3_000),
+                lookup_interval_ms: 1_000,
+                audit_interval_ms: 30_000,
+                counters: TradingCounters::new(tier.limits()),
+                hold_until_flushed: true,
+            },
+            rest_pair: rest_pair.into(),
+            ws,
+            order_path: match live.order_path {
+                OrderPathArg::Ws => OrderPath::Ws,
+                OrderPathArg::Rest => OrderPath::Rest,
+            },
+            tick_interval: Duration::from_millis(100),
+        };
+        let (venue, conn) = connector::start(ccfg, rest.clone(), Box::new(ids), clock.clone())
+            .context("Kraken connector")?;
+        (venue, conn, rest)
+    };
+    let ids = ClOrdIds::new(&live.id_prefix)
+        .map_err(|e| anyhow::anyhow!("--id-prefix {}: {e}", live.id_prefix))?;
+    let mut engine =
+        grid_engine(&cfg, venue, StepCapture::new(OrderLog::new(NoJournal))).with_order_ids(ids);
+    let heartbeat = Arc::new(AtomicU64::new(0));
+    engine.venue_mut().set_heartbeat(heartbeat.clone());
+    let resumed =
+        resume(&store, &mut engine, live.deadline_ms).context("restart from the store")?;
+    eprintln!(
+        "store {}: {} (step {}), {} order(s) to settle, {} fill(s) known",
+        db.redacted(),
+        if resumed.step == 0 {
+            "first start"
+        } else {
+            "resuming"
+        },
+        resumed.step,
+        resumed.orders + resumed.rows_without_track,
+        resumed.fills_known
+    );
+    let mut session = LiveSession::new(
+        engine,
+        store.clone(),
+        resumed.rows,
+        resumed.ledger,
+        resumed.step,
+        failpoints,
+    );
+    let rcfg = ReconcileConfig {
+        prefix: live.id_prefix.clone(),
+        base_asset: base_asset.into(),
+        quote_asset: quote_asset.into(),
+        settle_timeout: Duration::from_secs(60),
+        ledger_attempts: 6,
+        accept_balances: live.accept_balances,
+    };
+    let report = reconcile(&mut session, &rest, rt.handle(), &rcfg)?;
+    eprintln!(
+        "reconciled in {:.1} s: {} stray(s) cancelled, {} foreign order(s) (holding {} base, {} quote), {} unsettled, ledger {}",
+        report.took.as_secs_f64(),
+        report.strays_cancelled.len(),
+        report.foreign_orders,
+        report.foreign_hold_base,
+        report.foreign_hold_quote,
+        report.unsettled,
+        match &report.ledger {
+            LedgerOutcome::Adopted(l) => format!("adopted ({} base, {} quote)", l.base, l.quote),
+            LedgerOutcome::Matched(_) => "matches the exchange".into(),
+            LedgerOutcome::Mismatch(c) => format!("MISMATCH: {}", c.describe()),
+            LedgerOutcome::Unreadable(e) => format!("not checked: {e}"),
+        }
+    );
+    if let RunMode::Halted(why) = session.engine().mode() {
+        eprintln!("new entries are halted: {why}");
+    }
+    let dms = (live.dead_man_secs > 0).then(|| {
+        let _g = rt.enter();
+        DeadManSwitch::start(
+            rest.clone(),
+            DeadManConfig {
+                timeout_secs: live.dead_man_secs,
+                rearm_every: Duration::from_secs(u64::from(live.dead_man_secs / 3).max(1)),
+            },
+            heartbeat.clone(),
+        )
+    });
+    let (tx, rx) = channel();
+    let feed = {
+        let _g = rt.enter();
+        let mut market = MarketConfig::new(&args.symbol);
+        market.ws.url = live.kraken_ws_public.clone();
+        flywheel_runner::feed::trades(market, clock.clone(), tx.clone())
+    };
+    crate::commands::run::stop_on_signals(&rt, tx.clone());
+    if let Some(secs) = args.duration {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(secs));
+            let _ = tx.send(Input::Stop);
+        });
+    }
+    let _ticker = flywheel_runner::feed::ticker(Duration::from_millis(100), tx);
+    eprintln!(
+        "live on {} ({}); Ctrl-C stops it",
+        args.symbol, live.kraken_rest
+    );
+    let mut venue_halt_seen = false;
+    loop {
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(input) => {
+                if session.step(input, clock.now(), Instant::now())? == Control::Stop {
+                    break;
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if !venue_halt_seen {
+            if let Some(why) = session.engine().venue().status().halt {
+                venue_halt_seen = true;
+                eprintln!("halted by the exchange connection: {why}");
+                session.engine_mut().halt(&format!("venue: {why}"));
+            }
+        }
+    }
+    eprintln!("stopping: the current step is done");
+    if live.on_stop == OnStop::CancelEntries {
+        cancel_entries(&mut session, clock.as_ref())?;
+    }
+    session.checkpoint(clock.now())?;
+    feed.shutdown();
+    if let Some(d) = &dms {
+        rt.block_on(d.disarm());
+    }
+    conn.shutdown();
+    print_stats(&session);
+    if let RunMode::Halted(why) = session.engine().mode() {
+        eprintln!("stopped halted: {why}");
+    }
+    Ok(())
+}
+
+/// Cancel every resting entry and wait (up to 10 s) for the exchange to confirm.
+fn cancel_entries<T: flywheel_kraken::live::venue::OrderTransport>(
+    session: &mut LiveSession<T, OrderLog<NoJournal>>,
+    clock: &dyn Clock,
+) -> anyhow::Result<()> {
+    let entries: Vec<_> = session
+        .rows()
+        .live()
+        .filter(|r| r.role.as_deref() == Some("entry"))
+        .map(|r| r.cl_ord_id.clone())
+        .collect();
+    let now = clock.now();
+    for id in &entries {
+        let _ = session.engine_mut().venue_mut().cancel(id, now);
+    }
+    let until = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < until {
+        session.settle(clock.now())?;
+        let left = entries
+            .iter()
+            .filter(|id| session.rows().get(id).is_some())
+            .count();
+        if left == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("cancelled {} entr(ies) on stop", entries.len());
+    Ok(())
+}
+
+fn print_stats<T: flywheel_kraken::live::venue::OrderTransport>(
+    session: &LiveSession<T, OrderLog<NoJournal>>,
+) {
+    let s = &session.stats;
+    let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.2}", us as f64 / 1e3));
+    eprintln!(
+        "{} steps, {} commits, {} orders and {} cancels sent, {} fills",
+        s.steps, s.commits, s.adds_sent, s.cancels_sent, s.fills
+    );
+    eprintln!(
+        "commit latency ms p50 {} p99 {}; market event to order sent ms p50 {} p99 {} ({} samples)",
+        ms(percentile(&s.commit_us, 50.0)),
+        ms(percentile(&s.commit_us, 99.0)),
+        ms(percentile(&s.event_to_send_us, 50.0)),
+        ms(percentile(&s.event_to_send_us, 99.0)),
+        s.event_to_send_us.len()
+    );
+}
