@@ -1,8 +1,8 @@
-//! Failpoints for the chaos tests: `FLYWHEEL_FAILPOINT=name:n` makes the `n`-th pass
+//! Failpoints for the chaos tests: `FW_FAILPOINT=name:n` makes the `n`-th pass
 //! through the point `name` print `FAILPOINT name` on standard error and stop dead (sleep
 //! for ever), so the test harness kills the process with SIGKILL at exactly that instant.
 //!
-//! Points: `after_commit` (a step committed, its outbox not sent), `after_send` (the
+//! Points: `after_commit` (a step with orders or cancels committed, not sent yet), `after_send` (the
 //! outbox handed to the socket), `after_fill` (a step with fills committed, the exits they
 //! triggered not sent yet — the middle of a fill burst).
 //!
@@ -16,16 +16,16 @@ pub struct Failpoints {
 }
 
 impl Failpoints {
-    /// Read `FLYWHEEL_FAILPOINT`; a malformed value is an error naming it.
+    /// Read `FW_FAILPOINT`; a malformed value is an error naming it.
     pub fn from_env() -> Result<Failpoints, String> {
-        match std::env::var("FLYWHEEL_FAILPOINT") {
+        match std::env::var("FW_FAILPOINT") {
             Ok(v) => Failpoints::parse(&v),
             Err(_) => Ok(Failpoints::default()),
         }
     }
 
     pub fn parse(v: &str) -> Result<Failpoints, String> {
-        let bad = || format!("FLYWHEEL_FAILPOINT={v:?}: expected NAME:N, e.g. after_commit:3");
+        let bad = || format!("FW_FAILPOINT={v:?}: expected NAME:N, e.g. after_commit:3");
         let (name, n) = v.split_once(':').ok_or_else(bad)?;
         let n: u64 = n.parse().map_err(|_| bad())?;
         if !["after_commit", "after_send", "after_fill"].contains(&name) || n == 0 {

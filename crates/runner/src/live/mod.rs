@@ -10,7 +10,7 @@
 //! | [`session`] | the engine thread's step: apply, commit, then send |
 //! | [`restart`] | load the store: snapshot, live orders, known fills, the id sequence |
 //! | [`reconcile`] | with the exchange: strays, foreign orders, settling, the ledger check |
-//! | [`failpoint`] | `FLYWHEEL_FAILPOINT` for the kill -9 chaos tests |
+//! | [`failpoint`] | `FW_FAILPOINT` for the kill -9 chaos tests |
 
 pub mod capture;
 pub mod failpoint;

@@ -271,11 +271,14 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
         self.stats.fills += fills as u64;
         self.step = step;
         self.last_commit = Some(at);
-        self.failpoints.hit("after_commit");
+        let n = intents.len() + cancels.len();
+        if n > 0 {
+            // Committed, not sent: the window the outbox exists for.
+            self.failpoints.hit("after_commit");
+        }
         if fills > 0 {
             self.failpoints.hit("after_fill");
         }
-        let n = intents.len() + cancels.len();
         self.engine.venue_mut().flush(at);
         self.rows.flushed(intents.iter());
         self.stats.adds_sent += intents.len() as u64;

@@ -1,0 +1,166 @@
+//! Chaos and restart tests of `flywheel run --mode live` (issue 13): the bot and a mock
+//! Kraken as separate processes; the bot is killed with SIGKILL at random moments and at
+//! failpoints (after a commit, after a send, right after a step with fills) and restarted
+//! on the same database, again and again. Then a clean run settles everything and the
+//! store is audited against the mock's ledger: duplicate orders, orders the store lost,
+//! fills missed (or invented), entries left without an exit, order states, and ledger
+//! drift must all be zero.
+//!
+//! `FLYWHEEL_CHAOS_CYCLES` sets the number of kill cycles (default 20; the long mode,
+//! `FLYWHEEL_LONG_TESTS=1`, runs 200). `FLYWHEEL_CHAOS_SEED` replays a schedule.
+
+#[path = "common/chaos.rs"]
+mod chaos;
+
+use std::time::Duration;
+
+use chaos::{audit, Lcg, Rig};
+
+fn cycles() -> u64 {
+    if let Some(n) = std::env::var("FLYWHEEL_CHAOS_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    if std::env::var("FLYWHEEL_LONG_TESTS").is_ok_and(|v| v == "1") {
+        200
+    } else {
+        20
+    }
+}
+
+/// Let a clean run settle everything (lookups, exits) and stop by itself.
+fn clean_run(rig: &mut Rig, secs: u32) -> String {
+    let live = rig.spawn(&["--duration", &secs.to_string()], None);
+    live.finish(Duration::from_secs(u64::from(secs) + 60))
+}
+
+#[test]
+fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = cycles();
+    // Enough market for every cycle: ~3 s of wall time each at 40 prints/s.
+    let prints = (n as usize * 160).max(2_000);
+    let mut rig = Rig::new(dir.path(), prints, 40.0);
+    let seed = std::env::var("FLYWHEEL_CHAOS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(13);
+    let mut rng = Lcg::new(seed);
+    let mut fired = std::collections::BTreeMap::<&str, u32>::new();
+    for cycle in 0..n {
+        let (failpoint, label) = match rng.below(4) {
+            0 => (None, "random"),
+            1 => (
+                Some(format!("after_commit:{}", 1 + rng.below(3))),
+                "after_commit",
+            ),
+            2 => (
+                Some(format!("after_send:{}", 1 + rng.below(3))),
+                "after_send",
+            ),
+            _ => (Some("after_fill:1".to_string()), "after_fill"),
+        };
+        let mut live = rig.spawn(&[], failpoint.as_deref());
+        let hit = match &failpoint {
+            Some(_) => live.wait_for("\nFAILPOINT after_", Duration::from_secs(12)),
+            None => {
+                std::thread::sleep(Duration::from_millis(200 + rng.below(3_000)));
+                true
+            }
+        };
+        // It must die by our hand: a bot that stopped by itself failed.
+        let alive = matches!(live.child.try_wait(), Ok(None));
+        assert!(
+            alive,
+            "cycle {cycle} ({label}): the bot exited on its own:\n{}",
+            live.log_text()
+        );
+        live.kill9();
+        *fired
+            .entry(if hit { label } else { "failpoint_not_reached" })
+            .or_default() += 1;
+    }
+    let log = clean_run(&mut rig, 6);
+    let counts = audit(&rig.db, &rig.mock);
+    let ledger = rig.mock.ledger();
+    eprintln!(
+        "chaos seed {seed}: {n} kill cycles {fired:?}; exchange: {} orders, {} fills; counts {counts:?}",
+        ledger["orders"].as_object().map_or(0, |o| o.len()),
+        ledger["trades"].as_array().map_or(0, |t| t.len()),
+    );
+    assert!(counts.clean(), "{counts:?}\nlast run:\n{log}");
+    // The rig must have exercised something: orders and fills on the exchange.
+    assert!(
+        ledger["trades"].as_array().is_some_and(|t| t.len() >= 5),
+        "too few fills to mean anything"
+    );
+    assert!(log.contains("ledger matches the exchange"), "{log}");
+}
+
+#[test]
+fn a_second_instance_on_the_same_database_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rig = Rig::new(dir.path(), 400, 10.0);
+    let mut first = rig.spawn(&["--duration", "8"], None);
+    assert!(
+        first.wait_for("live on DOGE/USD", Duration::from_secs(30)),
+        "{}",
+        first.log_text()
+    );
+    let second = rig.spawn(&["--duration", "2"], None);
+    let out = second.child.wait_with_output().expect("second instance");
+    let log = std::fs::read_to_string(&second.log).unwrap_or_default();
+    assert!(!out.status.success(), "the second instance ran:\n{log}");
+    assert!(
+        log.contains("another instance may be running on this database"),
+        "{log}"
+    );
+    first.finish(Duration::from_secs(60));
+}
+
+/// One run per injected fault: the fault is injected while the bot trades, the bot is
+/// killed a moment later, and a clean run must leave every count at zero.
+#[test]
+fn each_injected_fault_leaves_every_count_at_zero() {
+    let faults: &[(&str, &[&str])] = &[
+        (
+            r#"{"HttpErrorAfterApply":{"endpoint":"AddOrder","status":502,"html":true}}"#,
+            &["--order-path", "rest"],
+        ),
+        (
+            r#"{"TimeoutAfterApply":{"endpoint":"AddOrder"}}"#,
+            &["--order-path", "rest"],
+        ),
+        (r#""OrderRateLimit""#, &[]),
+        (r#"{"RestRateLimit":{"endpoint":"OpenOrders"}}"#, &[]),
+        (r#"{"WsDrop":{"feed":"private"}}"#, &[]),
+        (r#""WsDropAfterAddOrder""#, &[]),
+        (r#""ReorderExecutions""#, &[]),
+        (r#"{"DuplicateExecutions":{"count":3}}"#, &[]),
+    ];
+    let mut table = Vec::new();
+    for (fault, extra) in faults {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut rig = Rig::new(dir.path(), 1_500, 40.0);
+        let mut live = rig.spawn(extra, None);
+        assert!(
+            live.wait_for("live on DOGE/USD", Duration::from_secs(30)),
+            "{}",
+            live.log_text()
+        );
+        for _ in 0..3 {
+            rig.mock.fault(fault);
+            std::thread::sleep(Duration::from_millis(700));
+        }
+        live.kill9();
+        let log = clean_run(&mut rig, 6);
+        let counts = audit(&rig.db, &rig.mock);
+        table.push((fault.to_string(), counts.clone()));
+        assert!(counts.clean(), "{fault}: {counts:?}\n{log}");
+    }
+    for (f, c) in &table {
+        eprintln!("{f}: {c:?}");
+    }
+}
