@@ -22,6 +22,9 @@ struct Args {
     /// Replay this market-data file through the public feed.
     #[arg(long)]
     replay: Option<PathBuf>,
+    /// The market's v2 symbol: DOGE/USD or SOL/USD (Kraken's names and trading rules).
+    #[arg(long, default_value = "DOGE/USD")]
+    symbol: String,
     /// Replay speed factor (0: as fast as possible).
     #[arg(long, default_value_t = 1.0)]
     speed: f64,
@@ -36,13 +39,19 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let market = MockConfig::for_symbol(&args.symbol).with_context(|| {
+        format!(
+            "--symbol {}: the mock serves DOGE/USD and SOL/USD",
+            args.symbol
+        )
+    })?;
     let mut cfg = MockConfig {
         port: Some(args.port),
         replay: args.replay.map(|path| ReplayConfig {
             path,
             speed: args.speed,
         }),
-        ..MockConfig::default()
+        ..market
     };
     if let Some(k) = args.key {
         cfg.api_key = k;
