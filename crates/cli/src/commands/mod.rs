@@ -5,3 +5,4 @@ pub mod config;
 pub mod grid;
 pub mod maker;
 pub mod run;
+pub mod run_maker;
