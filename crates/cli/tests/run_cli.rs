@@ -195,10 +195,24 @@ fn a_maker_paper_session_on_sol_prints_the_maker_summary_and_replays() {
             "maker.rec.gz",
             "--journal",
             "paper.jsonl",
+            // SOL was near $19 then: at the seed's $10.5 minimum a quote would be over the
+            // position cap. Kraken's own minimums let it quote.
+            "--set",
+            "maker.min_notional=0.5",
+            "--set",
+            "maker.min_size=0.02",
         ],
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "run failed: {stderr}");
+    // One log line per order event, with its role and cl_ord_id.
+    let placed = stderr
+        .lines()
+        .find(|l| l.contains(" placed "))
+        .unwrap_or_else(|| panic!("no order log line: {stderr}"));
+    for field in ["role=\"quote_", "cl_ord_id=\"fw1", "order=\"post_only\""] {
+        assert!(placed.contains(field), "{placed:?} lacks {field}");
+    }
     assert!(stderr.contains("maker on SOL/USD"), "{stderr}");
     assert!(stderr.contains("replay ended after 813 prints"), "{stderr}");
     assert!(
@@ -227,6 +241,10 @@ fn a_maker_paper_session_on_sol_prints_the_maker_summary_and_replays() {
     assert_eq!(line("strategy").as_deref(), Some("maker"), "{stdout}");
     assert_eq!(line("data.events").as_deref(), Some("813"), "{stdout}");
     assert_eq!(line("balances.reconciled").as_deref(), Some("true"));
+    let placed: u64 = line("orders.placed")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    assert!(placed > 0, "the maker quoted: {stdout}");
 
     let paper = std::fs::read(dir.path().join("paper.jsonl")).expect("paper journal");
     assert!(!paper.is_empty());
@@ -240,6 +258,10 @@ fn a_maker_paper_session_on_sol_prints_the_maker_summary_and_replays() {
                 "maker",
                 "--journal",
                 "replay.jsonl",
+                "--set",
+                "maker.min_notional=0.5",
+                "--set",
+                "maker.min_size=0.02",
             ][..],
         ),
         (
@@ -252,6 +274,10 @@ fn a_maker_paper_session_on_sol_prints_the_maker_summary_and_replays() {
                 "maker.rec.gz",
                 "--journal",
                 "backtest.jsonl",
+                "--set",
+                "maker.min_notional=0.5",
+                "--set",
+                "maker.min_size=0.02",
             ][..],
         ),
     ] {

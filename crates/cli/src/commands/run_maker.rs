@@ -6,7 +6,9 @@
 //! feed, signals, `--duration`, `--record` and `--journal` files, and the same recording
 //! format. The maker itself is built and summarized as `flywheel backtest --strategy maker`
 //! builds and summarizes it ([`crate::commands::maker`]): instrument and fees from `[maker]`,
-//! the account from `[backtest]`, and its summary table on standard output.
+//! the account from `[backtest]`, and its summary table on standard output. Every order
+//! event of a session is logged on standard error, one line each with its role and
+//! `cl_ord_id` ([`MakerOrderLog`]).
 //!
 //! Invariants:
 //! - One owner: only this thread steps the maker; the feed, the timer and the signals send
@@ -25,6 +27,7 @@ use flywheel_engine::maker_run::MakerEngine;
 use flywheel_kraken::net::clock::{Clock, SystemClock};
 use flywheel_maker::secs_to_ms;
 use flywheel_runner::input::{Input as RunInput, Stamped};
+use flywheel_runner::maker_order_log::MakerOrderLog;
 use flywheel_runner::maker_session::MakerPaperSession;
 use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::Control;
@@ -83,13 +86,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     );
     let summary = match journal {
         Some(file) => {
-            let maker = maker_engine(&cfg, sim, journal_sink(file));
+            let maker = maker_engine(&cfg, sim, MakerOrderLog::new(journal_sink(file)));
             let (maker, s) = drive(MakerPaperSession::new(maker, recorder), rx, &start)?;
-            close_journal(maker.finish_journal()).context("--journal")?;
+            close_journal(maker.finish_journal().into_inner()).context("--journal")?;
             s
         }
         None => {
-            let maker = maker_engine(&cfg, sim, NoJournal);
+            let maker = maker_engine(&cfg, sim, MakerOrderLog::new(NoJournal));
             drive(MakerPaperSession::new(maker, recorder), rx, &start)?.1
         }
     };
