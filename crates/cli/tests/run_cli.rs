@@ -120,6 +120,8 @@ fn a_paper_session_replays_to_the_same_journal() {
 fn what_is_not_available_says_so() {
     // Each refused before anything is opened or sent (no database file appears).
     let dir = tempfile::tempdir().expect("tempdir");
+    // Any existing file gets past the --replay check.
+    std::fs::write(dir.path().join("run.toml"), "").expect("file");
     let cases: &[(&[&str], &str)] = &[
         (
             &["run", "--mode", "live", "--api-key-file", "no-such-key"],
@@ -151,7 +153,17 @@ fn what_is_not_available_says_so() {
                 "--replay",
                 "x",
             ],
-            "--strategy maker is not available in paper yet",
+            "--replay x: no such file",
+        ),
+        (
+            &["run", "--mode", "paper", "--strategy", "maker"],
+            "--venue mock needs --replay FILE",
+        ),
+        (
+            &[
+                "run", "--mode", "paper", "--replay", "run.toml", "--symbol", "BTC/USD",
+            ],
+            "--symbol BTC/USD: the mock serves DOGE/USD and SOL/USD",
         ),
     ];
     for (args, want) in cases {
@@ -164,4 +176,136 @@ fn what_is_not_available_says_so() {
         !dir.path().join("flywheel.db").exists(),
         "a refused live start created its database"
     );
+}
+
+/// The maker (seed 002) in paper on SOL/USD: Kraken's own time & sales excerpt through the
+/// mock's public feed as fast as it goes, the maker's summary printed as the backtest prints
+/// it, and the recording replayed (`replay --strategy maker`, and `backtest`) to the same
+/// journal.
+#[test]
+fn a_maker_paper_session_on_sol_prints_the_maker_summary_and_replays() {
+    let name = "kraken_SOLUSD_timesales_2023-07-01_excerpt.csv";
+    let Some(data) = common::real_data(name) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = data.to_string_lossy().into_owned();
+    let out = flywheel(
+        dir.path(),
+        &[
+            "run",
+            "--mode",
+            "paper",
+            "--strategy",
+            "maker",
+            "--venue",
+            "mock",
+            "--replay",
+            &data,
+            "--speed",
+            "0",
+            "--record",
+            "maker.rec.gz",
+            "--journal",
+            "paper.jsonl",
+            // SOL was near $19 then: at the seed's $10.5 minimum a quote would be over the
+            // position cap. Kraken's own minimums let it quote.
+            "--set",
+            "maker.min_notional=0.5",
+            "--set",
+            "maker.min_size=0.02",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "run failed: {stderr}");
+    // One log line per order event, with its role and cl_ord_id.
+    let placed = stderr
+        .lines()
+        .find(|l| l.contains(" placed "))
+        .unwrap_or_else(|| panic!("no order log line: {stderr}"));
+    for field in ["role=\"quote_", "cl_ord_id=\"fw1", "order=\"post_only\""] {
+        assert!(placed.contains(field), "{placed:?} lacks {field}");
+    }
+    assert!(stderr.contains("maker on SOL/USD"), "{stderr}");
+    assert!(stderr.contains("replay ended after 813 prints"), "{stderr}");
+    assert!(
+        stderr.contains("813 trades"),
+        "every print arrived: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for field in [
+        "strategy ",
+        "maker.quote_fills",
+        "maker.hedger.clips",
+        "balances.reconciled",
+        "integrity.fifo_errors",
+    ] {
+        assert!(
+            stdout.contains(field),
+            "the summary lacks {field}: {stdout}"
+        );
+    }
+    let line = |key: &str| {
+        stdout
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(key))
+            .map(|l| l.split_whitespace().last().unwrap_or_default().to_string())
+    };
+    assert_eq!(line("strategy").as_deref(), Some("maker"), "{stdout}");
+    assert_eq!(line("data.events").as_deref(), Some("813"), "{stdout}");
+    assert_eq!(line("balances.reconciled").as_deref(), Some("true"));
+    let placed: u64 = line("orders.placed")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default();
+    assert!(placed > 0, "the maker quoted: {stdout}");
+
+    let paper = std::fs::read(dir.path().join("paper.jsonl")).expect("paper journal");
+    assert!(!paper.is_empty());
+    for (what, args) in [
+        (
+            "replay",
+            &[
+                "replay",
+                "maker.rec.gz",
+                "--strategy",
+                "maker",
+                "--journal",
+                "replay.jsonl",
+                "--set",
+                "maker.min_notional=0.5",
+                "--set",
+                "maker.min_size=0.02",
+            ][..],
+        ),
+        (
+            "backtest",
+            &[
+                "backtest",
+                "--strategy",
+                "maker",
+                "--data",
+                "maker.rec.gz",
+                "--journal",
+                "backtest.jsonl",
+                "--set",
+                "maker.min_notional=0.5",
+                "--set",
+                "maker.min_size=0.02",
+            ][..],
+        ),
+    ] {
+        let out = flywheel(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{what} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("maker.quote_fills"), "{what}: {stdout}");
+        let again = std::fs::read(dir.path().join(format!("{what}.jsonl"))).expect("journal");
+        assert!(
+            paper == again,
+            "the {what}'s journal differs from the session's"
+        );
+    }
 }

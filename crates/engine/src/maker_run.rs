@@ -462,6 +462,21 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     }
 }
 
+/// One market event on a venue that matches market data itself: the timer ticks due before
+/// it ([`MakerEngine::tick_until`]), then the venue matches it, then the maker steps at the
+/// new mid. The backtest and paper sessions both drive the maker through this, so a session
+/// replayed from its recording makes the same calls in the same order.
+pub fn on_sim_event<V: SimulatedVenue, J: MakerSink>(
+    maker: &mut MakerEngine<V, J>,
+    ev: &MarketEvent,
+) -> Result<(), V::Error> {
+    let t = ev.time();
+    maker.tick_until(t);
+    maker.venue_mut().on_market(ev)?;
+    maker.on_market(event_price(ev), t);
+    Ok(())
+}
+
 /// Run the maker over `events` on a simulated venue.
 pub fn run_maker_backtest<V, J, E, I>(
     maker: &mut MakerEngine<V, J>,
@@ -477,12 +492,7 @@ where
     for ev in events {
         let ev = ev.map_err(BacktestError::Data)?;
         let t = ev.time();
-        maker.tick_until(t);
-        maker
-            .venue_mut()
-            .on_market(&ev)
-            .map_err(|e| BacktestError::Venue(e.to_string()))?;
-        maker.on_market(event_price(&ev), t);
+        on_sim_event(maker, &ev).map_err(|e| BacktestError::Venue(e.to_string()))?;
         stats.events += 1;
         stats.first_ts.get_or_insert(t);
         stats.last_ts = Some(t);

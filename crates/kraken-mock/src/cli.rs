@@ -22,6 +22,9 @@ pub struct MockArgs {
     /// Replay this market-data file through the public feed.
     #[arg(long)]
     pub replay: Option<PathBuf>,
+    /// The market's v2 symbol: DOGE/USD or SOL/USD (Kraken's names and trading rules).
+    #[arg(long, default_value = "DOGE/USD")]
+    pub symbol: String,
     /// Replay speed factor (0: as fast as possible).
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
@@ -35,13 +38,19 @@ pub struct MockArgs {
 
 /// Start the mock, print its URLs, serve until a signal.
 pub async fn serve(args: MockArgs) -> anyhow::Result<()> {
+    let market = MockConfig::for_symbol(&args.symbol).with_context(|| {
+        format!(
+            "--symbol {}: the mock serves DOGE/USD and SOL/USD",
+            args.symbol
+        )
+    })?;
     let mut cfg = MockConfig {
         port: Some(args.port),
         replay: args.replay.map(|path| ReplayConfig {
             path,
             speed: args.speed,
         }),
-        ..MockConfig::default()
+        ..market
     };
     if let Some(k) = args.key {
         cfg.api_key = k;

@@ -5,6 +5,12 @@
 //!   lot 0.00000001, `ordermin` 50, `costmin` 0.5, maker 0.25 %, taker 0.40 %) and its three
 //!   names (REST `XDGUSD`, v1 `XDG/USD`, v2 `DOGE/USD`), so a connector that works against the
 //!   mock resolves names the way it must against Kraken.
+//! - SOL/USD ([`MockConfig::sol_usd`], [`sol_usd_instrument`]) is Kraken's as captured from
+//!   `AssetPairs` in public client test fixtures (`spec/kraken.md` has no SOL/USD entry): REST
+//!   pair `SOLUSD` (also its `altname`), `wsname` and v2 symbol `SOL/USD`, assets `SOL` and
+//!   `ZUSD` (v2: `SOL`, `USD`), `tick_size` 0.01 (`pair_decimals` 2), `lot_decimals` 8,
+//!   `ordermin` 0.06 SOL, `costmin` 0.5 USD, with the same entry-tier fees as DOGE/USD. SOL
+//!   needs no legacy-name substitution, unlike DOGE's `XXDG`/`XDG`.
 //! - Every duration the tests depend on (heartbeat, token lifetime, timer tick) is a field, so
 //!   tests can make them short instead of sleeping.
 
@@ -43,6 +49,18 @@ impl MarketNames {
             rest_base: "XXDG".into(),
             rest_quote: "ZUSD".into(),
             ws_base: "DOGE".into(),
+            ws_quote: "USD".into(),
+        }
+    }
+
+    pub fn sol_usd() -> Self {
+        MarketNames {
+            rest_pair: "SOLUSD".into(),
+            wsname: "SOL/USD".into(),
+            symbol: "SOL/USD".into(),
+            rest_base: "SOL".into(),
+            rest_quote: "ZUSD".into(),
+            ws_base: "SOL".into(),
             ws_quote: "USD".into(),
         }
     }
@@ -109,6 +127,21 @@ pub fn doge_usd_instrument() -> Instrument {
     }
 }
 
+/// Kraken's SOL/USD trading rules (see the module docs for where they come from).
+pub fn sol_usd_instrument() -> Instrument {
+    Instrument {
+        symbol: "SOL/USD".into(),
+        price_decimals: 2,
+        tick: Price::lit(1, 2),
+        volume_decimals: 8,
+        lot: Qty::lit(1, 8),
+        min_volume: Qty::lit(6, 2),
+        min_cost: Quote::lit(5, 1),
+        maker_fee_pct: Ratio::lit(25, 2),
+        taker_fee_pct: Ratio::lit(40, 2),
+    }
+}
+
 impl Default for MockConfig {
     fn default() -> Self {
         MockConfig {
@@ -133,6 +166,30 @@ impl Default for MockConfig {
 }
 
 impl MockConfig {
+    /// The mock trading SOL/USD: Kraken's names and rules, an account of 10 SOL and 2000 USD,
+    /// and a start price near SOL's recent range (the synthetic book sits there until the
+    /// first print moves it).
+    pub fn sol_usd() -> Self {
+        MockConfig {
+            names: MarketNames::sol_usd(),
+            instrument: sol_usd_instrument(),
+            start_base: Qty::lit(10, 0),
+            start_quote: Quote::lit(2000, 0),
+            start_price: Price::lit(150, 0),
+            ..MockConfig::default()
+        }
+    }
+
+    /// The configuration for the market whose v2 symbol is `symbol` (`DOGE/USD`, `SOL/USD`);
+    /// `None` for a market the mock does not know.
+    pub fn for_symbol(symbol: &str) -> Option<Self> {
+        match symbol {
+            "DOGE/USD" => Some(MockConfig::default()),
+            "SOL/USD" => Some(MockConfig::sol_usd()),
+            _ => None,
+        }
+    }
+
     /// The key pair a client must use.
     pub fn credentials(&self) -> Result<Credentials, SecretError> {
         Ok(Credentials {
@@ -144,5 +201,61 @@ impl MockConfig {
     /// The tier's open-order cap per pair.
     pub fn max_open_orders(&self) -> u32 {
         self.tier.limits().max_open_orders
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sol_usd_has_krakens_names_and_rules() {
+        let cfg = MockConfig::sol_usd();
+        let n = &cfg.names;
+        let names = [
+            ("rest_pair", n.rest_pair.as_str(), "SOLUSD"),
+            ("wsname", n.wsname.as_str(), "SOL/USD"),
+            ("symbol", n.symbol.as_str(), "SOL/USD"),
+            ("rest_base", n.rest_base.as_str(), "SOL"),
+            ("rest_quote", n.rest_quote.as_str(), "ZUSD"),
+            ("ws_base", n.ws_base.as_str(), "SOL"),
+            ("ws_quote", n.ws_quote.as_str(), "USD"),
+        ];
+        for (field, got, want) in names {
+            assert_eq!(got, want, "{field}");
+        }
+        let i = &cfg.instrument;
+        assert_eq!(i.symbol, n.symbol, "the instrument names the v2 symbol");
+        assert_eq!((i.price_decimals, i.tick), (2, Price::lit(1, 2)));
+        assert_eq!((i.volume_decimals, i.lot), (8, Qty::lit(1, 8)));
+        assert_eq!(i.min_volume, Qty::lit(6, 2));
+        assert_eq!(i.min_cost, Quote::lit(5, 1));
+        // The start price lies on the tick: the synthetic book's levels are valid prices.
+        assert_eq!(
+            cfg.start_price
+                .round_to(i.tick, flywheel_core::Rounding::Floor)
+                .ok(),
+            Some(cfg.start_price)
+        );
+    }
+
+    #[test]
+    fn markets_are_picked_by_their_v2_symbol() {
+        let cases = [
+            ("DOGE/USD", Some("XDGUSD")),
+            ("SOL/USD", Some("SOLUSD")),
+            // v1 names and REST keys are not v2 symbols.
+            ("XDG/USD", None),
+            ("SOLUSD", None),
+            ("", None),
+        ];
+        for (symbol, want) in cases {
+            let got = MockConfig::for_symbol(symbol).map(|c| c.names.rest_pair);
+            assert_eq!(got.as_deref(), want, "{symbol:?}");
+            if let Some(c) = MockConfig::for_symbol(symbol) {
+                assert_eq!(c.names.symbol, symbol);
+                assert_eq!(c.instrument.symbol, symbol);
+            }
+        }
     }
 }

@@ -5,9 +5,12 @@
 //! |---|---|
 //! | [`input`] | what reaches the engine thread: trades, timer ticks, stop — stamped on arrival |
 //! | [`order_log`] | one structured log line per order event (slot, role, `cl_ord_id`) |
+//! | [`maker_order_log`] | the same for the maker's orders (role, `cl_ord_id`) |
 //! | [`recording`] | every stamped input as gzipped JSON lines; read back for a replay |
+//! | [`stamp`] | the stamping and recording half of a step, shared by both strategies' sessions |
 //! | [`session`] | the engine thread's step: stamp, record, drive (the backtest's [`flywheel_engine::Driver`]) |
 //! | [`live`] | live sessions: store commit before send, restart and reconciliation |
+//! | [`maker_session`] | the same step for the maker (seed 002), driven as the maker backtest drives it |
 //! | [`feed`] | a public market feed (Kraken WS v2 or the mock) and a ticker into the engine's channel |
 //!
 //! Invariants:
@@ -21,6 +24,9 @@
 pub mod feed;
 pub mod input;
 pub mod live;
+pub mod maker_order_log;
+pub mod maker_session;
 pub mod order_log;
 pub mod recording;
 pub mod session;
+pub mod stamp;

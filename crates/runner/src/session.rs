@@ -11,6 +11,7 @@ use thiserror::Error;
 
 use crate::input::{Input, Stamped};
 use crate::recording::{Recorder, RecordingError};
+use crate::stamp::Stamper;
 
 #[derive(Debug, Error)]
 pub enum SessionError {
@@ -33,8 +34,7 @@ pub enum Control {
 pub struct PaperSession<J: JournalSink> {
     engine: Engine<SimExchange, J>,
     driver: Driver,
-    last: Option<Timestamp>,
-    recorder: Option<Recorder>,
+    stamper: Stamper,
     trades: u64,
     ticks: u64,
 }
@@ -45,8 +45,7 @@ impl<J: JournalSink> PaperSession<J> {
         PaperSession {
             engine,
             driver,
-            last: None,
-            recorder,
+            stamper: Stamper::new(recorder),
             trades: 0,
             ticks: 0,
         }
@@ -68,17 +67,13 @@ impl<J: JournalSink> PaperSession<J> {
 
     /// Apply `input` arriving at wall time `now`.
     pub fn step(&mut self, input: Input, now: Timestamp) -> Result<Control, SessionError> {
-        let at = self.last.map_or(now, |l| l.max(now));
-        let stamped = Stamped { t: at, input };
-        if let Some(r) = self.recorder.as_mut() {
-            r.write(&stamped)?;
-        }
+        let stamped = self.stamper.stamp(input, now)?;
         self.apply(stamped)
     }
 
     /// Apply an input already stamped (a replay).
     pub fn apply(&mut self, s: Stamped) -> Result<Control, SessionError> {
-        self.last = Some(s.t);
+        self.stamper.applied(s.t);
         match s.input {
             Input::Trade { price, qty, side } => {
                 let ev = MarketEvent::Trade(Trade {
@@ -104,10 +99,7 @@ impl<J: JournalSink> PaperSession<J> {
     /// End the session: the closing loop, the recording finished; the engine back.
     pub fn finish(mut self) -> Result<(Engine<SimExchange, J>, Option<u64>), SessionError> {
         self.driver.finish(&mut self.engine);
-        let lines = match self.recorder.take() {
-            Some(r) => Some(r.finish()?),
-            None => None,
-        };
+        let lines = self.stamper.finish()?;
         Ok((self.engine, lines))
     }
 }

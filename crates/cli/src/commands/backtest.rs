@@ -151,15 +151,16 @@ fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     if flywheel_runner::recording::is_recording(&args.data) {
         // A paper session's recording: its stamped inputs, replayed step for step.
-        if args.out.json.is_some() || args.out.report.is_some() || args.strategy != Strategy::Grid {
+        if args.out.json.is_some() || args.out.report.is_some() {
             bail!(
-                "--data {} is a paper-session recording: it replays with the grid and \
-                 --journal only (see `flywheel replay`)",
+                "--data {} is a paper-session recording: it replays with --journal only \
+                 (see `flywheel replay`)",
                 args.data.display()
             );
         }
         return crate::commands::run::replay(crate::commands::run::ReplayArgs {
             recording: args.data,
+            strategy: args.strategy,
             journal: args.out.journal,
             config: args.config,
         });

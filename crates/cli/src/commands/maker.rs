@@ -13,12 +13,14 @@ use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
+use flywheel_engine::journal::NoJournal;
 use flywheel_engine::maker_journal::MakerSink;
 use flywheel_engine::maker_run::{
     run_maker_backtest, MakerEngine, MakerFigures, MakerSample, MakerStatus,
 };
 use flywheel_engine::report::{esc, LineChart, Series};
 use flywheel_engine::summary::{BalanceSide, BalancesSummary, DataSummary, RunSummary};
+use flywheel_engine::DataStats;
 use flywheel_marketdata::MarketEvent;
 use flywheel_venue::{Balances, SimExchange, Venue};
 use serde::Serialize;
@@ -84,21 +86,31 @@ pub fn run_maker<E: std::fmt::Display, W: Write>(
     want_report: bool,
 ) -> anyhow::Result<(MakerResult, JournalEnd)> {
     let start = cfg.backtest.start_balances();
-    if let Some(warning) = cfg.maker.fee_warning() {
-        eprintln!("warning: maker.fee_schedule: {warning}");
-    }
-    let (maker, hedger) = (cfg.maker.clone(), cfg.hedger.clone());
     match journal {
         Some(out) => {
-            let engine = MakerEngine::with_journal(maker, hedger, sim, journal_sink(out));
+            let engine = maker_engine(cfg, sim, journal_sink(out));
             let (result, engine) = drive(engine, files, events, start, want_report)?;
             Ok((result, Some(close_journal(engine.finish_journal()))))
         }
         None => {
-            let engine = MakerEngine::new(maker, hedger, sim);
+            let engine = maker_engine(cfg, sim, NoJournal);
             Ok((drive(engine, files, events, start, want_report)?.0, None))
         }
     }
+}
+
+/// The maker as every run builds it (backtest, paper session, replay): `[maker]` and
+/// `[hedger]` on `sim`, its journal to `journal`. Says on standard error when the maker fee
+/// eats the quoted half-spread.
+pub fn maker_engine<J: MakerSink>(
+    cfg: &FlywheelConfig,
+    sim: SimExchange,
+    journal: J,
+) -> MakerEngine<SimExchange, J> {
+    if let Some(warning) = cfg.maker.fee_warning() {
+        eprintln!("warning: maker.fee_schedule: {warning}");
+    }
+    MakerEngine::with_journal(cfg.maker.clone(), cfg.hedger.clone(), sim, journal)
 }
 
 /// Run `maker` over `events` and build its summary (and report); hands the engine back so
@@ -113,7 +125,26 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
     let started = Instant::now();
     let data = run_maker_backtest(&mut maker, events).map_err(|e| anyhow::anyhow!("{e}"))?;
     ensure_events(&data, &files)?;
-    let wall = started.elapsed().as_secs_f64();
+    let summary = maker_summary(
+        &maker,
+        files,
+        &data,
+        &start,
+        started.elapsed().as_secs_f64(),
+    );
+    let html = want_report.then(|| render(&summary, maker.samples()));
+    Ok((MakerResult { summary, html }, maker))
+}
+
+/// The summary of a maker run over `data` (named `files`) that started with `start` and took
+/// `wall` seconds: the backtest's, a paper session's and a replay's alike.
+pub fn maker_summary<J: MakerSink>(
+    maker: &MakerEngine<SimExchange, J>,
+    files: Vec<String>,
+    data: &DataStats,
+    start: &Balances,
+    wall: f64,
+) -> MakerSummary {
     let hours = match (data.first_ts, data.last_ts) {
         (Some(a), Some(b)) => b.millis_since(a) as f64 / 3_600_000.0,
         _ => 0.0,
@@ -121,13 +152,13 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
     let end = maker.venue().balances();
     let st = &maker.stats;
     let reconciled = flywheel_engine::stats::ledger_reconciles(
-        &start,
+        start,
         &end,
         (st.base_bought, st.base_sold),
         (st.quote_received, st.quote_spent),
         st.fees_paid,
     );
-    let summary = MakerSummary {
+    MakerSummary {
         strategy: "maker",
         data: DataSummary {
             files,
@@ -165,9 +196,7 @@ fn drive<J: MakerSink, E: std::fmt::Display>(
         integrity: MakerIntegrity {
             fifo_errors: st.fifo_errors,
         },
-    };
-    let html = want_report.then(|| render(&summary, maker.samples()));
-    Ok((MakerResult { summary, html }, maker))
+    }
 }
 
 /// A self-contained report: the summary as a table, and inventory, spread and guard charts.

@@ -6,3 +6,4 @@ pub mod grid;
 pub mod live;
 pub mod maker;
 pub mod run;
+pub mod run_maker;

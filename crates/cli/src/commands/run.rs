@@ -7,9 +7,11 @@
 //! WebSocket feed (no keys needed for paper). Every input is recorded with `--record FILE`
 //! (gzipped JSON lines) and `flywheel replay FILE` replays it to the same journal.
 //!
+//! `--strategy maker` runs the market maker with its hedger instead
+//! ([`crate::commands::run_maker`]), on SOL/USD unless `--symbol` says otherwise.
+//!
 //! Not yet: `--mode live` (orders to Kraken) needs the store wired into the session and the
-//! restart reconciliation of issue 13, and the maker strategy in paper; both are refused
-//! with a clear message.
+//! restart reconciliation of issue 13; it is refused with a clear message.
 //!
 //! The session stops on SIGINT/SIGTERM, at `--duration`, or when the replayed file ends;
 //! the engine finishes its current step, the recording is closed, and the summary printed.
@@ -82,8 +84,13 @@ pub struct RunArgs {
     /// Stop after this many seconds.
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
-    /// WS v2 symbol of the market.
-    #[arg(long, default_value = "DOGE/USD")]
+    /// WS v2 symbol of the market (the mock serves DOGE/USD and SOL/USD); SOL/USD by default
+    /// with `--strategy maker`.
+    #[arg(
+        long,
+        default_value = "DOGE/USD",
+        default_value_if("strategy", "maker", "SOL/USD")
+    )]
     pub symbol: String,
     #[command(flatten)]
     pub config: ConfigSource,
@@ -95,6 +102,9 @@ pub struct RunArgs {
 pub struct ReplayArgs {
     /// A recording written by `flywheel run --record`.
     pub recording: PathBuf,
+    /// The strategy the session ran (a recording holds its inputs, not its strategy).
+    #[arg(long, value_enum, default_value_t = Strategy::Grid)]
+    pub strategy: Strategy,
     /// Write the journal as JSON lines here.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
@@ -106,8 +116,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.mode == Mode::Live {
         return crate::commands::live::run_live(&args);
     }
-    if args.strategy != Strategy::Grid {
-        bail!("--strategy maker is not available in paper yet; use --strategy grid");
+    if args.strategy == Strategy::Maker {
+        return crate::commands::run_maker::run(args);
     }
     if args.venue == VenueKind::Mock && args.replay.is_none() {
         bail!("--venue mock needs --replay FILE: the market data its public feed replays");
@@ -175,6 +185,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 
 /// `flywheel replay`: a recording through the same steps, to the same journal.
 pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    if args.strategy == Strategy::Maker {
+        return crate::commands::run_maker::replay(args);
+    }
     let cfg = load(&args.config)?;
     let sim = grid_exchange(&cfg)?;
     let inputs = recording::read(&args.recording)?;
@@ -203,7 +216,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 type Paper<J> = Engine<flywheel_venue::SimExchange, J>;
 
 /// The `--journal` file, created new: a session never overwrites an earlier journal.
-fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::File> {
+pub(crate) fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::File> {
     std::fs::File::options()
         .write(true)
         .create_new(true)
@@ -286,7 +299,7 @@ fn summarize<J: JournalSink>(
     ))
 }
 
-fn start_feed(
+pub(crate) fn start_feed(
     rt: &tokio::runtime::Runtime,
     args: &RunArgs,
     tx: Sender<RunInput>,
@@ -296,8 +309,14 @@ fn start_feed(
     let mock = match args.venue {
         VenueKind::Kraken => None,
         VenueKind::Mock => {
+            let mock_cfg = MockConfig::for_symbol(&args.symbol).with_context(|| {
+                format!(
+                    "--symbol {}: the mock serves DOGE/USD and SOL/USD",
+                    args.symbol
+                )
+            })?;
             let mock = rt
-                .block_on(MockKraken::start(MockConfig::default()))
+                .block_on(MockKraken::start(mock_cfg))
                 .context("mock Kraken")?;
             market.ws.url = mock.ws_public_url();
             Some(mock)

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)] // each test file uses its own subset
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The binary, run in `dir`, with every inherited `FLYWHEEL_` variable removed.
@@ -16,6 +16,25 @@ pub fn flywheel(dir: &Path, args: &[&str]) -> Output {
         }
     }
     cmd.output().expect("run flywheel")
+}
+
+/// `shared/data/NAME` beside the repository (`FLYWHEEL_DATA_DIR` overrides), or `None` after
+/// saying on standard error that the test skips.
+pub fn real_data(name: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("FLYWHEEL_DATA_DIR") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared").join("data"))
+            .find(|d| d.is_dir()),
+    };
+    let path = dir.map(|d| d.join(name)).filter(|p| p.is_file());
+    if path.is_none() {
+        eprintln!(
+            "SKIP: shared/data/{name} not found beside the repository (or FLYWHEEL_DATA_DIR)"
+        );
+    }
+    path
 }
 
 /// SOL-like trades around 200 (±0.3 %, one every 2 s), in the Tardis CSV layout.

@@ -1,0 +1,108 @@
+//! The engine thread's step for the maker's paper session (seed 002's market maker with its
+//! hedger on the simulated exchange): stamp the input with the wall clock (never before the
+//! previous stamp) and record it ([`Stamper`], shared with the grid's session), then drive the
+//! maker exactly as the maker backtest does. A replay feeds the recorded stamps instead of the
+//! clock, so the two runs make the same calls in the same order and write the same journal.
+//!
+//! Per input at stamp `t`:
+//! - a trade: [`on_sim_event`], the backtest's own step — the timer ticks due before `t`,
+//!   then the simulated exchange matches the print, then the maker steps at the new mid;
+//! - a timer tick: [`MakerEngine::tick_until`]`(t)`, the ticks due before `t` (the backtest
+//!   runs them before the next event; here the wall clock's timer also runs them when no print
+//!   comes). The idle cap of `tick_until` counts per call, so in a session it bounds the
+//!   ticks per timer input rather than per gap between prints: a maker still busy in a quiet
+//!   market keeps its `hedger.poll_interval_seconds` poll, as the origin bot does;
+//! - stop: nothing is applied; the caller ends the session.
+//!
+//! Invariants: one owner (only the engine thread calls [`MakerPaperSession::step`]); every
+//! applied input is in the recording, in order; the maker sees only the stamps.
+
+use flywheel_core::Timestamp;
+use flywheel_engine::maker_journal::MakerSink;
+use flywheel_engine::maker_run::{on_sim_event, MakerEngine};
+use flywheel_engine::DataStats;
+use flywheel_marketdata::{MarketEvent, Trade};
+use flywheel_venue::SimExchange;
+
+use crate::input::{Input, Stamped};
+use crate::recording::Recorder;
+use crate::session::{Control, SessionError};
+use crate::stamp::Stamper;
+
+/// A paper session of the maker over the simulated exchange.
+#[derive(Debug)]
+pub struct MakerPaperSession<J: MakerSink> {
+    maker: MakerEngine<SimExchange, J>,
+    stamper: Stamper,
+    data: DataStats,
+    trades: u64,
+    ticks: u64,
+}
+
+impl<J: MakerSink> MakerPaperSession<J> {
+    pub fn new(maker: MakerEngine<SimExchange, J>, recorder: Option<Recorder>) -> Self {
+        MakerPaperSession {
+            maker,
+            stamper: Stamper::new(recorder),
+            data: DataStats::default(),
+            trades: 0,
+            ticks: 0,
+        }
+    }
+
+    pub fn maker(&self) -> &MakerEngine<SimExchange, J> {
+        &self.maker
+    }
+
+    /// What the session saw of the market: prints, first and last stamp.
+    pub fn data(&self) -> DataStats {
+        self.data
+    }
+
+    /// Trades and timer ticks applied so far.
+    pub fn counts(&self) -> (u64, u64) {
+        (self.trades, self.ticks)
+    }
+
+    /// Apply `input` arriving at wall time `now`.
+    pub fn step(&mut self, input: Input, now: Timestamp) -> Result<Control, SessionError> {
+        let stamped = self.stamper.stamp(input, now)?;
+        self.apply(stamped)
+    }
+
+    /// Apply an input already stamped (a replay).
+    pub fn apply(&mut self, s: Stamped) -> Result<Control, SessionError> {
+        self.stamper.applied(s.t);
+        match s.input {
+            Input::Trade { price, qty, side } => {
+                let ev = MarketEvent::Trade(Trade {
+                    ts: s.t,
+                    price,
+                    qty,
+                    taker_side: side,
+                });
+                on_sim_event(&mut self.maker, &ev).map_err(|e| SessionError::Venue {
+                    at: s.t,
+                    reason: e.to_string(),
+                })?;
+                self.trades += 1;
+                self.data.events += 1;
+                self.data.first_ts.get_or_insert(s.t);
+                self.data.last_ts = Some(s.t);
+            }
+            Input::Tick => {
+                self.maker.tick_until(s.t);
+                self.ticks += 1;
+            }
+            Input::Stop => return Ok(Control::Stop),
+        }
+        Ok(Control::Continue)
+    }
+
+    /// End the session: the recording finished; the maker back (its journal still open, for
+    /// the caller's [`MakerEngine::finish_journal`]).
+    pub fn finish(self) -> Result<(MakerEngine<SimExchange, J>, Option<u64>), SessionError> {
+        let lines = self.stamper.finish()?;
+        Ok((self.maker, lines))
+    }
+}
