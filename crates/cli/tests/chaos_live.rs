@@ -110,9 +110,11 @@ fn a_second_instance_on_the_same_database_is_refused() {
         first.log_text()
     );
     let second = rig.spawn(&["--duration", "2"], None);
-    let out = second.child.wait_with_output().expect("second instance");
-    let log = std::fs::read_to_string(&second.log).unwrap_or_default();
-    assert!(!out.status.success(), "the second instance ran:\n{log}");
+    let (status, log) = second.exit(Duration::from_secs(30));
+    assert!(
+        status.is_some_and(|s| !s.success()),
+        "the second instance ran:\n{log}"
+    );
     assert!(
         log.contains("another instance may be running on this database"),
         "{log}"
@@ -163,4 +165,110 @@ fn each_injected_fault_leaves_every_count_at_zero() {
     for (f, c) in &table {
         eprintln!("{f}: {c:?}");
     }
+}
+
+/// An hour of market (3 600 prints, one a second) replayed by the mock at ×120 to one
+/// uninterrupted live session: every count stays at zero and the grid trades all along.
+#[test]
+fn an_accelerated_hour_of_trading_keeps_every_count_at_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let speed = 120.0;
+    let mut rig = Rig::new(dir.path(), 3_600, speed);
+    let secs = (3_600.0 / speed) as u32 + 8;
+    let log = clean_run(&mut rig, secs);
+    let counts = audit(&rig.db, &rig.mock);
+    let ledger = rig.mock.ledger();
+    let fills = ledger["trades"].as_array().map_or(0, |t| t.len());
+    eprintln!(
+        "accelerated hour: {} orders, {fills} fills; counts {counts:?}",
+        ledger["orders"].as_object().map_or(0, |o| o.len())
+    );
+    assert!(counts.clean(), "{counts:?}\n{log}");
+    assert!(
+        fills >= 10,
+        "only {fills} fills in an hour of swings:\n{log}"
+    );
+}
+
+/// The ledger check at a restart: funds that moved outside the bot (here the stored ledger
+/// is made to disagree with the exchange by 25 USD) halt new entries with both figures;
+/// `--accept-balances` takes the exchange's totals and the next run trades again.
+#[test]
+fn a_ledger_mismatch_halts_entries_until_the_operator_accepts_the_balances() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rig = Rig::new(dir.path(), 600, 20.0);
+    let first = clean_run(&mut rig, 4);
+    assert!(first.contains("ledger adopted"), "{first}");
+    {
+        let store = flywheel_store::BlockingStore::open(
+            &flywheel_store::DbUrl::parse(&rig.db).expect("url"),
+            flywheel_store::StoreOptions::default(),
+        )
+        .expect("store");
+        let quote: flywheel_core::Quote = store
+            .kv_get("ledger.quote")
+            .expect("kv")
+            .expect("a ledger")
+            .parse()
+            .expect("quote");
+        let moved = quote + "25".parse::<flywheel_core::Quote>().expect("25");
+        store
+            .kv_set("ledger.quote", &moved.to_string())
+            .expect("kv");
+    }
+    let halted = clean_run(&mut rig, 3);
+    assert!(
+        halted.contains("ledger MISMATCH: quote: ledger")
+            && halted.contains("(difference -25)")
+            && halted.contains("new entries are halted: ledger mismatch at restart"),
+        "{halted}"
+    );
+    let accepted = rig.spawn(&["--duration", "3", "--accept-balances"], None);
+    let log = accepted.finish(Duration::from_secs(60));
+    assert!(
+        log.contains("resuming — the cause is checked again") && log.contains("ledger adopted"),
+        "{log}"
+    );
+    assert!(!log.contains("new entries are halted"), "{log}");
+    let after = clean_run(&mut rig, 3);
+    assert!(after.contains("ledger matches the exchange"), "{after}");
+}
+
+/// `--mode paper --db`: the grid on a simulated Kraken in the same process, through the
+/// live path (store, commit before send, the ledger): it trades and commits.
+#[test]
+fn paper_with_a_store_trades_through_the_live_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("market.csv");
+    std::fs::write(&data, chaos::swinging_doge_csv(2_000)).expect("data");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/kraken-doge-usd.toml");
+    let db = format!("sqlite:{}", dir.path().join("paper.db").display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
+        .arg("--replay")
+        .arg(&data)
+        .arg("--config")
+        .arg(&config)
+        .args(["--db", &db, "--duration", "8"])
+        .current_dir(dir.path())
+        .env_remove("FW_FAILPOINT")
+        .output()
+        .expect("run");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("ledger adopted") && log.contains("paper on DOGE/USD"),
+        "{log}"
+    );
+    let store = flywheel_store::BlockingStore::open(
+        &flywheel_store::DbUrl::parse(&db).expect("url"),
+        flywheel_store::StoreOptions::default(),
+    )
+    .expect("store");
+    let orders = store
+        .orders_in_states(&flywheel_store::OrderStatus::ALL)
+        .expect("orders");
+    assert!(orders.len() >= 10, "{} orders stored:\n{log}", orders.len());
+    assert!(store.kv_get("ledger.quote").expect("kv").is_some());
 }

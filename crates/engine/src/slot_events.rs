@@ -164,6 +164,19 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.halt(&reason);
     }
 
+    /// Lift a halt (an operator restarting the bot after dealing with its cause): entries
+    /// resume; the reason it held is returned. A cause that persists halts again at its
+    /// next check (the ledger at a restart, the slot invariants on the next event).
+    pub fn clear_halt(&mut self) -> Option<String> {
+        match std::mem::replace(&mut self.mode, RunMode::Running) {
+            RunMode::Halted(reason) => Some(reason),
+            other => {
+                self.mode = other;
+                None
+            }
+        }
+    }
+
     /// Stop new entries until an operator intervenes; exits, fills and cancels go on. The
     /// first reason is kept and journaled. Also the runner's: a ledger mismatch or a venue
     /// halt at a restart.

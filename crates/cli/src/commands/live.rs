@@ -61,12 +61,17 @@ pub enum OnStop {
     CancelEntries,
 }
 
+/// The database of a live session when `--db` is not given.
+pub const DEFAULT_DB: &str = "flywheel.db";
+
 /// Options of `--mode live`.
 #[derive(Debug, Args)]
 pub struct LiveArgs {
-    /// The database: a SQLite file (`sqlite:PATH` or `PATH`) or `postgres://…`.
-    #[arg(long, value_name = "URL", default_value = "flywheel.db")]
-    pub db: String,
+    /// The database: a SQLite file (`sqlite:PATH` or `PATH`) or `postgres://…`. Live
+    /// mode uses `flywheel.db` without it; paper with it runs against a local simulated
+    /// Kraken with the same store and outbox as live.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
     /// Kraken's REST base URL (a mock Kraken's in tests).
     #[arg(long, value_name = "URL", default_value = "https://api.kraken.com")]
     pub kraken_rest: String,
@@ -162,20 +167,59 @@ fn credentials(live: &LiveArgs) -> anyhow::Result<Credentials> {
     })
 }
 
+/// Where the exchange is.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    pub rest: String,
+    pub ws_private: String,
+    pub ws_public: String,
+}
+
+/// The async runtime of a session (the connector, the feeds, the dead-man switch).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("async runtime")
+}
+
+/// `flywheel run --mode live`: Kraken (or the endpoints given) with the caller's keys.
 pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
     let live = &args.live;
     if args.strategy != Strategy::Grid {
         bail!("--mode live runs the grid; the maker runs in paper only (--mode paper)");
     }
+    names(&args.symbol)?;
+    let creds = credentials(live)?;
+    let rt = runtime()?;
+    let ep = Endpoints {
+        rest: live.kraken_rest.clone(),
+        ws_private: live.kraken_ws_private.clone(),
+        ws_public: live.kraken_ws_public.clone(),
+    };
+    run_stored(args, creds, &rt, &ep, "live")
+}
+
+/// A stored session (live, or paper against a local simulated Kraken): everything in the
+/// module docs from the database lock on. `label` names it in messages and the lock.
+pub fn run_stored(
+    args: &RunArgs,
+    creds: Credentials,
+    rt: &tokio::runtime::Runtime,
+    ep: &Endpoints,
+    label: &str,
+) -> anyhow::Result<()> {
+    let live = &args.live;
     let (rest_pair, base_asset, quote_asset) = names(&args.symbol)?;
     let cfg = load(&args.config)?;
-    let creds = credentials(live)?;
     let failpoints = Failpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let db = DbUrl::parse(&live.db).with_context(|| format!("--db {}", live.db))?;
+    let db_text = live.db.as_deref().unwrap_or(DEFAULT_DB);
+    let db = DbUrl::parse(db_text).with_context(|| format!("--db {db_text}"))?;
     let store = BlockingStore::open(&db, StoreOptions::default())?;
     let _lock = store
         .lock(&InstanceInfo::this_process(
-            "flywheel run --mode live",
+            &format!("flywheel run --mode {label}"),
             &args.symbol,
         ))
         .context("another instance may be running on this database")?;
@@ -192,14 +236,9 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
         });
     let config_inst =
         instrument(&cfg.grid, &cfg.venue).context("instrument from [grid] and [venue]")?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("async runtime")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rest_cfg = RestConfig {
-        base_url: live.kraken_rest.clone(),
+        base_url: ep.rest.clone(),
         ..RestConfig::default()
     };
     let tier = match live.tier {
@@ -230,7 +269,7 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
             ))
             .context("instrument check against Kraken")?;
         let mut ws = WsConfig::private();
-        ws.url = live.kraken_ws_private.clone();
+        ws.url = ep.ws_private.clone();
         let ccfg = ConnectorConfig {
             live: LiveConfig {
                 instrument: inst,
@@ -276,6 +315,9 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
         resumed.orders + resumed.rows_without_track,
         resumed.fills_known
     );
+    if let Some(why) = &resumed.halt_cleared {
+        eprintln!("the previous run stopped halted ({why}); resuming — the cause is checked again");
+    }
     let mut session = LiveSession::new(
         engine,
         store.clone(),
@@ -326,10 +368,10 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
     let feed = {
         let _g = rt.enter();
         let mut market = MarketConfig::new(&args.symbol);
-        market.ws.url = live.kraken_ws_public.clone();
+        market.ws.url = ep.ws_public.clone();
         flywheel_runner::feed::trades(market, clock.clone(), tx.clone())
     };
-    crate::commands::run::stop_on_signals(&rt, tx.clone());
+    crate::commands::run::stop_on_signals(rt, tx.clone());
     if let Some(secs) = args.duration {
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -338,10 +380,7 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
         });
     }
     let _ticker = flywheel_runner::feed::ticker(Duration::from_millis(100), tx);
-    eprintln!(
-        "live on {} ({}); Ctrl-C stops it",
-        args.symbol, live.kraken_rest
-    );
+    eprintln!("{label} on {} ({}); Ctrl-C stops it", args.symbol, ep.rest);
     let mut venue_halt_seen = false;
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
@@ -418,12 +457,15 @@ fn print_stats<T: flywheel_kraken::live::venue::OrderTransport>(
         "{} steps, {} commits, {} orders and {} cancels sent, {} fills",
         s.steps, s.commits, s.adds_sent, s.cancels_sent, s.fills
     );
-    eprintln!(
-        "commit latency ms p50 {} p99 {}; market event to order sent ms p50 {} p99 {} ({} samples)",
-        ms(percentile(&s.commit_us, 50.0)),
-        ms(percentile(&s.commit_us, 99.0)),
-        ms(percentile(&s.event_to_send_us, 50.0)),
-        ms(percentile(&s.event_to_send_us, 99.0)),
-        s.event_to_send_us.len()
-    );
+    let line = |what: &str, v: &[u64]| {
+        eprintln!(
+            "{what} ms: p50 {} p99 {} ({} samples)",
+            ms(percentile(v, 50.0)),
+            ms(percentile(v, 99.0)),
+            v.len()
+        )
+    };
+    line("commit latency", &s.commit_us);
+    line("market event to order sent", &s.event_to_send_us);
+    line("any input to order sent", &s.any_to_send_us);
 }

@@ -5,5 +5,6 @@ pub mod config;
 pub mod grid;
 pub mod live;
 pub mod maker;
+pub mod paper_store;
 pub mod run;
 pub mod run_maker;

@@ -116,6 +116,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.mode == Mode::Live {
         return crate::commands::live::run_live(&args);
     }
+    if args.live.db.is_some() {
+        return crate::commands::paper_store::run_paper_stored(&args);
+    }
     if args.strategy == Strategy::Maker {
         return crate::commands::run_maker::run(args);
     }

@@ -223,6 +223,14 @@ impl Rig {
     }
 }
 
+/// A test that fails mid-way must not leave a bot running.
+impl Drop for Live {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Live {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
@@ -248,6 +256,18 @@ impl Live {
     pub fn kill9(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Wait for the process to exit by itself (at most `timeout`); its status and log.
+    pub fn exit(mut self, timeout: Duration) -> (Option<std::process::ExitStatus>, String) {
+        let until = Instant::now() + timeout;
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return (Some(status), self.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        (None, self.log_text())
     }
 
     /// Wait for a clean exit; panics with the log otherwise.

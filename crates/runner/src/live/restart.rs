@@ -48,6 +48,8 @@ pub struct Resumed {
     /// are committed together); followed again too.
     pub rows_without_track: usize,
     pub fills_known: usize,
+    /// The halt the previous run stopped in, lifted by this restart.
+    pub halt_cleared: Option<String>,
 }
 
 /// Load the store's state into `engine` and its venue (see the module docs). `deadline_ms`
@@ -72,6 +74,9 @@ pub fn resume<T: OrderTransport, J: JournalSink>(
         }
         None => (0, None),
     };
+    // A restart is the operator's way to resume after a halt: its cause is checked again
+    // (the ledger below, the invariants on the next event) and halts again if it persists.
+    let halt_cleared = engine.clear_halt();
     let live_states: Vec<OrderStatus> = OrderStatus::ALL
         .into_iter()
         .filter(|s| s.is_live())
@@ -145,5 +150,6 @@ pub fn resume<T: OrderTransport, J: JournalSink>(
         orders,
         rows_without_track,
         fills_known,
+        halt_cleared,
     })
 }

@@ -60,6 +60,9 @@ pub struct SessionStats {
     /// Microseconds from a market input's arrival on the engine thread to its orders being
     /// handed to the socket (steps that sent orders only).
     pub event_to_send_us: Vec<u64>,
+    /// The same for every step that sent orders or cancels, whatever woke it (a print, or
+    /// the tick that applied the exchange's news: a fill and the exit it triggers).
+    pub any_to_send_us: Vec<u64>,
 }
 
 /// The `p`-th percentile (0–100) of `v` by nearest rank; `None` when empty.
@@ -178,10 +181,12 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             Input::Stop => return Ok(Control::Stop),
         }
         let sent = self.commit_and_send(at, false)?;
-        if market && sent > 0 {
-            self.stats
-                .event_to_send_us
-                .push(arrived.elapsed().as_micros() as u64);
+        if sent > 0 {
+            let us = arrived.elapsed().as_micros() as u64;
+            self.stats.any_to_send_us.push(us);
+            if market {
+                self.stats.event_to_send_us.push(us);
+            }
         }
         Ok(Control::Continue)
     }

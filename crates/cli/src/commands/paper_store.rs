@@ -1,0 +1,110 @@
+//! `flywheel run --mode paper --db URL`: paper trading with **the same store and outbox as
+//! live**. A simulated Kraken runs in this process — the mock Kraken, whose matching engine
+//! is the backtest's simulated exchange with the configured fill model (`[venue]`), Kraken's
+//! fee schedule and the `[backtest]` start balances — and the grid trades against it through
+//! the live path: commit before send, restart and reconciliation, the ledger check.
+//!
+//! Its market is the mock's replay of `--replay FILE` (`--venue mock`), or Kraken's public
+//! feed (`--venue kraken`), whose prints are handed to the simulated exchange as they come.
+//!
+//! Invariants: no order leaves the process; the simulated exchange lives as long as the
+//! session, so a restart on the same database starts a **new** simulated account — the
+//! restart reconciliation then finds the old orders gone and halts on the ledger (use a
+//! fresh `--db` per paper session; kill -9 restarts are what `--mode live` against
+//! `flywheel mock-kraken` is for).
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use flywheel_kraken::net::clock::SystemClock;
+use flywheel_kraken::net::market::MarketConfig;
+use flywheel_kraken_mock::{MockConfig, MockKraken, ReplayConfig};
+use flywheel_runner::input::Input;
+
+use crate::commands::backtest::{load, Strategy};
+use crate::commands::live::{run_stored, runtime, Endpoints};
+use crate::commands::run::{RunArgs, VenueKind};
+
+pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
+    if args.strategy != Strategy::Grid {
+        bail!("--db with --mode paper runs the grid; the maker's paper session keeps no store");
+    }
+    let cfg = load(&args.config)?;
+    let mut mock_cfg = MockConfig::for_symbol(&args.symbol).with_context(|| {
+        format!(
+            "--symbol {}: paper with a store serves DOGE/USD and SOL/USD",
+            args.symbol
+        )
+    })?;
+    match (args.venue, &args.replay) {
+        (VenueKind::Mock, None) => {
+            bail!("--venue mock needs --replay FILE: the market data its public feed replays")
+        }
+        (VenueKind::Mock, Some(p)) if !p.is_file() => {
+            bail!("--replay {}: no such file", p.display())
+        }
+        (VenueKind::Mock, Some(p)) => {
+            mock_cfg.replay = Some(ReplayConfig {
+                path: p.clone(),
+                speed: args.speed,
+            })
+        }
+        (VenueKind::Kraken, _) => {}
+    }
+    let start = cfg.backtest.start_balances();
+    mock_cfg.start_base = start.base.total;
+    mock_cfg.start_quote = start.quote.total;
+    mock_cfg.fill_rule = cfg.venue.fill_rule;
+    let rt = runtime()?;
+    let mock = rt
+        .block_on(MockKraken::start(mock_cfg))
+        .context("the simulated Kraken")?;
+    let creds = mock
+        .config()
+        .credentials()
+        .map_err(|e| anyhow::anyhow!("the simulated Kraken's key: {e}"))?;
+    let ws_public = match args.venue {
+        VenueKind::Mock => mock.ws_public_url(),
+        VenueKind::Kraken => {
+            forward_kraken_prints(&rt, &args.symbol, mock.clone());
+            mock.ws_public_url()
+        }
+    };
+    let ep = Endpoints {
+        rest: mock.rest_url(),
+        ws_private: mock.ws_private_url(),
+        ws_public,
+    };
+    let out = run_stored(args, creds, &rt, &ep, "paper");
+    mock.shutdown();
+    out
+}
+
+/// Kraken's public prints into the simulated exchange (which publishes them on its own
+/// public feed, the session's market).
+fn forward_kraken_prints(
+    rt: &tokio::runtime::Runtime,
+    symbol: &str,
+    mock: flywheel_kraken_mock::MockHandle,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let feed = {
+        let _g = rt.enter();
+        flywheel_runner::feed::trades(MarketConfig::new(symbol), Arc::new(SystemClock), tx)
+    };
+    std::thread::spawn(move || {
+        let _feed = feed;
+        while let Ok(input) = rx.recv() {
+            if let Input::Trade {
+                price,
+                qty,
+                side: Some(side),
+            } = input
+            {
+                if let Err(e) = mock.trade(side, price, qty) {
+                    eprintln!("warning: a Kraken print the simulated exchange refused: {e}");
+                }
+            }
+        }
+    });
+}
