@@ -244,7 +244,14 @@ fn paper_with_a_store_trades_through_the_live_path() {
     let config =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/kraken-doge-usd.toml");
     let db = format!("sqlite:{}", dir.path().join("paper.db").display());
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"))
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
+    // FLYWHEEL_* is the configuration's override namespace (CI exports FLYWHEEL_TEST_PG_URL).
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FLYWHEEL_") {
+            cmd.env_remove(name);
+        }
+    }
+    let out = cmd
         .args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
         .arg("--replay")
         .arg(&data)
