@@ -221,6 +221,16 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.tracks.iter()
     }
 
+    /// The engine's track of one order (`None` once the order ended).
+    pub fn order(&self, id: &ClOrdId) -> Option<&Track> {
+        self.tracks.get(id)
+    }
+
+    /// Venue events taken in and not applied yet, in the venue's order.
+    pub fn pending_events(&self) -> impl Iterator<Item = &VenueEvent> {
+        self.inbox.iter()
+    }
+
     /// Issue no id numbered below `next` (see [`flywheel_venue::ClOrdIds::skip_to`]): the
     /// runner resumes the sequence past the last id the venue recorded as sent.
     pub fn skip_order_ids_to(&mut self, next: u64) {

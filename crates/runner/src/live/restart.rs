@@ -83,8 +83,8 @@ pub fn resume<T: OrderTransport, J: JournalSink>(
         .collect();
     let rows = Rows::from_store(store.orders_in_states(&live_states)?);
     let mut fills: Vec<String> = store.known_exec_ids(100_000)?;
-    let snapshot = engine.snapshot();
-    for ev in &snapshot.inbox {
+    // Fills waiting in the restored inbox are applied later: known already.
+    for ev in engine.pending_events() {
         if let VenueEvent::Fill {
             exec_id: Some(x), ..
         } = ev

@@ -153,7 +153,6 @@ impl Rows {
                 fee,
                 liquidity,
                 ts,
-                leaves,
                 exec_id,
                 ..
             } = ev
@@ -182,7 +181,6 @@ impl Rows {
                     ts: *ts,
                     step,
                 });
-                let _ = leaves;
             }
             last_event.insert(id.clone(), ev);
             touched.insert(id);

@@ -231,15 +231,12 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
         let rows = self
             .rows
             .step(step, at, &cap, &outbox, self.ledger.as_mut(), |id| {
-                engine
-                    .orders()
-                    .find(|(k, _)| *k == id)
-                    .map(|(_, t)| TrackView {
-                        state: t.state,
-                        filled: t.cum_qty,
-                        txid: t.txid.clone(),
-                        cancel_requested: t.cancel_requested,
-                    })
+                engine.order(id).map(|t| TrackView {
+                    state: t.state,
+                    filled: t.cum_qty,
+                    txid: t.txid.clone(),
+                    cancel_requested: t.cancel_requested,
+                })
             })
             .map_err(|e| LiveError::Step {
                 step,
