@@ -169,11 +169,20 @@ fn each_injected_fault_leaves_every_count_at_zero() {
 
 /// An hour of market (3 600 prints, one a second) replayed by the mock at ×120 to one
 /// uninterrupted live session: every count stays at zero and the grid trades all along.
+///
+/// The bot's clock is the wall clock, so its timers are scaled with the market: at the
+/// default 30 s loop and 300 s anti-chase pause the whole hour would see one loop, and an
+/// entry refused post-only (the market moved ×120 while it travelled) would wait past the
+/// end of the run.
 #[test]
 fn an_accelerated_hour_of_trading_keeps_every_count_at_zero() {
     let dir = tempfile::tempdir().expect("tempdir");
     let speed = 120.0;
     let mut rig = Rig::new(dir.path(), 3_600, speed);
+    rig.overrides = vec![
+        ("FLYWHEEL_GRID__LOOP_INTERVAL_SEC".into(), "1".into()),
+        ("FLYWHEEL_GRID__REFRESH_COOLDOWN_SEC".into(), "3".into()),
+    ];
     let secs = (3_600.0 / speed) as u32 + 8;
     let log = clean_run(&mut rig, secs);
     let counts = audit(&rig.db, &rig.mock);

@@ -171,6 +171,9 @@ pub struct Rig {
     pub db: String,
     pub mock: Mock,
     pub runs: u32,
+    /// Config overrides (`FLYWHEEL_SECTION__KEY`) every live process gets; the inherited
+    /// `FLYWHEEL_*` variables are dropped.
+    pub overrides: Vec<(String, String)>,
 }
 
 impl Rig {
@@ -183,6 +186,7 @@ impl Rig {
             db: format!("sqlite:{}", dir.join("fw.db").display()),
             mock: Mock::start(&data, speed),
             runs: 0,
+            overrides: Vec::new(),
         }
     }
 
@@ -212,6 +216,9 @@ impl Rig {
             if name.to_string_lossy().starts_with("FLYWHEEL_") {
                 cmd.env_remove(name);
             }
+        }
+        for (key, value) in &self.overrides {
+            cmd.env(key, value);
         }
         if let Some(f) = failpoint {
             cmd.env("FW_FAILPOINT", f);
