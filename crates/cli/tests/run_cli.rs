@@ -68,6 +68,39 @@ fn a_paper_session_replays_to_the_same_journal() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("pnl.equity_change_usd"), "{stdout}");
 
+    // The recording holds the public feed's raw frames verbatim (trade frames carrying all
+    // 400 prints, and the others: subscription replies, heartbeats, book, ticker).
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::MultiGzDecoder::new(
+            std::fs::File::open(dir.path().join("session.rec.gz")).expect("recording"),
+        ),
+        &mut text,
+    )
+    .expect("gzip");
+    let frames: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            v.get("frame").and_then(|f| f.as_str()).map(str::to_string)
+        })
+        .collect();
+    let prints: usize = frames
+        .iter()
+        .map(|f| serde_json::from_str::<serde_json::Value>(f).expect("a raw frame is JSON"))
+        .filter(|f| f["channel"] == "trade")
+        .map(|f| f["data"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(prints, 400, "every print is in a recorded trade frame");
+    assert!(
+        frames.iter().any(|f| !f.contains("\"channel\":\"trade\"")),
+        "frames of other channels are recorded too"
+    );
+    assert!(
+        !text.contains("\"trade\":{"),
+        "no decoded prints: the frames themselves"
+    );
+
     let out = flywheel(
         dir.path(),
         &["replay", "session.rec.gz", "--journal", "replay.jsonl"],

@@ -372,7 +372,8 @@ async fn malformed_frame_is_reported_verbatim() {
         WsInput::Message {
             session: 1,
             msg: WsMessage::Heartbeat,
-            received_at: flywheel_core::Timestamp::from_millis(42)
+            received_at: flywheel_core::Timestamp::from_millis(42),
+            raw: r#"{"channel":"heartbeat"}"#.into(),
         }
     );
     ws.shutdown();

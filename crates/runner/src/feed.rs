@@ -46,9 +46,12 @@ impl TradeFeed {
     }
 }
 
-/// Subscribe to `cfg`'s public market and forward every trade print as an [`Input::Trade`].
-/// Must be called inside a tokio runtime.
+/// Subscribe to `cfg`'s public market and forward every trade print as an [`Input::Trade`],
+/// or, with [`MarketConfig::frames`], every frame verbatim as an [`Input::Frame`] (which the
+/// engine thread decodes, so a recording holds the raw feed). Must be called inside a tokio
+/// runtime.
 pub fn trades(cfg: MarketConfig, clock: Arc<dyn Clock>, out: Sender<Input>) -> TradeFeed {
+    let frames = cfg.frames;
     let (handle, mut rx) = spawn_market(cfg, clock);
     let drops = Arc::new(AtomicU64::new(0));
     let counted = drops.clone();
@@ -57,16 +60,25 @@ pub fn trades(cfg: MarketConfig, clock: Arc<dyn Clock>, out: Sender<Input>) -> T
     tokio::spawn(async move {
         while let Some(m) = rx.recv().await {
             match m {
+                MarketInput::Frame { raw, .. } => {
+                    let delivered = out.send(Input::Frame(raw.to_string())).is_ok();
+                    if !delivered {
+                        break;
+                    }
+                }
                 MarketInput::Trade {
                     price, qty, side, ..
                 } => {
-                    let input = Input::Trade {
-                        price,
-                        qty,
-                        side: Some(side),
-                    };
-                    if out.send(input).is_err() {
-                        break;
+                    // With frames on, the print went with its frame (which precedes it).
+                    if !frames {
+                        let input = Input::Trade {
+                            price,
+                            qty,
+                            side: Some(side),
+                        };
+                        if out.send(input).is_err() {
+                            break;
+                        }
                     }
                     sent.fetch_add(1, Ordering::Relaxed);
                 }

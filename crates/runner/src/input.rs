@@ -15,6 +15,10 @@ pub enum Input {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         side: Option<Side>,
     },
+    /// A raw public frame of the market feed, verbatim (decoded by
+    /// [`crate::frames::FrameDecoder`] on the engine thread, so a recording holds the
+    /// frames themselves and a replay decodes them exactly as the session did).
+    Frame(String),
     /// The timer: loops that are due run.
     Tick,
     /// Stop after this input (SIGINT/SIGTERM, the end of a replay, `--duration`).

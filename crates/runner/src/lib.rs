@@ -3,7 +3,8 @@
 //!
 //! | module | job |
 //! |---|---|
-//! | [`input`] | what reaches the engine thread: trades, timer ticks, stop — stamped on arrival |
+//! | [`input`] | what reaches the engine thread: raw public frames, timer ticks, stop — stamped on arrival |
+//! | [`frames`] | raw public frames decoded into trade prints, on the engine thread (the same in a replay) |
 //! | [`order_log`] | one structured log line per order event (slot, role, `cl_ord_id`) |
 //! | [`maker_order_log`] | the same for the maker's orders (role, `cl_ord_id`) |
 //! | [`recording`] | every stamped input as gzipped JSON lines; read back for a replay |
@@ -22,6 +23,7 @@
 //!   the same engine through the same calls, so it gives the same journal, byte for byte.
 
 pub mod feed;
+pub mod frames;
 pub mod input;
 pub mod live;
 pub mod maker_order_log;

@@ -24,6 +24,7 @@ use flywheel_engine::DataStats;
 use flywheel_marketdata::{MarketEvent, Trade};
 use flywheel_venue::SimExchange;
 
+use crate::frames::FrameDecoder;
 use crate::input::{Input, Stamped};
 use crate::recording::Recorder;
 use crate::session::{Control, SessionError};
@@ -34,6 +35,7 @@ use crate::stamp::Stamper;
 pub struct MakerPaperSession<J: MakerSink> {
     maker: MakerEngine<SimExchange, J>,
     stamper: Stamper,
+    frames: FrameDecoder,
     data: DataStats,
     trades: u64,
     ticks: u64,
@@ -44,6 +46,7 @@ impl<J: MakerSink> MakerPaperSession<J> {
         MakerPaperSession {
             maker,
             stamper: Stamper::new(recorder),
+            frames: FrameDecoder::default(),
             data: DataStats::default(),
             trades: 0,
             ticks: 0,
@@ -74,21 +77,15 @@ impl<J: MakerSink> MakerPaperSession<J> {
     pub fn apply(&mut self, s: Stamped) -> Result<Control, SessionError> {
         self.stamper.applied(s.t);
         match s.input {
-            Input::Trade { price, qty, side } => {
-                let ev = MarketEvent::Trade(Trade {
-                    ts: s.t,
-                    price,
-                    qty,
-                    taker_side: side,
-                });
-                on_sim_event(&mut self.maker, &ev).map_err(|e| SessionError::Venue {
-                    at: s.t,
-                    reason: e.to_string(),
-                })?;
-                self.trades += 1;
-                self.data.events += 1;
-                self.data.first_ts.get_or_insert(s.t);
-                self.data.last_ts = Some(s.t);
+            Input::Trade { price, qty, side } => self.trade(s.t, price, qty, side)?,
+            Input::Frame(raw) => {
+                let prints = self
+                    .frames
+                    .prints(&raw)
+                    .map_err(|reason| SessionError::Frame { at: s.t, reason })?;
+                for p in prints {
+                    self.trade(s.t, p.price, p.qty, Some(p.side))?;
+                }
             }
             Input::Tick => {
                 self.maker.tick_until(s.t);
@@ -97,6 +94,30 @@ impl<J: MakerSink> MakerPaperSession<J> {
             Input::Stop => return Ok(Control::Stop),
         }
         Ok(Control::Continue)
+    }
+
+    fn trade(
+        &mut self,
+        ts: Timestamp,
+        price: flywheel_core::Price,
+        qty: flywheel_core::Qty,
+        side: Option<flywheel_core::Side>,
+    ) -> Result<(), SessionError> {
+        let ev = MarketEvent::Trade(Trade {
+            ts,
+            price,
+            qty,
+            taker_side: side,
+        });
+        on_sim_event(&mut self.maker, &ev).map_err(|e| SessionError::Venue {
+            at: ts,
+            reason: e.to_string(),
+        })?;
+        self.trades += 1;
+        self.data.events += 1;
+        self.data.first_ts.get_or_insert(ts);
+        self.data.last_ts = Some(ts);
+        Ok(())
     }
 
     /// End the session: the recording finished; the maker back (its journal still open, for

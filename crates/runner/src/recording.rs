@@ -1,6 +1,8 @@
-//! Recordings: every stamped input of a session, one JSON object per line, gzipped
-//! (`{"t":1764561600123,"trade":{"price":"0.18","qty":"120","side":"buy"}}`,
-//! `{"t":1764561601000,"tick":null}`).
+//! Recordings: every stamped input of a session, one JSON object per line, gzipped. The
+//! market arrives as the public feed's raw WebSocket frames, verbatim as JSON strings
+//! (`{"t":1764561600123,"frame":"{\"channel\":\"trade\",\"type\":\"update\",...}"}`, heartbeats
+//! and book frames included), the timer as `{"t":1764561601000,"tick":null}`; a decoded
+//! print (`{"t":..,"trade":{"price":"0.18","qty":"120","side":"buy"}}`) is still read.
 //!
 //! Invariants:
 //! - Lines are written in the order the engine applied them, with exact decimals.
@@ -155,13 +157,15 @@ pub fn is_recording(path: &Path) -> bool {
         return false;
     };
     // A first line longer than any stamped input is no recording: read no more than that
-    // (a hostile file may hold no newline at all).
+    // (a hostile file may hold no newline at all). A raw frame can be long: the instrument
+    // channel's snapshot lists every pair of the exchange.
+    const MAX_FIRST_LINE: u64 = 8 << 20;
     use std::io::Read as _;
     let mut line = String::new();
     let read = if gz {
-        BufReader::new(MultiGzDecoder::new(file).take(4096)).read_line(&mut line)
+        BufReader::new(MultiGzDecoder::new(file).take(MAX_FIRST_LINE)).read_line(&mut line)
     } else {
-        BufReader::new(file.take(4096)).read_line(&mut line)
+        BufReader::new(file.take(MAX_FIRST_LINE)).read_line(&mut line)
     };
     read.is_ok() && serde_json::from_str::<Stamped>(line.trim_end()).is_ok()
 }

@@ -9,6 +9,7 @@ use flywheel_marketdata::{MarketEvent, Trade};
 use flywheel_venue::SimExchange;
 use thiserror::Error;
 
+use crate::frames::FrameDecoder;
 use crate::input::{Input, Stamped};
 use crate::recording::{Recorder, RecordingError};
 use crate::stamp::Stamper;
@@ -17,6 +18,9 @@ use crate::stamp::Stamper;
 pub enum SessionError {
     #[error(transparent)]
     Recording(#[from] RecordingError),
+    /// A public frame that does not decode (a recording edited by hand, or two markets).
+    #[error("public frame at {at}: {reason}")]
+    Frame { at: Timestamp, reason: String },
     /// The simulated exchange refused a market event (a broken ledger invariant).
     #[error("simulated venue at {at}: {reason}")]
     Venue { at: Timestamp, reason: String },
@@ -35,6 +39,8 @@ pub struct PaperSession<J: JournalSink> {
     engine: Engine<SimExchange, J>,
     driver: Driver,
     stamper: Stamper,
+    frames: FrameDecoder,
+    first_price: Option<flywheel_core::Price>,
     trades: u64,
     ticks: u64,
 }
@@ -46,6 +52,8 @@ impl<J: JournalSink> PaperSession<J> {
             engine,
             driver,
             stamper: Stamper::new(recorder),
+            frames: FrameDecoder::default(),
+            first_price: None,
             trades: 0,
             ticks: 0,
         }
@@ -58,6 +66,11 @@ impl<J: JournalSink> PaperSession<J> {
     /// What the driver saw: events, first and last time.
     pub fn data(&self) -> flywheel_engine::DataStats {
         self.driver.stats()
+    }
+
+    /// The price of the first print applied (the baseline of "vs holding").
+    pub fn first_price(&self) -> Option<flywheel_core::Price> {
+        self.first_price
     }
 
     /// Trades and ticks applied so far.
@@ -75,17 +88,15 @@ impl<J: JournalSink> PaperSession<J> {
     pub fn apply(&mut self, s: Stamped) -> Result<Control, SessionError> {
         self.stamper.applied(s.t);
         match s.input {
-            Input::Trade { price, qty, side } => {
-                let ev = MarketEvent::Trade(Trade {
-                    ts: s.t,
-                    price,
-                    qty,
-                    taker_side: side,
-                });
-                self.driver
-                    .on_event(&mut self.engine, &ev)
-                    .map_err(|reason| SessionError::Venue { at: s.t, reason })?;
-                self.trades += 1;
+            Input::Trade { price, qty, side } => self.trade(s.t, price, qty, side)?,
+            Input::Frame(raw) => {
+                let prints = self
+                    .frames
+                    .prints(&raw)
+                    .map_err(|reason| SessionError::Frame { at: s.t, reason })?;
+                for p in prints {
+                    self.trade(s.t, p.price, p.qty, Some(p.side))?;
+                }
             }
             Input::Tick => {
                 self.driver.advance(&mut self.engine, s.t);
@@ -94,6 +105,27 @@ impl<J: JournalSink> PaperSession<J> {
             Input::Stop => return Ok(Control::Stop),
         }
         Ok(Control::Continue)
+    }
+
+    fn trade(
+        &mut self,
+        ts: Timestamp,
+        price: flywheel_core::Price,
+        qty: flywheel_core::Qty,
+        side: Option<flywheel_core::Side>,
+    ) -> Result<(), SessionError> {
+        let ev = MarketEvent::Trade(Trade {
+            ts,
+            price,
+            qty,
+            taker_side: side,
+        });
+        self.driver
+            .on_event(&mut self.engine, &ev)
+            .map_err(|reason| SessionError::Venue { at: ts, reason })?;
+        self.trades += 1;
+        self.first_price.get_or_insert(price);
+        Ok(())
     }
 
     /// End the session: the closing loop, the recording finished; the engine back.

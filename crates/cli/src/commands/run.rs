@@ -238,13 +238,9 @@ fn drive<J: JournalSink>(
 ) -> anyhow::Result<(Paper<J>, Summary)> {
     let clock = SystemClock;
     let started = Instant::now();
-    let mut first_price = Price::ZERO;
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(input) => {
-                if let (RunInput::Trade { price, .. }, true) = (&input, first_price.is_zero()) {
-                    first_price = *price;
-                }
                 if session.step(input, clock.now())? == Control::Stop {
                     break;
                 }
@@ -255,6 +251,7 @@ fn drive<J: JournalSink>(
     }
     let (trades, ticks) = session.counts();
     let data = session.data();
+    let first_price = session.first_price().unwrap_or(Price::ZERO);
     let (engine, lines) = session.finish()?;
     if let Some(lines) = lines {
         eprintln!("recorded {lines} inputs");
@@ -271,16 +268,13 @@ fn apply_all<J: JournalSink>(
     mut session: PaperSession<J>,
     inputs: Vec<flywheel_runner::input::Stamped>,
 ) -> anyhow::Result<(Paper<J>, Summary)> {
-    let mut first_price = Price::ZERO;
     for s in inputs {
-        if let (RunInput::Trade { price, .. }, true) = (&s.input, first_price.is_zero()) {
-            first_price = *price;
-        }
         if session.apply(s)? == Control::Stop {
             break;
         }
     }
     let data = session.data();
+    let first_price = session.first_price().unwrap_or(Price::ZERO);
     let (engine, _) = session.finish()?;
     let summary = summarize(&engine, first_price, &data)?;
     Ok((engine, summary))
@@ -309,6 +303,9 @@ pub(crate) fn start_feed(
 ) -> anyhow::Result<flywheel_runner::feed::TradeFeed> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut market = MarketConfig::new(&args.symbol);
+    // The session takes the raw frames and decodes them itself, so `--record` keeps the
+    // public feed verbatim.
+    market.frames = true;
     let mock = match args.venue {
         VenueKind::Kraken => None,
         VenueKind::Mock => {

@@ -39,6 +39,9 @@ pub struct MarketConfig {
     pub symbol: String,
     /// Book depth to subscribe (10, 25, 100, 500, 1000).
     pub depth: u32,
+    /// Also emit every parsed frame verbatim ([`MarketInput::Frame`]), before what it
+    /// decodes to: a recording of the raw public feed.
+    pub frames: bool,
 }
 
 impl MarketConfig {
@@ -48,6 +51,7 @@ impl MarketConfig {
             ws: WsConfig::public(),
             symbol: symbol.to_string(),
             depth: 10,
+            frames: false,
         }
     }
 
@@ -113,6 +117,12 @@ pub enum MarketInput {
     Malformed {
         error: ParseError,
         text: String,
+    },
+    /// A frame verbatim with its receipt time (only with [`MarketConfig::frames`]); the
+    /// inputs it decodes to follow it.
+    Frame {
+        raw: Arc<str>,
+        received_at: Timestamp,
     },
 }
 
@@ -286,9 +296,22 @@ pub fn spawn_market(
     };
     let book_sub = cfg.book_subscription();
     let mut state = MarketState::new(&cfg.symbol, cfg.depth);
+    let frames = cfg.frames;
     tokio::spawn(async move {
         while let Some(input) = ws_rx.recv().await {
-            let step = state.on_input(input);
+            let frame = match &input {
+                WsInput::Message {
+                    raw, received_at, ..
+                } if frames => Some(MarketInput::Frame {
+                    raw: raw.clone(),
+                    received_at: *received_at,
+                }),
+                _ => None,
+            };
+            let mut step = state.on_input(input);
+            if let Some(f) = frame {
+                step.out.insert(0, f);
+            }
             mismatches.store(state.mismatches(), Ordering::Relaxed);
             if step.resubscribe_book {
                 // Not connected: the next connection subscribes (and snapshots) anyway.
@@ -318,6 +341,7 @@ mod tests {
             session: 1,
             msg: parse_message(&text).expect("book frame"),
             received_at: Timestamp::from_millis(7),
+            raw: Arc::from(text.as_str()),
         }
     }
 

@@ -145,6 +145,8 @@ pub enum WsInput {
         session: u64,
         msg: WsMessage,
         received_at: flywheel_core::Timestamp,
+        /// The frame verbatim, as it arrived (for a recording of the raw feed).
+        raw: Arc<str>,
     },
     /// A frame that did not parse, verbatim.
     Malformed {
@@ -561,6 +563,7 @@ impl Supervisor {
                             session,
                             msg,
                             received_at,
+                            raw: Arc::from(text.as_str()),
                         })
                         .await?;
                         Ok(refused.map(|error| DisconnectReason::SubscribeRefused { error }))

@@ -16,6 +16,7 @@
 //! - Steps that changed nothing are not committed, except a snapshot at least every
 //!   `snapshot_every_ms`, so the restart resumes from a recent mark.
 
+use crate::frames::FrameDecoder;
 use std::collections::BTreeSet;
 
 use std::time::Instant;
@@ -90,6 +91,7 @@ pub struct LiveSession<T: OrderTransport, J: JournalSink> {
     failpoints: Failpoints,
     pending_audits: Vec<BalanceAudit>,
     pending_actions: Vec<OperatorAction>,
+    frames: FrameDecoder,
     pub stats: SessionStats,
 }
 
@@ -125,6 +127,7 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             failpoints,
             pending_audits: Vec::new(),
             pending_actions: Vec::new(),
+            frames: FrameDecoder::default(),
             stats: SessionStats::default(),
         }
     }
@@ -171,9 +174,18 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
     ) -> Result<Control, LiveError> {
         let at = self.last.map_or(now, |l| l.max(now));
         self.last = Some(at);
-        let market = matches!(input, Input::Trade { .. });
+        let market = matches!(input, Input::Trade { .. } | Input::Frame(_));
         match input {
             Input::Trade { price, .. } => self.driver.on_mark(&mut self.engine, price, at),
+            Input::Frame(raw) => {
+                let prints = self.frames.prints(&raw).map_err(|what| LiveError::Step {
+                    step: self.step,
+                    what: format!("public frame: {what}"),
+                })?;
+                for p in prints {
+                    self.driver.on_mark(&mut self.engine, p.price, at);
+                }
+            }
             Input::Tick => {
                 self.driver.advance(&mut self.engine, at);
                 self.engine.drain_venue();
