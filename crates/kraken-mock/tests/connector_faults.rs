@@ -634,20 +634,38 @@ fn the_dead_man_switch_holds_while_the_engine_polls_and_fires_when_it_stops() {
     };
     rig.want(Side::Buy, "0.1790000", "100");
     rig.want(Side::Sell, "0.1810000", "100");
+    // Both orders rest first — under a loaded CI machine that can take longer than the
+    // switch's timeout, so the clock for "a live engine" starts only once they do.
+    rig.wait("both orders rest", Duration::from_secs(20), |r| r.settled());
+    let rearms_before = switch.state().rearms;
     // The engine polls for 3 s, longer than the 2 s timeout: the switch is re-armed and
     // the orders stay.
     let until = Instant::now() + Duration::from_secs(3);
     rig.wait("3 s of a live engine", Duration::from_secs(10), |_| {
         Instant::now() > until
     });
-    assert!(rig.settled());
+    // A periodic audit may be between its lookup and its answer at this instant.
+    rig.wait("settled after 3 s", Duration::from_secs(10), |r| r.settled());
     let open = |r: &Rig| r.mock.ledger().open_orders;
     assert_eq!(open(&rig), 2, "a live engine keeps its orders");
     let st = switch.state();
-    assert!(st.rearms >= 5 && st.trigger_at.is_some(), "{st:?}");
-    // The engine hangs (no polls) past the timeout: Kraken cancels everything.
-    std::thread::sleep(Duration::from_millis(3_000));
-    assert_eq!(open(&rig), 0, "the switch fired");
+    // Re-armed every 300 ms over 3 s: ten times on an idle machine; a loaded one
+    // still re-arms more than once inside the 2 s timeout, or the orders would be gone.
+    assert!(
+        st.rearms >= rearms_before + 2 && st.trigger_at.is_some(),
+        "{st:?}"
+    );
+    // The engine hangs (no polls) past the timeout: Kraken cancels everything. The rig
+    // is not polled while waiting — only the mock's book is read.
+    let hang = Instant::now();
+    while open(&rig) != 0 {
+        assert!(
+            hang.elapsed() < Duration::from_secs(15),
+            "the switch did not fire within 15 s of the engine hanging"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(hang.elapsed() >= Duration::from_millis(1_000), "fired early");
     assert!(switch.state().skipped_engine_stalled >= 1);
     // When the engine comes back it hears of the cancels.
     rig.wait(
