@@ -134,7 +134,7 @@ struct Inner {
     config: HubConfig,
     status: watch::Sender<Option<Arc<StatusSnapshot>>>,
     journal: broadcast::Sender<Arc<str>>,
-    ready: RwLock<(bool, String)>,
+    ready: Arc<RwLock<(bool, String)>>,
     fills: Mutex<VecDeque<(Option<i64>, Arc<str>)>>,
     orders: RwLock<Arc<str>>,
     commands: mpsc::Sender<Command>,
@@ -155,12 +155,13 @@ impl Hub {
         let (journal, _) = broadcast::channel(config.journal_capacity.max(1));
         let (commands, rx) = mpsc::channel(config.command_capacity.max(1));
         let (closed, _) = watch::channel(false);
-        let metrics = Metrics::new(status_rx);
+        let ready = Arc::new(RwLock::new((false, "starting".to_owned())));
+        let metrics = Metrics::new(status_rx, ready.clone());
         let inner = Inner {
             config,
             status,
             journal,
-            ready: RwLock::new((false, "starting".to_owned())),
+            ready,
             fills: Mutex::new(VecDeque::new()),
             orders: RwLock::new(Arc::from(r#"{"orders":[]}"#)),
             commands,

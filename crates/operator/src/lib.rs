@@ -11,6 +11,7 @@ pub mod hub;
 pub mod metrics;
 pub mod router;
 mod sse;
+mod status_metrics;
 pub mod token;
 
 pub use hub::{
