@@ -14,12 +14,13 @@
 //!   waiting (timeout) only drops its end, the engine's `send` then fails harmlessly.
 
 use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use crate::alerts::Alerter;
 use crate::metrics::Metrics;
 
 /// Sizes and cadences of a [`Hub`].
@@ -134,12 +135,13 @@ struct Inner {
     config: HubConfig,
     status: watch::Sender<Option<Arc<StatusSnapshot>>>,
     journal: broadcast::Sender<Arc<str>>,
-    ready: RwLock<(bool, String)>,
+    ready: Arc<RwLock<(bool, String)>>,
     fills: Mutex<VecDeque<(Option<i64>, Arc<str>)>>,
     orders: RwLock<Arc<str>>,
     commands: mpsc::Sender<Command>,
     closed: watch::Sender<bool>,
     metrics: Metrics,
+    alerter: OnceLock<Alerter>,
 }
 
 /// The engine ↔ HTTP bridge. Cheap to clone; every clone is the same hub.
@@ -155,17 +157,19 @@ impl Hub {
         let (journal, _) = broadcast::channel(config.journal_capacity.max(1));
         let (commands, rx) = mpsc::channel(config.command_capacity.max(1));
         let (closed, _) = watch::channel(false);
-        let metrics = Metrics::new(status_rx);
+        let ready = Arc::new(RwLock::new((false, "starting".to_owned())));
+        let metrics = Metrics::new(status_rx, ready.clone());
         let inner = Inner {
             config,
             status,
             journal,
-            ready: RwLock::new((false, "starting".to_owned())),
+            ready,
             fills: Mutex::new(VecDeque::new()),
             orders: RwLock::new(Arc::from(r#"{"orders":[]}"#)),
             commands,
             closed,
             metrics,
+            alerter: OnceLock::new(),
         };
         (
             Hub {
@@ -177,6 +181,9 @@ impl Hub {
 
     /// Replaces the latest status (SSE clients get it, coalesced to their cadence).
     pub fn publish_status(&self, status: Value) {
+        if let Some(alerter) = self.inner.alerter.get() {
+            alerter.on_status(&status);
+        }
         let text: Arc<str> = Arc::from(status.to_string());
         self.inner
             .status
@@ -189,6 +196,9 @@ impl Hub {
     /// Sends one journal record to every SSE client and counts it in the metrics.
     pub fn publish_journal(&self, record: Value) {
         self.inner.metrics.count_journal(&record);
+        if let Some(alerter) = self.inner.alerter.get() {
+            alerter.on_journal(&record);
+        }
         // No receiver (no SSE client) is not an error: the record is simply not streamed.
         let _ = self.inner.journal.send(Arc::from(record.to_string()));
     }
@@ -232,6 +242,12 @@ impl Hub {
             .orders
             .write()
             .unwrap_or_else(PoisonError::into_inner) = text;
+    }
+
+    /// Attaches the webhook alerter: from now on every published status and journal record
+    /// goes through its detection. A hub has at most one (`Err` gives it back).
+    pub fn set_alerter(&self, alerter: Alerter) -> Result<(), Alerter> {
+        self.inner.alerter.set(alerter)
     }
 
     /// Feeds `flywheel_store_commit_seconds`.

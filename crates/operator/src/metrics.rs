@@ -8,7 +8,7 @@
 //! - Counters never go down; they count what passed through the Hub since it was created.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -20,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use crate::hub::StatusSnapshot;
+use crate::status_metrics::StatusCollector;
 
 /// The `Content-Type` of `/metrics` (Prometheus text format 0.0.4).
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
@@ -76,11 +77,15 @@ pub struct Metrics {
     step: Histogram,
     /// The `{event,reason}` pairs seen so far (bounds the series count).
     order_series: Mutex<BTreeSet<(String, String)>>,
-    status: watch::Receiver<Option<Arc<StatusSnapshot>>>,
 }
 
 impl Metrics {
-    pub(crate) fn new(status: watch::Receiver<Option<Arc<StatusSnapshot>>>) -> Metrics {
+    /// The registry of one Hub: its own counters, plus the gauges read from `status` and
+    /// `ready` at each scrape.
+    pub(crate) fn new(
+        status: watch::Receiver<Option<Arc<StatusSnapshot>>>,
+        ready: Arc<RwLock<(bool, String)>>,
+    ) -> Metrics {
         let mut registry = Registry::default();
         let orders = Family::<OrderLabels, Counter>::default();
         let journal = Family::<KindLabels, Counter>::default();
@@ -119,6 +124,7 @@ impl Metrics {
             "Time the engine took for one step",
             step.clone(),
         );
+        registry.register_collector(Box::new(StatusCollector { status, ready }));
         Metrics {
             registry,
             orders,
@@ -128,7 +134,6 @@ impl Metrics {
             commit,
             step,
             order_series: Mutex::new(BTreeSet::new()),
-            status,
         }
     }
 
@@ -211,11 +216,6 @@ impl Metrics {
             return key;
         }
         ("other".to_owned(), "other".to_owned())
-    }
-
-    #[allow(dead_code)] // read by the status-derived gauges
-    pub(crate) fn status(&self) -> Option<Arc<StatusSnapshot>> {
-        self.status.borrow().clone()
     }
 }
 
@@ -305,7 +305,7 @@ mod tests {
     #[test]
     fn order_series_are_bounded() {
         let (_tx, rx) = watch::channel(None);
-        let m = Metrics::new(rx);
+        let m = Metrics::new(rx, Arc::default());
         for i in 0..(MAX_SERIES + 10) {
             m.count_journal(&json!({"kind": "place_rejected", "reason": format!("r{i}")}));
         }
