@@ -282,6 +282,8 @@
 
   function record(s) {
     const t = typeof s.now === "number" ? s.now : Date.now();
+    // Engine time going back means another run (a replay restarted): start the charts over.
+    if (history.length && history[history.length - 1].t > t) history.length = 0;
     if (history.length && history[history.length - 1].t === t) history.pop();
     history.push({
       t,
@@ -410,7 +412,8 @@
     const reply = $("action-reply");
     reply.className = "reply";
     reply.textContent = name + "…";
-    const headers = { Authorization: "Bearer " + token() };
+    // No token, no header: the server answers 401 and the reply says so.
+    const headers = token() ? { Authorization: "Bearer " + token() } : {};
     if (body) headers["Content-Type"] = "application/json";
     try {
       const r = await fetch("/api/actions/" + encodeURIComponent(name), {

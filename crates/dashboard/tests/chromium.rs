@@ -1,0 +1,277 @@
+//! The dashboard in a real headless Chromium: against a fake operator API in-process (always,
+//! when Chromium is installed; required under `CI`), and against a real `flywheel run` server
+//! when `FW_DASHBOARD_URL` and `FW_DASHBOARD_TOKEN` are set.
+
+#[path = "support/browser.rs"]
+mod browser;
+#[path = "support/fake_operator.rs"]
+mod fake_operator;
+
+use std::time::Duration;
+
+use browser::checks::{cards_match_eventually, dd, no_horizontal_scroll, wait_loaded};
+use browser::{target_dir, Browser};
+use fake_operator::{FakeOperator, TOKEN};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// Fail the test with the step's own message (every browser step returns `Result<_, String>`).
+trait Step<T> {
+    fn step(self, what: &str) -> T;
+}
+impl<T> Step<T> for Result<T, String> {
+    fn step(self, what: &str) -> T {
+        self.unwrap_or_else(|e| panic!("{what}: {e}"))
+    }
+}
+
+/// A status in which the governor is held by a gate, more than half the slots are degraded
+/// (the card turns red) and trading is halted with a reason that looks like markup.
+fn held_and_halted(grid: &Value) -> Value {
+    let mut s = grid.clone();
+    s["now"] = json!(1_700_000_900_000_u64);
+    s["rebalancer"]["held_by"] = json!("capacity");
+    s["rebalancer"]["kp"] = json!(2.5);
+    s["rebalancer"]["kd"] = json!(0.75);
+    s["rebalancer_dashboard"] = json!(
+        "Governor: ■ Held by the capacity gate (skew +5%)\nSize B: ×1.00  |  Size A: ×1.00\nIdle USD: 97% → target 40%"
+    );
+    s["b_side_health"]["balance_degraded_slots"] = json!(2);
+    s["b_side_health_card"] = json!({"color": "red", "text":
+        "B-Side Health\n  Fund guard blocks: 3 | Floor blocks: 1 | Degraded slots: 2/2\n  Last recovery: 4m ago"});
+    s["halt"] = json!("ledger <img src=x id=injected> differs from BalanceEx");
+    s["scoreboard"]["idle_usd_pct"] = json!("55.5");
+    s["equity"]["quote"] = json!("409.80");
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_in_headless_chromium() {
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    let grid = fixture("grid_status.json");
+    let fake = FakeOperator::start(grid.clone()).await;
+    b.set_window(1280, 900).await.step("desktop window");
+    b.goto(&fake.url).await.step("load the page");
+    wait_loaded(&b).await.step("page load");
+
+    // 1. The cards show what /api/status returns.
+    cards_match_eventually(&b, &grid, WAIT)
+        .await
+        .step("grid status");
+    assert_eq!(dd(&b, "scoreboard", "target").await.step("target"), "40%");
+    assert_eq!(
+        dd(&b, "equity", "vs holding").await.step("equity"),
+        "+$7.25",
+        "412.35 - 405.10, exactly"
+    );
+
+    // 2. A status pushed over SSE changes them (held: yellow; 2/2 degraded: red; halted).
+    let held = held_and_halted(&grid);
+    fake.push_status(held.clone());
+    cards_match_eventually(&b, &held, WAIT)
+        .await
+        .step("SSE update");
+    let injected = b
+        .eval("return document.getElementById('injected') !== null;")
+        .await;
+    assert_eq!(
+        injected.step("probe"),
+        json!(false),
+        "the halt reason became markup"
+    );
+    fake.push_journal(
+        json!({"kind": "governor_update", "ts": 1_700_000_900_000_u64, "skew": 0.05}),
+    );
+    b.wait_for("the journal line", WAIT, || async {
+        Ok(b.text_of("#journal li")
+            .await?
+            .filter(|t| t.contains("governor_update")))
+    })
+    .await
+    .step("journal event");
+
+    // 3. Pause from the page reaches the server with the bearer token, never in the URL.
+    b.click("#btn-pause").await.step("pause without a token");
+    let refused = b
+        .wait_for("the refusal", WAIT, || async {
+            Ok(b.text_of("#action-reply")
+                .await?
+                .filter(|t| t.contains("401")))
+        })
+        .await
+        .step("pause without token");
+    assert!(refused.starts_with("pause: 401"), "{refused}");
+    b.type_into("#token", TOKEN).await.step("type the token");
+    b.click("#token-save").await.step("keep the token");
+    b.click("#btn-pause").await.step("pause");
+    let reply = b
+        .wait_for("the pause reply", WAIT, || async {
+            Ok(b.text_of("#action-reply")
+                .await?
+                .filter(|t| t.contains("200")))
+        })
+        .await
+        .step("pause");
+    assert_eq!(reply, "pause: 200 pause applied");
+    let posts = fake.posts();
+    let pause = posts.last().expect("a POST reached the fake server");
+    assert_eq!(pause.action, "pause");
+    assert_eq!(
+        pause.authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    let href = b.eval("return location.href;").await.step("href");
+    assert!(
+        !href.to_string().contains(TOKEN),
+        "token in the URL: {href}"
+    );
+    assert_eq!(
+        b.eval("return document.getElementById('token').value;")
+            .await
+            .step("field"),
+        json!("")
+    );
+    assert_eq!(
+        fake.status()["paused"],
+        json!(true),
+        "the fake applied the pause"
+    );
+    let mut paused = held.clone();
+    paused["paused"] = json!(true);
+    cards_match_eventually(&b, &paused, WAIT)
+        .await
+        .step("paused shown");
+
+    // The Set form posts {key, value}.
+    b.select("#set-key", "rebalance.kp")
+        .await
+        .step("choose key");
+    b.type_into("#set-value", "2.5").await.step("type value");
+    b.click("#set-submit").await.step("set");
+    b.wait_for("the set POST", WAIT, || async {
+        Ok(fake.posts().into_iter().find(|p| p.action == "set"))
+    })
+    .await
+    .map(|p| {
+        let body: Value = serde_json::from_str(&p.body).unwrap_or(Value::Null);
+        assert_eq!(body, json!({"key": "rebalance.kp", "value": "2.5"}));
+    })
+    .step("set");
+
+    // 4. Screenshots, desktop then phone (390 px: no horizontal scroll, cards stacked).
+    fake.push_status(grid.clone());
+    cards_match_eventually(&b, &grid, WAIT)
+        .await
+        .step("back to the grid status");
+    // The whole page in one picture (the README shows it): a window as tall as the page.
+    let height = b
+        .eval("return document.documentElement.scrollHeight;")
+        .await
+        .step("height");
+    let height = height.as_u64().unwrap_or(900).clamp(600, 2400) as u32;
+    b.set_window(1280, height).await.step("full-height window");
+    let desktop = target_dir().join("dashboard-screenshot.png");
+    b.screenshot(&desktop).await.step("desktop screenshot");
+    b.set_window(390, 844).await.step("phone window");
+    let width = b.eval("return window.innerWidth;").await.step("width");
+    assert_eq!(width, json!(390), "the viewport is a phone's");
+    no_horizontal_scroll(&b).await.step("phone layout, grid");
+    let stacked = b
+        .eval(
+            "const r = ['card-governor', 'card-bside'].map(id => document.getElementById(id).getBoundingClientRect()); \
+             return r[1].top >= r[0].bottom;",
+        )
+        .await
+        .step("stacked");
+    assert_eq!(stacked, json!(true), "cards side by side on a phone");
+    let phone = target_dir().join("dashboard-phone.png");
+    b.screenshot(&phone).await.step("phone screenshot");
+
+    // 5. The maker card renders for a maker status (and the grid cards go away).
+    let maker = fixture("maker_status.json");
+    fake.push_status(maker.clone());
+    cards_match_eventually(&b, &maker, WAIT)
+        .await
+        .step("maker status");
+    assert_eq!(
+        b.attr_of("#card-governor", "hidden").await.step("gov"),
+        Some(String::new())
+    );
+    assert_eq!(
+        dd(&b, "hedger", "cost (fees)").await.step("hedger cost"),
+        "$16.10"
+    );
+    assert_eq!(
+        dd(&b, "maker-gauges", "FIFO realized").await.step("fifo"),
+        "-$17.35"
+    );
+    no_horizontal_scroll(&b).await.step("phone layout, maker");
+
+    for p in [&desktop, &phone] {
+        let len = std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        assert!(len > 1000, "{} is {len} bytes", p.display());
+        println!("screenshot: {} ({len} bytes)", p.display());
+    }
+    b.close().await;
+}
+
+/// The same checks against a running `flywheel run` (set `FW_DASHBOARD_URL`, e.g.
+/// `http://127.0.0.1:8080/`, and `FW_DASHBOARD_TOKEN`). Pauses the bot, then resumes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboard_against_a_real_server() {
+    let (Ok(url), Ok(token)) = (
+        std::env::var("FW_DASHBOARD_URL"),
+        std::env::var("FW_DASHBOARD_TOKEN"),
+    ) else {
+        eprintln!("SKIPPED: set FW_DASHBOARD_URL and FW_DASHBOARD_TOKEN to check a real server");
+        return;
+    };
+    let Some(b) = Browser::start().await else {
+        return;
+    };
+    b.goto(&url).await.step("load the page");
+    wait_loaded(&b).await.step("page load");
+    let fetch_status = || async {
+        b.eval_async("fetch('/api/status', {cache: 'no-store'}).then(r => r.json()).then(done, e => done({error: String(e)}));")
+            .await
+    };
+    // The status moves on while we look: compare with a fresh one until they agree.
+    b.wait_for(
+        "the cards to match /api/status",
+        Duration::from_secs(30),
+        || async {
+            let s = fetch_status().await?;
+            browser::checks::cards_match(&b, &s).await.map(Some)
+        },
+    )
+    .await
+    .step("cards vs /api/status");
+
+    b.type_into("#token", &token).await.step("type the token");
+    b.click("#token-save").await.step("keep the token");
+    for (button, want) in [("#btn-pause", true), ("#btn-resume", false)] {
+        b.click(button).await.step(button);
+        b.wait_for("paused to change", Duration::from_secs(20), || async {
+            let s = fetch_status().await?;
+            Ok((s["paused"] == Value::Bool(want)).then_some(()))
+        })
+        .await
+        .step(button);
+        let reply = b
+            .text_of("#action-reply")
+            .await
+            .step("reply")
+            .unwrap_or_default();
+        assert!(reply.contains(": 200"), "{button}: {reply}");
+    }
+    b.close().await;
+}
