@@ -15,6 +15,7 @@
 //!   what the page put in the DOM.
 #![allow(dead_code)] // each including crate uses a different part
 
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -71,7 +72,8 @@ impl Browser {
                  (.ci/run does), or set FW_CHROMIUM / FW_CHROMEDRIVER"
             );
             assert!(!ci, "CI is set and the browser test cannot run: {msg}");
-            eprintln!("SKIPPED: headless Chromium test: {msg}");
+            // Straight to stderr: libtest captures eprintln!, and a skip must be seen.
+            let _ = writeln!(std::io::stderr(), "SKIPPED: headless Chromium test: {msg}");
             return None;
         }
         match Self::launch(&chromium, &driver_bin).await {
@@ -91,9 +93,12 @@ impl Browser {
             .spawn()
             .map_err(|e| format!("spawn {}: {e}", driver_bin.display()))?;
         let profile = std::env::temp_dir().join(format!(
-            "fw-chromium-{}-{}",
+            "fw-chromium-{}-{}-{}",
             std::process::id(),
-            Instant::now().elapsed().as_nanos() ^ u128::from(port)
+            port,
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
         ));
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let up = Instant::now();
@@ -297,7 +302,6 @@ impl Drop for Browser {
 /// Ask chromedriver to quit (it closes the browsers it started), wait for it up to 5 s, and
 /// kill that one process, by its id, only if it is still running.
 fn shutdown_driver(driver: &mut Child, port: u16) {
-    use std::io::Write;
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     if let Ok(mut conn) = TcpStream::connect_timeout(&addr, Duration::from_secs(1)) {
         let _ = conn.set_read_timeout(Some(Duration::from_secs(2)));
