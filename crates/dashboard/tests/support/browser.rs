@@ -125,10 +125,17 @@ impl Browser {
             Value::Object(m) => m,
             _ => unreachable!("a json object literal"),
         };
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://{addr}"))
-            .await;
+        let mut builder =
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://{addr}");
+        let connect = builder.connect(&url);
+        // A Chromium that stalls at start (a network lookup the flags missed) must fail the
+        // test with a reason, not hang CI.
+        let client = match tokio::time::timeout(Duration::from_secs(60), connect).await {
+            Ok(r) => r.map_err(|e| e.to_string()),
+            Err(_) => Err("Chromium did not start within 60 s".to_string()),
+        };
         match client {
             Ok(client) => Ok(Browser {
                 client,
