@@ -168,18 +168,54 @@ async fn dashboard_in_headless_chromium() {
     })
     .step("set");
 
-    // 4. Screenshots, desktop then phone (390 px: no horizontal scroll, cards stacked).
-    fake.push_status(grid.clone());
-    cards_match_eventually(&b, &grid, WAIT)
+    // 4. The charts draw the statuses received: an hour of minutes in which idle USD falls
+    //    toward the target and equity moves against holding.
+    let mut last = grid.clone();
+    for i in 0..60u32 {
+        let x = f64::from(i);
+        let mut s = grid.clone();
+        s["now"] = json!(1_700_001_000_000_u64 + u64::from(i) * 60_000);
+        s["scoreboard"]["idle_usd_pct"] = json!(format!("{:.4}", 70.0 - 0.5 * x));
+        let wiggle = f64::from(i % 7) * 0.3;
+        s["equity"]["quote"] = json!(format!("{:.2}", 405.0 + 0.12 * x + wiggle));
+        s["equity"]["hold_quote"] = json!(format!("{:.2}", 405.10 + 0.05 * x));
+        fake.push_status(s.clone());
+        last = s;
+        // A busy engine's pace (the contract: at most ~4 statuses a second), only faster.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    cards_match_eventually(&b, &last, WAIT)
         .await
-        .step("back to the grid status");
-    // The whole page in one picture (the README shows it): a window as tall as the page.
-    let height = b
-        .eval("return document.documentElement.scrollHeight;")
+        .step("after the hour");
+    let points = b
+        .eval(
+            "return [...document.querySelectorAll('#chart-idle polyline, #chart-equity polyline')] \
+               .map(p => p.getAttribute('points').trim().split(/\\s+/).length);",
+        )
         .await
-        .step("height");
-    let height = height.as_u64().unwrap_or(900).clamp(600, 2400) as u32;
-    b.set_window(1280, height).await.step("full-height window");
+        .step("chart points");
+    // A point per engine time seen: the first status, the held one (the pause re-sent it at
+    // the same time, replacing its point), then the hour's 60.
+    assert_eq!(
+        points,
+        json!([62, 62, 62, 62]),
+        "two lines per chart, a point per status"
+    );
+
+    // 5. Screenshots, desktop then phone (390 px: no horizontal scroll, cards stacked).
+    // The whole page in one picture (the README shows it): a viewport as tall as the page
+    // (the window adds its own frame), measured twice because a resize can reflow the page.
+    for _ in 0..2 {
+        let size = b
+            .eval(
+                "window.scrollTo(0, 0); \
+                 return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;",
+            )
+            .await
+            .step("height");
+        let height = size.as_u64().unwrap_or(900).clamp(600, 2400) as u32;
+        b.set_window(1280, height).await.step("full-height window");
+    }
     let desktop = target_dir().join("dashboard-screenshot.png");
     b.screenshot(&desktop).await.step("desktop screenshot");
     b.set_window(390, 844).await.step("phone window");
@@ -197,7 +233,7 @@ async fn dashboard_in_headless_chromium() {
     let phone = target_dir().join("dashboard-phone.png");
     b.screenshot(&phone).await.step("phone screenshot");
 
-    // 5. The maker card renders for a maker status (and the grid cards go away).
+    // 6. The maker card renders for a maker status (and the grid cards go away).
     let maker = fixture("maker_status.json");
     fake.push_status(maker.clone());
     cards_match_eventually(&b, &maker, WAIT)
