@@ -370,6 +370,12 @@
     source.addEventListener("journal", (ev) => {
       try { journal(JSON.parse(ev.data)); } catch (e) { console.error("journal event", e); }
     });
+    // The server drops journal records for a client too slow to read them, and says so.
+    source.addEventListener("lagged", (ev) => {
+      let n = "?";
+      try { n = JSON.parse(ev.data).skipped; } catch (_) { /* keep "?" */ }
+      journal({ kind: "lagged", t: Date.now(), skipped: n, note: "journal records skipped by the server" });
+    });
     source.addEventListener("error", () => {
       // The browser retries by itself while the stream is CONNECTING; once CLOSED (an HTTP
       // error), reconnect here with a growing delay.

@@ -99,6 +99,14 @@ async fn dashboard_in_headless_chromium() {
     })
     .await
     .step("journal event");
+    fake.push_event("lagged", json!({"skipped": 7}));
+    b.wait_for("the lagged note", WAIT, || async {
+        Ok(b.text_of("#journal li")
+            .await?
+            .filter(|t| t.contains("lagged") && t.contains("\"skipped\":7")))
+    })
+    .await
+    .step("lagged event");
 
     // 3. Pause from the page reaches the server with the bearer token, never in the URL.
     b.click("#btn-pause").await.step("pause without a token");

@@ -86,7 +86,12 @@ impl FakeOperator {
 
     /// Push one journal record.
     pub fn push_journal(&self, record: Value) {
-        let _ = self.shared.events.send(("journal", record.to_string()));
+        self.push_event("journal", record);
+    }
+
+    /// Push any named event (`lagged` is what the operator server sends a slow client).
+    pub fn push_event(&self, kind: &'static str, data: Value) {
+        let _ = self.shared.events.send((kind, data.to_string()));
     }
 
     pub fn status(&self) -> Value {
