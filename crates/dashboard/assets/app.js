@@ -61,7 +61,7 @@
   }
   const usd = (v) => (v === null || v === undefined ? "—" : "$" + dec(v, 2)).replace("$-", "-$");
   const pct = (ratio, dp = 1) => (typeof ratio === "number" ? dec(ratio * 100, dp) + "%" : "—");
-  const signed = (x, dp) => (typeof x === "number" ? (x >= 0 ? "+" : "") + dec(x, dp) : "—");
+  const signed = (x, dp) => (Number.isFinite(x) ? (x >= 0 ? "+" : "") + dec(x, dp) : "—");
   const yesno = (b) => (b === true ? "yes" : b === false ? "no" : "—");
 
   function age(seconds) {
@@ -460,5 +460,7 @@
     }, 5000);
   }
 
+  // The formatters, read-only, for the browser test's table of cases.
+  window.flywheelFormat = Object.freeze({ dec, decSub, usd, age });
   document.addEventListener("DOMContentLoaded", () => { wire(); start(); });
 })();

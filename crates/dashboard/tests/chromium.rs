@@ -64,6 +64,54 @@ async fn dashboard_in_headless_chromium() {
     b.goto(&fake.url).await.step("load the page");
     wait_loaded(&b).await.step("page load");
 
+    // 0. The page's formatters, on a table of cases: money stays exact (decimal strings, BigInt),
+    //    rounds half away from zero, groups thousands.
+    let cases = [
+        ("cents", json!(["dec", "1234567.891", 2]), "1,234,567.89"),
+        (
+            "negative rounds away from zero",
+            json!(["dec", "-17.345", 2]),
+            "-17.35",
+        ),
+        ("half rounds up", json!(["dec", "0.005", 2]), "0.01"),
+        (
+            "negative zero loses its sign",
+            json!(["dec", "-0.004", 2]),
+            "0.00",
+        ),
+        (
+            "carry into thousands",
+            json!(["dec", "999.995", 2]),
+            "1,000.00",
+        ),
+        (
+            "beyond f64 precision",
+            json!(["dec", "12345678901234567.125", 2]),
+            "12,345,678,901,234,567.13",
+        ),
+        ("digits kept", json!(["dec", "0.1790", null]), "0.1790"),
+        ("not a number", json!(["dec", "n/a", 2]), "n/a"),
+        ("absent", json!(["dec", null, 2]), "—"),
+        ("usd negative", json!(["usd", "-17.346903304"]), "-$17.35"),
+        ("exact difference", json!(["decSub", "0.3", "0.1"]), "0.2"),
+        (
+            "difference below zero",
+            json!(["decSub", "405.1", "412.35"]),
+            "-7.25",
+        ),
+        ("age in hours", json!(["age", 3725]), "1 h 2 m"),
+    ];
+    for (name, call, want) in cases {
+        let got = b
+            .eval_with(
+                "const [fn, ...args] = arguments[0]; return window.flywheelFormat[fn](...args);",
+                call.clone(),
+            )
+            .await
+            .step(name);
+        assert_eq!(got, json!(want), "{name}: {call}");
+    }
+
     // 1. The cards show what /api/status returns.
     cards_match_eventually(&b, &grid, WAIT)
         .await

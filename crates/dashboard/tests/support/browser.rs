@@ -167,6 +167,14 @@ impl Browser {
             .map_err(|e| format!("script `{js}`: {e}"))
     }
 
+    /// Run a script with one argument (`arguments[0]` in the script).
+    pub async fn eval_with(&self, js: &str, arg: Value) -> Result<Value, String> {
+        self.client
+            .execute(js, vec![arg])
+            .await
+            .map_err(|e| format!("script `{js}`: {e}"))
+    }
+
     /// Run an asynchronous script: it gets `done` (the last argument) to call with its value.
     pub async fn eval_async(&self, js: &str) -> Result<Value, String> {
         let body = format!("const done = arguments[arguments.length - 1]; {js}");
