@@ -185,10 +185,13 @@
       ["in buy orders", usd(sb.usd_committed_buy_orders)], ["runway floor", usd(sb.usd_runway_floor)]]);
   }
 
-  // Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half are.
-  function bSideColor(h) {
+  // Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half of the
+  // slots are. "The slots" are all of them (the status's `slots`, the card's "d/n");
+  // `max_bilateral_slots` (how many the USD can keep bilateral) stands in only when `slots`
+  // is absent.
+  function bSideColor(h, slots) {
     const d = Number(h.balance_degraded_slots) || 0;
-    const n = Number(h.max_bilateral_slots) || 0;
+    const n = Number(slots) > 0 ? Number(slots) : Number(h.max_bilateral_slots) || 0;
     return d * 2 > n && d > 0 ? "red" : d > 0 ? "amber" : "green";
   }
   function renderBSide(s) {
@@ -196,7 +199,7 @@
     const card = $("card-bside");
     card.hidden = !h;
     if (!h) return;
-    const color = bSideColor(h);
+    const color = bSideColor(h, s.slots);
     const text = $("bside-text");
     text.textContent = (s.b_side_health_card && s.b_side_health_card.text) || "B-Side Health";
     text.className = "cardtext bside " + color;

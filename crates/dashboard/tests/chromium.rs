@@ -129,6 +129,26 @@ async fn dashboard_in_headless_chromium() {
     cards_match_eventually(&b, &held, WAIT)
         .await
         .step("SSE update");
+    // More than half of the USD-supported slots, but not of all slots: amber (seed 001 §6.4
+    // counts slots; the engine's card says "1/4").
+    let mut few = held.clone();
+    few["slots"] = json!(4);
+    few["b_side_health"]["max_bilateral_slots"] = json!(1);
+    few["b_side_health"]["balance_degraded_slots"] = json!(1);
+    few["b_side_health_card"] = json!({"color": "amber", "text":
+        "B-Side Health\n  Fund guard blocks: 3 | Floor blocks: 1 | Degraded slots: 1/4\n  Last recovery: 4m ago"});
+    fake.push_status(few.clone());
+    cards_match_eventually(&b, &few, WAIT)
+        .await
+        .step("amber by the slot count");
+    assert_eq!(
+        b.attr_of("#bside-text", "data-color").await.step("colour"),
+        Some("amber".to_string())
+    );
+    fake.push_status(held.clone());
+    cards_match_eventually(&b, &held, WAIT)
+        .await
+        .step("back to red");
     let injected = b
         .eval("return document.getElementById('injected') !== null;")
         .await;

@@ -23,10 +23,18 @@ pub fn governor_color(r: &Value) -> &'static str {
     }
 }
 
-/// Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half are.
-pub fn b_side_color(h: &Value) -> &'static str {
+/// Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half of the
+/// slots are: all the slots (`slots` of the status, the "d/n" of the card text), not
+/// `max_bilateral_slots` (how many the USD can keep bilateral), which stands in only when
+/// `slots` is absent.
+pub fn b_side_color(s: &Value) -> &'static str {
+    let h = &s["b_side_health"];
     let d = h["balance_degraded_slots"].as_u64().unwrap_or(0);
-    let n = h["max_bilateral_slots"].as_u64().unwrap_or(0);
+    let n = s["slots"]
+        .as_u64()
+        .filter(|n| *n > 0)
+        .or_else(|| h["max_bilateral_slots"].as_u64())
+        .unwrap_or(0);
     if d > 0 && d * 2 > n {
         "red"
     } else if d > 0 {
@@ -97,7 +105,7 @@ pub async fn cards_match(b: &Browser, s: &Value) -> Result<(), String> {
             return Err(format!("governor tooltip lacks {missing:?}: {tip:?}"));
         }
     }
-    if let Some(h) = s.get("b_side_health").filter(|h| h.is_object()) {
+    if s.get("b_side_health").is_some_and(Value::is_object) {
         let card = &s["b_side_health_card"];
         expect_text(
             b,
@@ -105,7 +113,7 @@ pub async fn cards_match(b: &Browser, s: &Value) -> Result<(), String> {
             card["text"].as_str().unwrap_or("B-Side Health"),
         )
         .await?;
-        let color = b_side_color(h);
+        let color = b_side_color(s);
         expect_attr(b, "#bside-text", "data-color", Some(color)).await?;
         // The engine's own colour agrees with the rule, or the page says it does not.
         let flagged = b.attr_of("#bside-mismatch", "hidden").await?.is_none();
