@@ -61,7 +61,7 @@
   }
   const usd = (v) => (v === null || v === undefined ? "—" : "$" + dec(v, 2)).replace("$-", "-$");
   const pct = (ratio, dp = 1) => (typeof ratio === "number" ? dec(ratio * 100, dp) + "%" : "—");
-  const signed = (x, dp) => (typeof x === "number" ? (x >= 0 ? "+" : "") + dec(x, dp) : "—");
+  const signed = (x, dp) => (Number.isFinite(x) ? (x >= 0 ? "+" : "") + dec(x, dp) : "—");
   const yesno = (b) => (b === true ? "yes" : b === false ? "no" : "—");
 
   function age(seconds) {
@@ -185,10 +185,13 @@
       ["in buy orders", usd(sb.usd_committed_buy_orders)], ["runway floor", usd(sb.usd_runway_floor)]]);
   }
 
-  // Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half are.
-  function bSideColor(h) {
+  // Seed 001 §6.4: amber when any slot is balance-degraded, red when more than half of the
+  // slots are. "The slots" are all of them (the status's `slots`, the card's "d/n");
+  // `max_bilateral_slots` (how many the USD can keep bilateral) stands in only when `slots`
+  // is absent.
+  function bSideColor(h, slots) {
     const d = Number(h.balance_degraded_slots) || 0;
-    const n = Number(h.max_bilateral_slots) || 0;
+    const n = Number(slots) > 0 ? Number(slots) : Number(h.max_bilateral_slots) || 0;
     return d * 2 > n && d > 0 ? "red" : d > 0 ? "amber" : "green";
   }
   function renderBSide(s) {
@@ -196,7 +199,7 @@
     const card = $("card-bside");
     card.hidden = !h;
     if (!h) return;
-    const color = bSideColor(h);
+    const color = bSideColor(h, s.slots);
     const text = $("bside-text");
     text.textContent = (s.b_side_health_card && s.b_side_health_card.text) || "B-Side Health";
     text.className = "cardtext bside " + color;
@@ -282,6 +285,8 @@
 
   function record(s) {
     const t = typeof s.now === "number" ? s.now : Date.now();
+    // Engine time going back means another run (a replay restarted): start the charts over.
+    if (history.length && history[history.length - 1].t > t) history.length = 0;
     if (history.length && history[history.length - 1].t === t) history.pop();
     history.push({
       t,
@@ -368,6 +373,12 @@
     source.addEventListener("journal", (ev) => {
       try { journal(JSON.parse(ev.data)); } catch (e) { console.error("journal event", e); }
     });
+    // The server drops journal records for a client too slow to read them, and says so.
+    source.addEventListener("lagged", (ev) => {
+      let n = "?";
+      try { n = JSON.parse(ev.data).skipped; } catch (_) { /* keep "?" */ }
+      journal({ kind: "lagged", t: Date.now(), skipped: n, note: "journal records skipped by the server" });
+    });
     source.addEventListener("error", () => {
       // The browser retries by itself while the stream is CONNECTING; once CLOSED (an HTTP
       // error), reconnect here with a growing delay.
@@ -410,7 +421,8 @@
     const reply = $("action-reply");
     reply.className = "reply";
     reply.textContent = name + "…";
-    const headers = { Authorization: "Bearer " + token() };
+    // No token, no header: the server answers 401 and the reply says so.
+    const headers = token() ? { Authorization: "Bearer " + token() } : {};
     if (body) headers["Content-Type"] = "application/json";
     try {
       const r = await fetch("/api/actions/" + encodeURIComponent(name), {
@@ -451,5 +463,7 @@
     }, 5000);
   }
 
+  // The formatters, read-only, for the browser test's table of cases.
+  window.flywheelFormat = Object.freeze({ dec, decSub, usd, age });
   document.addEventListener("DOMContentLoaded", () => { wire(); start(); });
 })();
