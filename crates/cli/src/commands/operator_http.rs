@@ -22,6 +22,7 @@ use anyhow::Context;
 use clap::Args;
 use flywheel_kraken::net::dead_man::DeadManState;
 use flywheel_kraken::net::ws::WsState;
+use flywheel_operator::alerts::{AlertConfig, Alerter, Preset};
 use flywheel_operator::{ActionReply, Command, CommandReceiver, Hub, HubConfig, ServerConfig};
 use flywheel_runner::journal_tee::Consumer;
 use flywheel_runner::status_view::{RunInfo, SessionFacts};
@@ -45,6 +46,63 @@ pub struct HttpArgs {
     /// be readable by group or others. Without a token the dashboard is read-only.
     #[arg(long, value_name = "FILE")]
     pub api_token_file: Option<PathBuf>,
+    /// Post alerts (halts, governor oscillation, B-side amber/red, hedger emergencies,
+    /// reconnect storms, reconciliation discrepancies, invariant violations) to the webhook
+    /// URL in this file (else `FW_ALERT_WEBHOOK`); a URL often holds a secret, so it is
+    /// never a flag. Works without `--http`.
+    #[arg(long, value_name = "FILE")]
+    pub alert_webhook_file: Option<PathBuf>,
+    /// The webhook's body shape.
+    #[arg(long, value_enum, default_value_t = AlertPreset::Json)]
+    pub alert_preset: AlertPreset,
+    /// The Telegram chat to post to (`--alert-preset telegram`).
+    #[arg(long, value_name = "ID")]
+    pub alert_chat_id: Option<String>,
+    /// At most one alert of a kind per this many seconds (the ones held back are counted
+    /// in the next).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub alert_min_interval: u64,
+}
+
+/// The environment variable holding the alerts webhook URL.
+pub const WEBHOOK_ENV: &str = "FW_ALERT_WEBHOOK";
+
+/// Body shapes of the alerts webhook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlertPreset {
+    /// `{"kind","severity","message","symbol","at"}`
+    Json,
+    /// Telegram `sendMessage` (`--alert-chat-id` needed).
+    Telegram,
+    Discord,
+    Slack,
+}
+
+/// The alerts configuration, or `None` when no webhook is set.
+fn alert_config(args: &HttpArgs) -> anyhow::Result<Option<AlertConfig>> {
+    let url = match std::env::var(WEBHOOK_ENV) {
+        Ok(u) if !u.trim().is_empty() => u.trim().to_string(),
+        _ => match &args.alert_webhook_file {
+            Some(p) => std::fs::read_to_string(p)
+                .with_context(|| format!("--alert-webhook-file {}", p.display()))?
+                .trim()
+                .to_string(),
+            None => return Ok(None),
+        },
+    };
+    let cfg = AlertConfig {
+        webhook_url: url,
+        preset: match args.alert_preset {
+            AlertPreset::Json => Preset::Json,
+            AlertPreset::Telegram => Preset::Telegram,
+            AlertPreset::Discord => Preset::Discord,
+            AlertPreset::Slack => Preset::Slack,
+        },
+        min_interval: Duration::from_secs(args.alert_min_interval),
+        chat_id: args.alert_chat_id.clone(),
+    };
+    cfg.validate().context("alerts")?;
+    Ok(Some(cfg))
 }
 
 /// The HTTP side of a session, held by the engine thread.
@@ -57,24 +115,46 @@ pub struct OperatorSurface {
     published: Option<Instant>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
-    pub addr: SocketAddr,
+    /// Where the API listens (`None`: alerts only, no `--http`).
+    pub addr: Option<SocketAddr>,
 }
 
 impl OperatorSurface {
-    /// Binds and starts serving on `rt`; `None` without `--http`.
+    /// Binds and starts serving on `rt` (with `--http`), starts the alerts (with a
+    /// webhook); `None` with neither.
     pub fn start(
         rt: &tokio::runtime::Runtime,
         args: &HttpArgs,
         run: RunInfo,
     ) -> anyhow::Result<Option<OperatorSurface>> {
-        let Some(addr) = args.http else {
+        let alerts = alert_config(args)?;
+        if args.http.is_none() && alerts.is_none() {
             return Ok(None);
+        }
+        let (hub, commands) = Hub::new(HubConfig::default());
+        if let Some(cfg) = alerts {
+            let alerter = Alerter::start(cfg, rt.handle()).context("alerts")?;
+            // A fresh hub has no alerter yet.
+            let _ = hub.set_alerter(alerter);
+            eprintln!("alerts go to the webhook ({:?} preset)", args.alert_preset);
+        }
+        let Some(addr) = args.http else {
+            hub.set_ready(false, "starting");
+            return Ok(Some(OperatorSurface {
+                hub,
+                commands,
+                run,
+                facts: SessionFacts::default(),
+                published: None,
+                stop: None,
+                server: None,
+                addr: None,
+            }));
         };
         let token = flywheel_operator::load_token(TOKEN_ENV, args.api_token_file.as_deref())
             .context("the API token")?;
         flywheel_operator::check_bind(addr, token.as_ref()).context("--http")?;
         let has_token = token.is_some();
-        let (hub, commands) = Hub::new(HubConfig::default());
         let app = flywheel_operator::router(
             hub.clone(),
             ServerConfig {
@@ -108,7 +188,7 @@ impl OperatorSurface {
             published: None,
             stop: Some(stop),
             server: Some(server),
-            addr: bound,
+            addr: Some(bound),
         }))
     }
 
