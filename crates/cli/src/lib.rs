@@ -6,6 +6,8 @@
 pub mod commands;
 pub mod config_checks;
 pub mod config_file;
+pub mod headline;
+pub mod numfmt;
 pub mod outputs;
 pub mod overrides;
 pub mod render;

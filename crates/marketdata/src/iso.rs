@@ -167,7 +167,7 @@ pub(crate) fn parse_iso8601(raw: &[u8]) -> Result<i64, String> {
 }
 
 /// `2021-09-17T22:23:00Z` (with `.mmm` when the milliseconds are not zero).
-pub(crate) fn format_utc(ms: i64) -> String {
+pub fn format_utc(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);

@@ -49,5 +49,6 @@ pub mod sanity;
 pub use error::{DataError, Location};
 pub use event::{Bar, MarketEvent, Trade};
 pub use format::{Format, UnknownFormat};
+pub use iso::format_utc;
 pub use limits::MAX_LINE_BYTES;
 pub use reader::{open, open_as, MarketDataReader, DEFAULT_BAR_INTERVAL_MS, INTERVAL_PROBE_BARS};

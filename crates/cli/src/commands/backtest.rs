@@ -2,10 +2,12 @@
 //! [`crate::commands::grid`], or the maker, [`crate::commands::maker`]) over market data on
 //! the simulated exchange and report.
 //!
-//! Output goes where the user asked: a human summary table on stdout, the JSON summary
-//! (`--json FILE`), the HTML report (`--report FILE`) and the journal (`--journal FILE`,
-//! JSON lines); `-` is standard output. A progress line is drawn on stderr only when it is a
-//! terminal.
+//! Output goes where the user asked: on stdout the headline table ([`crate::headline`]),
+//! followed by every key of the summary with `--verbose`; the JSON summary (`--json FILE`;
+//! `--json` alone or `--json -` prints only the JSON on stdout, for machines), the HTML report
+//! (`--report FILE`) and the journal (`--journal FILE`, JSON lines); `-` is standard output,
+//! and whenever an output goes there no table is printed. A progress line is drawn on stderr
+//! only when it is a terminal.
 //!
 //! Every command does all its checking before the first event is read, in this order:
 //! outputs (no output names an input, each directory writable — [`crate::outputs`]), then
@@ -27,9 +29,12 @@ use serde_json::Value;
 use crate::commands::grid::{grid_exchange, run_engine};
 use crate::commands::maker::{maker_exchange, run_maker};
 use crate::config_file::{load_config_with, FlywheelConfig};
+use crate::headline;
 use crate::outputs::{Input, OutputSet};
 use crate::overrides::{process_env, Override};
-use crate::table::{print_comparison, print_summary};
+use crate::table::{
+    headline_comparison_text, headline_text, print_comparison, print_summary, print_text,
+};
 
 /// Where the configuration comes from.
 #[derive(Debug, Args, Clone, Default)]
@@ -46,8 +51,9 @@ pub struct ConfigSource {
 /// What to write besides the summary table.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Outputs {
-    /// Write the JSON summary here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON summary here; `--json` alone (or `-`) prints only the JSON on standard
+    /// output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
     /// Write the self-contained HTML report here (`-` = standard output).
     #[arg(long, value_name = "FILE")]
@@ -59,6 +65,9 @@ pub struct Outputs {
     /// No progress line and no summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// After the headline, print every key of the summary.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 /// Which strategy a run uses.
@@ -146,6 +155,35 @@ fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
     ))
 }
 
+/// The headline of `summary` under `title`, then (`verbose`) every key of it.
+fn print_tables(title: &str, summary: &Value, verbose: bool) -> std::io::Result<()> {
+    print_text(&headline_text(title, &headline::rows(summary)))?;
+    if verbose {
+        print_text("\n")?;
+        print_summary(summary)?;
+    }
+    Ok(())
+}
+
+/// The file name of a data path, for a title (the full path is in the summary).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// How a side of `compare` is configured, for the title: its file and `--set` overrides.
+fn side_name(source: &ConfigSource) -> String {
+    let mut parts: Vec<String> = source.config.iter().map(|p| file_name(p)).collect();
+    parts.extend(source.set.iter().cloned());
+    if parts.is_empty() {
+        "defaults".to_string()
+    } else {
+        parts.join(" ")
+    }
+}
+
 /// `flywheel backtest`: outputs checked and opened, configuration loaded and the exchange
 /// built, data opened — all before the first event is read.
 pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
@@ -200,7 +238,10 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let show_table = !out.quiet && !outputs.uses_stdout();
     let written = outputs.finish(&json, html.as_deref(), journal_end);
     // The table is printed even when an output failed: the run's figures are still true.
-    let printed = show_table.then(|| print_summary(&table)).transpose();
+    let title = format!("Flywheel backtest: {}", file_name(&args.data));
+    let printed = show_table
+        .then(|| print_tables(&title, &table, out.verbose))
+        .transpose();
     written.and(
         printed
             .context("summary table on standard output")
@@ -225,9 +266,13 @@ pub struct CompareArgs {
     /// Override for side B (repeatable).
     #[arg(long = "set-b", value_name = "SECTION.KEY=VALUE")]
     pub set_b: Vec<String>,
-    /// Write `{"a": summary, "b": summary}` here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write `{"a": summary, "b": summary}` here; `--json` alone (or `-`) prints only the
+    /// JSON on standard output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
+    /// After the headlines, print every key of both summaries, differences marked `*`.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// One side of `compare`, ready to run: its configuration loaded and checked, its exchange
@@ -299,7 +344,23 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let both = serde_json::json!({ "a": &a, "b": &b });
     let show_table = !outputs.uses_stdout();
     let written = outputs.finish(&(serde_json::to_string_pretty(&both)? + "\n"), None, None);
-    let printed = show_table.then(|| print_comparison(&a, &b)).transpose();
+    let title = format!(
+        "Flywheel compare: {} (A: {}, B: {})",
+        file_name(&args.data),
+        side_name(&source_a),
+        side_name(&source_b)
+    );
+    let printed = show_table
+        .then(|| {
+            let text = headline_comparison_text(&title, &headline::rows(&a), &headline::rows(&b));
+            print_text(&text)?;
+            if args.verbose {
+                print_text("\n")?;
+                print_comparison(&a, &b)?;
+            }
+            Ok::<(), std::io::Error>(())
+        })
+        .transpose();
     written.and(
         printed
             .context("comparison table on standard output")
@@ -320,9 +381,13 @@ pub struct DemoArgs {
     /// Write the HTML report here.
     #[arg(long, value_name = "FILE", default_value = "flywheel-demo.html")]
     pub report: PathBuf,
-    /// Write the JSON summary here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON summary here; `--json` alone (or `-`) prints only the JSON on standard
+    /// output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
+    /// After the headline, print every key of the summary.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `flywheel demo`: the engine on a built-in synthetic market, so a newcomer sees a report
@@ -344,12 +409,21 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let events = market.map(Ok::<_, std::convert::Infallible>);
     let name = format!("synthetic:seed={}:days={}", args.seed, args.days);
     let no_journal = None::<std::io::Sink>;
-    let (result, _) = run_engine(&cfg, sim, vec![name], events, no_journal, true, true)?;
+    let (result, _) = run_engine(
+        &cfg,
+        sim,
+        vec![name.clone()],
+        events,
+        no_journal,
+        true,
+        true,
+    )?;
     let (json, table) = summary_forms(&result.summary)?;
     let show_table = !outputs.uses_stdout();
     outputs.finish(&json, result.html.as_deref(), None)?;
     if show_table {
-        print_summary(&table).context("summary table on standard output")?;
+        let title = format!("Flywheel demo: {name} (synthetic market, not real data)");
+        print_tables(&title, &table, args.verbose).context("summary table on standard output")?;
     }
     eprintln!("report written to {}", args.report.display());
     Ok(())
