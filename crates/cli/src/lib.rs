@@ -10,5 +10,6 @@ pub mod headline;
 pub mod numfmt;
 pub mod outputs;
 pub mod overrides;
+pub mod progress;
 pub mod render;
 pub mod table;

@@ -40,7 +40,7 @@ fn cents(v: &Value, signed: bool) -> String {
     let (int, frac) = t.split_once('.').expect("a point");
     let mut grouped = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(c);

@@ -6,8 +6,8 @@
 //! followed by every key of the summary with `--verbose`; the JSON summary (`--json FILE`;
 //! `--json` alone or `--json -` prints only the JSON on stdout, for machines), the HTML report
 //! (`--report FILE`) and the journal (`--journal FILE`, JSON lines); `-` is standard output,
-//! and whenever an output goes there no table is printed. A progress line is drawn on stderr
-//! only when it is a terminal.
+//! and whenever an output goes there no table is printed. A progress bar
+//! ([`crate::progress`]) is drawn on stderr only when it is a terminal and `CI` is unset.
 //!
 //! Every command does all its checking before the first event is read, in this order:
 //! outputs (no output names an input, each directory writable — [`crate::outputs`]), then
@@ -16,12 +16,15 @@
 //! file is an error, not an all-zero summary.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use flywheel_core::Price;
 use flywheel_engine::summary::SanitySummary;
 use flywheel_marketdata::sanity::SanityFilter;
+use flywheel_marketdata::{DataError, MarketDataReader};
 use flywheel_venue::SimExchange;
 use serde::Serialize;
 use serde_json::Value;
@@ -32,6 +35,7 @@ use crate::config_file::{load_config_with, FlywheelConfig};
 use crate::headline;
 use crate::outputs::{Input, OutputSet};
 use crate::overrides::{process_env, Override};
+use crate::progress::{self, CountingRead, Measure};
 use crate::table::{
     headline_comparison_text, headline_text, print_comparison, print_summary, print_text,
 };
@@ -124,9 +128,22 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
 }
 
 /// Open a data file behind the `[sanity]` checks (outlier prints, gaps); its errors are
-/// one self-contained line (file:line and reason).
-fn open_data(path: &Path, cfg: &FlywheelConfig) -> anyhow::Result<SanityFilter> {
-    let reader = flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+/// one self-contained line (file:line and reason). The bytes read from the file are counted
+/// into `read`, for the progress bar.
+fn open_data(
+    path: &Path,
+    cfg: &FlywheelConfig,
+    read: Arc<AtomicU64>,
+) -> anyhow::Result<SanityFilter> {
+    // As `flywheel_marketdata::open`, with the file counted below the decompressor.
+    let name = path.display().to_string();
+    let reader = std::fs::File::open(path)
+        .map_err(|source| DataError::Open {
+            file: name.clone(),
+            source,
+        })
+        .and_then(|file| MarketDataReader::from_reader(CountingRead::new(file, read), name))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     SanityFilter::new(reader, &cfg.sanity).map_err(|problems| {
         // `load` validated [sanity] already; this is the filter's own word on it.
         let text: Vec<String> = problems
@@ -153,6 +170,17 @@ fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
         serde_json::to_string_pretty(summary)? + "\n",
         serde_json::to_value(summary)?,
     ))
+}
+
+/// A progress bar over the data file `path` read through `read` (drawn only if `show` and
+/// [`progress::wanted`]).
+fn file_bar(show: bool, label: &str, path: &Path, read: &Arc<AtomicU64>) -> progress::Bar {
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let measure = Measure::Bytes {
+        total,
+        read: Arc::clone(read),
+    };
+    progress::Bar::new(progress::wanted(show), label, measure)
 }
 
 /// The headline of `summary` under `title`, then (`verbose`) every key of it.
@@ -217,11 +245,13 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         Strategy::Grid => grid_exchange(&cfg)?,
         Strategy::Maker => maker_exchange(&cfg)?,
     };
-    let mut reader = open_data(&args.data, &cfg)?;
+    let read = Arc::new(AtomicU64::new(0));
+    let mut reader = open_data(&args.data, &cfg, Arc::clone(&read))?;
     let files = vec![args.data.display().to_string()];
     let journal = outputs.journal_stream()?;
     let want_report = outputs.report.is_some();
-    let events = reader.by_ref();
+    let bar = file_bar(!out.quiet, "backtest", &args.data, &read);
+    let events = progress::track(reader.by_ref(), bar);
     let ((json, table), html, journal_end) = match args.strategy {
         Strategy::Grid => {
             let (mut r, end) =
@@ -281,6 +311,8 @@ struct Side {
     cfg: FlywheelConfig,
     sim: SimExchange,
     reader: SanityFilter,
+    /// Bytes of the data file read so far, for the progress bar.
+    read: Arc<AtomicU64>,
 }
 
 impl Side {
@@ -290,14 +322,21 @@ impl Side {
             Strategy::Grid => grid_exchange(&cfg)?,
             Strategy::Maker => maker_exchange(&cfg)?,
         };
-        let reader = open_data(data, &cfg)?;
-        Ok(Side { cfg, sim, reader })
+        let read = Arc::new(AtomicU64::new(0));
+        let reader = open_data(data, &cfg, Arc::clone(&read))?;
+        Ok(Side {
+            cfg,
+            sim,
+            reader,
+            read,
+        })
     }
 
-    fn run(mut self, strategy: Strategy, data: &Path) -> anyhow::Result<Value> {
+    fn run(mut self, strategy: Strategy, data: &Path, label: &str) -> anyhow::Result<Value> {
         let files = vec![data.display().to_string()];
         let no_journal = None::<std::io::Sink>;
-        let events = self.reader.by_ref();
+        let bar = file_bar(true, label, data, &self.read);
+        let events = progress::track(self.reader.by_ref(), bar);
         let summary = match strategy {
             Strategy::Grid => {
                 let (mut r, _) =
@@ -339,8 +378,12 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let outputs = OutputSet::prepare(&inputs, args.json.as_deref(), None, None)?;
     let side_a = Side::prepare(args.strategy, &source_a, &args.data).context("side A")?;
     let side_b = Side::prepare(args.strategy, &source_b, &args.data).context("side B")?;
-    let a = side_a.run(args.strategy, &args.data).context("side A")?;
-    let b = side_b.run(args.strategy, &args.data).context("side B")?;
+    let a = side_a
+        .run(args.strategy, &args.data, "side A")
+        .context("side A")?;
+    let b = side_b
+        .run(args.strategy, &args.data, "side B")
+        .context("side B")?;
     let both = serde_json::json!({ "a": &a, "b": &b });
     let show_table = !outputs.uses_stdout();
     let written = outputs.finish(&(serde_json::to_string_pretty(&both)? + "\n"), None, None);
@@ -406,7 +449,9 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let start = flywheel_core::Timestamp::from_secs(1_735_689_600); // 2025-01-01T00:00Z
     let market = DemoMarket::new(args.seed, bars, Price::lit(1, 1), start);
     eprintln!("flywheel demo: {} (seed {})", DemoMarket::LABEL, args.seed);
-    let events = market.map(Ok::<_, std::convert::Infallible>);
+    let total = u64::try_from(bars).unwrap_or(u64::MAX);
+    let bar = progress::Bar::new(progress::wanted(true), "demo", Measure::Events { total });
+    let events = progress::track(market.map(Ok::<_, std::convert::Infallible>), bar);
     let name = format!("synthetic:seed={}:days={}", args.seed, args.days);
     let no_journal = None::<std::io::Sink>;
     let (result, _) = run_engine(
