@@ -89,8 +89,9 @@ pub struct BacktestArgs {
     /// The strategy to run.
     #[arg(long, value_enum, default_value_t = Strategy::Grid)]
     pub strategy: Strategy,
-    /// Market data: freqtrade JSON candles, Tardis trades CSV, Kraken time & sales CSV or an
-    /// OHLC CSV with a header; gzip is detected by content.
+    /// Market data: freqtrade JSON candles, Tardis trades CSV, Kraken time & sales CSV, an
+    /// OHLC CSV with a header, a Binance kline archive or a Kraken OHLCVT file; gzip is
+    /// detected by content (see `flywheel data inspect FILE`).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     #[command(flatten)]
