@@ -313,10 +313,15 @@ fn bar_time(name: &str, raw: &[u8]) -> Result<i64, String> {
         time_field(name, t, TimeUnit::Auto)
     } else {
         parse_iso8601(t).map_err(|why| {
-            format!(
-                "{name} {} is neither a unix time nor an ISO-8601 date-time ({why})",
-                quote(t)
-            )
+            if why.contains("is not UTC") {
+                // A well-formed time in another zone: say that, not "not a date-time".
+                format!("{name} {}: {why}", quote(t))
+            } else {
+                format!(
+                    "{name} {} is neither a unix time nor an ISO-8601 date-time ({why})",
+                    quote(t)
+                )
+            }
         })
     }
 }

@@ -143,7 +143,7 @@ fn import_errors_name_the_place_and_the_columns() {
         (
             "non-UTC offset",
             "time,open,high,low,close\n2024-01-01T00:00:00Z,1,2,0.5,1\n2024-01-01T02:01:00+02:00,1,2,0.5,1\n".to_string(),
-            &["f.csv:3:", "+02:00 is not UTC", "Z or +00:00"],
+            &["f.csv:3: time \"2024-01-01T02:01:00+02:00\": offset +02:00 is not UTC", "Z or +00:00"],
         ),
         (
             "unreadable Binance kline row",
