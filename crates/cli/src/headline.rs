@@ -90,7 +90,9 @@ fn strategy_line(s: &Value, strategy: Option<&str>) -> Option<String> {
     Some(line)
 }
 
-/// `2025-01-01 00:01 → 2025-01-06 00:00 UTC (5.0 days)`.
+/// `2025-01-01 00:01 → 2025-01-06 00:00 UTC (5.0 days)`: `data.first_ts` → `data.last_ts`,
+/// the times the engine saw the first and last events (a bar counts at its close, so a
+/// one-minute bar file's period starts a minute after its first bar opens).
 fn period(s: &Value) -> Option<String> {
     let first = at(s, "data.first_ts")?.as_i64()?;
     let last = at(s, "data.last_ts")?.as_i64()?;
