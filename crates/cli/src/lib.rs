@@ -6,7 +6,10 @@
 pub mod commands;
 pub mod config_checks;
 pub mod config_file;
+pub mod headline;
+pub mod numfmt;
 pub mod outputs;
 pub mod overrides;
+pub mod progress;
 pub mod render;
 pub mod table;

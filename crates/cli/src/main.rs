@@ -34,6 +34,8 @@ enum Command {
     Demo(commands::backtest::DemoArgs),
     /// Print the default configuration or check a configuration file.
     Config(commands::config::ConfigArgs),
+    /// Look at a market data file: `flywheel data inspect FILE`.
+    Data(commands::data::DataArgs),
     /// Run a paper session on a live public feed (or the offline mock Kraken).
     Run(Box<commands::run::RunArgs>),
     /// Replay a recorded paper session to its journal and summary.
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::Compare(args) => commands::backtest::compare(args).map(|()| ExitCode::SUCCESS),
         Command::Demo(args) => commands::backtest::demo(args).map(|()| ExitCode::SUCCESS),
         Command::Config(args) => commands::config::run(args),
+        Command::Data(args) => commands::data::run(args).map(|()| ExitCode::SUCCESS),
         Command::Run(args) => commands::run::run(*args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::run::replay(args).map(|()| ExitCode::SUCCESS),
         Command::MockKraken(args) => tokio::runtime::Builder::new_multi_thread()

@@ -1,12 +1,17 @@
-//! Human-readable summary tables: one run, or two side by side with the differences marked.
+//! Human-readable summary tables: the headline ([`crate::headline`]) of one run or of two
+//! side by side, and the full key list (`--verbose`) of one run or of two with the
+//! differences marked.
 //!
-//! Both are built from the JSON form of the summary, flattened to dotted keys, so every
-//! field of the summary appears and a new field needs no code here.
+//! The key lists are built from the JSON form of the summary, flattened to dotted keys, so
+//! every field of the summary appears and a new field needs no code here. Every printer
+//! returns write errors (a closed pipe: `flywheel … | head`) where `println!` would panic.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::headline::Row;
 
 /// `(dotted key, value as text)` for every leaf of the summary, in field order.
 pub fn flatten(summary: &impl Serialize) -> Vec<(String, String)> {
@@ -123,9 +128,105 @@ pub fn print_comparison(a: &impl Serialize, b: &impl Serialize) -> io::Result<()
     out.flush()
 }
 
+/// The headline table of one run as text: a title line, then `label  value` aligned.
+pub fn headline_text(title: &str, rows: &[Row]) -> String {
+    let width = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out = format!("{title}\n");
+    for r in rows {
+        out.push_str(&format!("  {:<width$}  {}\n", r.label, r.value));
+    }
+    out
+}
+
+/// The headlines of two runs side by side: one row per label (in A's order, then labels
+/// only B has), `-` where a side lacks the figure, `*` before rows that differ.
+pub fn headline_comparison_text(title: &str, a: &[Row], b: &[Row]) -> String {
+    let mut labels: Vec<&'static str> = a.iter().map(|r| r.label).collect();
+    for r in b {
+        if !labels.contains(&r.label) {
+            labels.push(r.label);
+        }
+    }
+    let value = |rows: &[Row], label: &str| -> String {
+        rows.iter()
+            .find(|r| r.label == label)
+            .map_or_else(|| "-".to_string(), |r| r.value.clone())
+    };
+    let lw = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let aw = labels
+        .iter()
+        .map(|l| value(a, l).chars().count())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut out = format!("{title}\n  {:<lw$}  {:<aw$}  B\n", "", "A");
+    for label in labels {
+        let (va, vb) = (value(a, label), value(b, label));
+        let mark = if va != vb { '*' } else { ' ' };
+        // `{:<aw$}` pads by chars, and the values hold multi-byte arrows.
+        let pad = aw.saturating_sub(va.chars().count());
+        out.push_str(&format!(
+            "{mark} {label:<lw$}  {va}{}  {vb}\n",
+            " ".repeat(pad)
+        ));
+    }
+    out
+}
+
+/// Print a text block to standard output.
+pub fn print_text(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(label: &'static str, value: &str) -> Row {
+        Row {
+            label,
+            value: value.to_string(),
+        }
+    }
+
+    #[test]
+    fn headline_aligns_labels() {
+        let text = headline_text(
+            "T",
+            &[row("Period", "a → b"), row("Equity change", "+1.00 USD")],
+        );
+        assert_eq!(
+            text,
+            "T\n  Period         a → b\n  Equity change  +1.00 USD\n"
+        );
+    }
+
+    #[test]
+    fn comparison_marks_differences_and_missing_figures() {
+        let a = [row("Period", "a → b"), row("Fees", "1.00 USD")];
+        let b = [
+            row("Period", "a → b"),
+            row("Fees", "2.00 USD"),
+            row("Governor", "off"),
+        ];
+        let text = headline_comparison_text("T", &a, &b);
+        let want = [
+            "T",
+            "            A         B",
+            "  Period    a → b     a → b",
+            "* Fees      1.00 USD  2.00 USD",
+            "* Governor  -         off",
+        ]
+        .map(|l| format!("{l}\n"))
+        .concat();
+        assert_eq!(text, want);
+    }
 
     #[test]
     fn the_headline_leads_in_its_order() {

@@ -1,10 +1,13 @@
-//! CSV sources: Tardis trades, Kraken Time & Sales (and generic trades), generic OHLC.
+//! CSV sources: Tardis trades, Kraken Time & Sales (and generic trades), generic OHLC,
+//! Binance kline archives and Kraken OHLCVT downloads.
 //!
 //! One [`CsvRecords`] over the (decompressed) stream, whose buffers are allocated once: no
 //! allocation per row, and memory bounded by [`crate::limits`] whatever the input (an endless
-//! line is an error naming its line). Fields are parsed straight from bytes. The first record decides the
-//! layout (header names, or three numbers for a headerless Kraken file); columns are found
-//! by name, so their order does not matter.
+//! line is an error naming its line). Fields are parsed straight from bytes. The first record
+//! decides the layout: header names (any case; surrounding spaces ignored; spaces and dashes
+//! inside a name count as `_`, so `Open Time` is `open_time`), found by name so their order
+//! does not matter; or, for a headerless file, the number of fields: 3 = Kraken Time & Sales,
+//! 7 = Kraken OHLCVT, 12 = Binance klines.
 
 use std::io::Read;
 
@@ -17,7 +20,24 @@ use crate::format::Format;
 use crate::iso::parse_iso8601;
 use crate::number::{decimal_field, looks_numeric, time_field, TimeUnit};
 
-const TIME_NAMES: &[&str] = &["time", "timestamp", "ts", "date", "datetime", "open_time"];
+const TIME_NAMES: &[&str] = &[
+    "time",
+    "timestamp",
+    "ts",
+    "date",
+    "datetime",
+    "date_time",
+    "open_time",
+    "opentime",
+    "time_utc",
+    "timestamp_utc",
+    "unix",
+];
+const OPEN_NAMES: &[&str] = &["open", "o"];
+const HIGH_NAMES: &[&str] = &["high", "h"];
+const LOW_NAMES: &[&str] = &["low", "l"];
+const CLOSE_NAMES: &[&str] = &["close", "c"];
+const VOLUME_NAMES: &[&str] = &["volume", "v", "vol"];
 const QTY_NAMES: &[&str] = &["volume", "amount", "qty", "quantity", "size", "vol"];
 
 /// Column layout of a CSV file.
@@ -62,13 +82,55 @@ pub(crate) struct CsvSource {
 const EXPECTED: &str = "expected a Tardis trades header \
     (exchange,symbol,timestamp,local_timestamp,id,side,price,amount), \
     a Kraken Time & Sales file (TS,PRICE,VOLUME, or headerless timestamp,price,volume), \
-    an OHLC header (time,open,high,low,close[,volume]) or a freqtrade JSON array";
+    an OHLC header (time,open,high,low,close[,volume]), a headerless Binance kline archive \
+    (12 columns), a headerless Kraken OHLCVT file (7 columns) or a freqtrade JSON array";
+
+/// A header name as compared: trimmed, lower case, inner spaces and dashes as `_`.
+fn normalize(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw.trim_ascii())
+        .trim()
+        .to_ascii_lowercase()
+        .split([' ', '-'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// The OHLC layout by position: time, open, high, low, close, volume in the first six fields
+/// (Binance klines and Kraken OHLCVT both start so).
+const POSITIONAL_OHLC: Layout = Layout::Ohlc {
+    ts: 0,
+    open: 1,
+    high: 2,
+    low: 3,
+    close: 4,
+    volume: Some(5),
+};
+
+/// The message for a header that has some, not all, of a layout's required columns.
+fn missing_columns(kind: &str, names: &[String], wanted: &[(&str, &[&str])]) -> String {
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|(_, aliases)| !names.iter().any(|n| aliases.contains(&n.as_str())))
+        .map(|(what, aliases)| {
+            if aliases.len() > 1 {
+                format!("{what} (one of {})", aliases.join(", "))
+            } else {
+                (*what).to_string()
+            }
+        })
+        .collect();
+    let want: Vec<&str> = wanted.iter().map(|(w, _)| *w).collect();
+    format!(
+        "{kind} header without {}: found columns {}; an {kind} file needs {}",
+        missing.join(", "),
+        names.join(", "),
+        want.join(", ")
+    )
+}
 
 fn classify(rec: Record<'_>, forced: Option<Format>) -> Result<(Layout, Format, bool), String> {
-    let names: Vec<String> = rec
-        .iter()
-        .map(|f| String::from_utf8_lossy(f.trim_ascii()).to_ascii_lowercase())
-        .collect();
+    let names: Vec<String> = rec.iter().map(normalize).collect();
     let find = |aliases: &[&str]| names.iter().position(|n| aliases.contains(&n.as_str()));
     let numeric = rec.iter().all(looks_numeric);
     let header_line = || {
@@ -85,11 +147,11 @@ fn classify(rec: Record<'_>, forced: Option<Format>) -> Result<(Layout, Format, 
     let ohlc = || {
         Some(Layout::Ohlc {
             ts: find(TIME_NAMES)?,
-            open: find(&["open", "o"])?,
-            high: find(&["high", "h"])?,
-            low: find(&["low", "l"])?,
-            close: find(&["close", "c"])?,
-            volume: find(&["volume", "v", "vol"]),
+            open: find(OPEN_NAMES)?,
+            high: find(HIGH_NAMES)?,
+            low: find(LOW_NAMES)?,
+            close: find(CLOSE_NAMES)?,
+            volume: find(VOLUME_NAMES),
         })
     };
     let tardis = || {
@@ -114,17 +176,39 @@ fn classify(rec: Record<'_>, forced: Option<Format>) -> Result<(Layout, Format, 
         qty: 2,
         side: None,
     };
+    let ohlc_wanted: [(&str, &[&str]); 5] = [
+        ("time", TIME_NAMES),
+        ("open", OPEN_NAMES),
+        ("high", HIGH_NAMES),
+        ("low", LOW_NAMES),
+        ("close", CLOSE_NAMES),
+    ];
+    let ohlc_missing = || missing_columns("OHLC", &names, &ohlc_wanted);
+    let headerless = |fields: usize, format: Format| {
+        if names.len() == fields {
+            Ok((POSITIONAL_OHLC, format, false))
+        } else {
+            Err(format!(
+                "format {format} is a headerless CSV of {fields} fields; the first line has {}: {}",
+                names.len(),
+                header_line()
+            ))
+        }
+    };
     match forced {
         None => {
             if numeric {
-                if names.len() == 3 {
-                    return Ok((positional, Format::KrakenCsv, false));
-                }
-                return Err(format!(
-                    "headerless CSV with {} fields: without a header only the 3-field Kraken \
-                     Time & Sales layout (timestamp,price,volume) is supported; {EXPECTED}",
-                    names.len()
-                ));
+                return match names.len() {
+                    3 => Ok((positional, Format::KrakenCsv, false)),
+                    7 => Ok((POSITIONAL_OHLC, Format::KrakenOhlcvt, false)),
+                    12 => Ok((POSITIONAL_OHLC, Format::BinanceKlines, false)),
+                    n => Err(format!(
+                        "headerless CSV with {n} fields: without a header only Kraken Time & \
+                         Sales (3 fields: timestamp,price,volume), Kraken OHLCVT (7: time,open,\
+                         high,low,close,volume,trades) and Binance klines (12: open_time,open,\
+                         high,low,close,volume,close_time,…) are recognized; {EXPECTED}"
+                    )),
+                };
             }
             if let Some(l) = ohlc() {
                 return Ok((l, Format::OhlcCsv, true));
@@ -137,18 +221,44 @@ fn classify(rec: Record<'_>, forced: Option<Format>) -> Result<(Layout, Format, 
             if let Some(l) = trades() {
                 return Ok((l, Format::KrakenCsv, true));
             }
+            // Two or more of open/high/low/close: an OHLC file missing a column, said so.
+            let ohlc_named = [OPEN_NAMES, HIGH_NAMES, LOW_NAMES, CLOSE_NAMES]
+                .iter()
+                .filter(|aliases| find(aliases).is_some())
+                .count();
+            if ohlc_named >= 2 {
+                return Err(ohlc_missing());
+            }
+            if find(&["price"]).is_some() {
+                return Err(missing_columns(
+                    "trades",
+                    &names,
+                    &[
+                        ("time", TIME_NAMES),
+                        ("price", &["price"]),
+                        ("volume", QTY_NAMES),
+                    ],
+                ));
+            }
             Err(format!(
                 "unrecognized CSV header {}: {EXPECTED}",
                 header_line()
             ))
         }
-        Some(Format::OhlcCsv) => ohlc().map(|l| (l, Format::OhlcCsv, true)).ok_or_else(|| {
-            format!(
-                "format ohlc-csv needs a header with time, open, high, low, close [, volume] \
-                 columns; the first line is {}",
-                header_line()
-            )
-        }),
+        Some(Format::OhlcCsv) => ohlc()
+            .map(|l| (l, Format::OhlcCsv, true))
+            .ok_or_else(|| format!("format ohlc-csv needs a header: {}", ohlc_missing())),
+        Some(format @ Format::BinanceKlines) if numeric => headerless(12, format),
+        Some(format @ Format::KrakenOhlcvt) if numeric => headerless(7, format),
+        // A Binance archive with its header line (some 2025 files have one).
+        Some(format @ (Format::BinanceKlines | Format::KrakenOhlcvt)) => {
+            ohlc().map(|l| (l, format, true)).ok_or_else(|| {
+                format!(
+                    "format {format} needs a headerless CSV of numbers or an OHLC header; {}",
+                    ohlc_missing()
+                )
+            })
+        }
         Some(Format::TardisCsv) => {
             tardis()
                 .map(|l| (l, Format::TardisCsv, true))
@@ -203,10 +313,15 @@ fn bar_time(name: &str, raw: &[u8]) -> Result<i64, String> {
         time_field(name, t, TimeUnit::Auto)
     } else {
         parse_iso8601(t).map_err(|why| {
-            format!(
-                "{name} {} is neither a unix time nor an ISO-8601 date-time ({why})",
-                quote(t)
-            )
+            if why.contains("is not UTC") {
+                // A well-formed time in another zone: say that, not "not a date-time".
+                format!("{name} {}: {why}", quote(t))
+            } else {
+                format!(
+                    "{name} {} is neither a unix time nor an ISO-8601 date-time ({why})",
+                    quote(t)
+                )
+            }
         })
     }
 }

@@ -18,17 +18,27 @@ pub enum Format {
     /// header or without a header. Also any trades CSV with `time|timestamp|ts|date`, `price`
     /// and `volume|amount|qty|size` columns (and an optional `side`).
     KrakenCsv,
-    /// Generic OHLC CSV with a header `time|timestamp|ts|date, open|o, high|h, low|l,
-    /// close|c[, volume|v]`; time as unix seconds or milliseconds or ISO-8601 (the bar's open).
+    /// Generic OHLC CSV with a header `time|timestamp|ts|date|open time…, open|o, high|h,
+    /// low|l, close|c[, volume|v]` (any case; spaces and dashes in names count as `_`); time as
+    /// a unix time in s, ms, µs or ns (by magnitude) or ISO-8601 UTC (the bar's open).
     OhlcCsv,
+    /// Binance kline archive (data.binance.vision): headerless, 12 columns `open_time, open,
+    /// high, low, close, volume, close_time, quote_volume, trades, taker_buy_base,
+    /// taker_buy_quote, ignore`; open time in milliseconds, or microseconds (spot, 2025 on).
+    BinanceKlines,
+    /// Kraken OHLCVT download: headerless, 7 columns `time, open, high, low, close, volume,
+    /// trades`, time in seconds.
+    KrakenOhlcvt,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 6] = [
         Format::FreqtradeJson,
         Format::TardisCsv,
         Format::KrakenCsv,
         Format::OhlcCsv,
+        Format::BinanceKlines,
+        Format::KrakenOhlcvt,
     ];
 
     /// The short name used in messages and accepted by `FromStr`.
@@ -38,12 +48,17 @@ impl Format {
             Format::TardisCsv => "tardis-csv",
             Format::KrakenCsv => "kraken-csv",
             Format::OhlcCsv => "ohlc-csv",
+            Format::BinanceKlines => "binance-klines",
+            Format::KrakenOhlcvt => "kraken-ohlcvt",
         }
     }
 
     /// True for formats whose events are bars (the others produce trades).
     pub const fn has_bars(self) -> bool {
-        matches!(self, Format::FreqtradeJson | Format::OhlcCsv)
+        matches!(
+            self,
+            Format::FreqtradeJson | Format::OhlcCsv | Format::BinanceKlines | Format::KrakenOhlcvt
+        )
     }
 }
 
@@ -56,7 +71,8 @@ impl fmt::Display for Format {
 /// An unknown format name.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown data format {0:?}: expected one of freqtrade-json, tardis-csv, kraken-csv, ohlc-csv"
+    "unknown data format {0:?}: expected one of freqtrade-json, tardis-csv, kraken-csv, \
+     ohlc-csv, binance-klines, kraken-ohlcvt"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -69,6 +85,8 @@ impl FromStr for Format {
             "tardis-csv" | "tardis" => Format::TardisCsv,
             "kraken-csv" | "kraken" => Format::KrakenCsv,
             "ohlc-csv" | "ohlc" => Format::OhlcCsv,
+            "binance-klines" | "binance" | "klines" => Format::BinanceKlines,
+            "kraken-ohlcvt" | "ohlcvt" => Format::KrakenOhlcvt,
             _ => return Err(UnknownFormat(s.to_string())),
         };
         Ok(f)

@@ -3,9 +3,11 @@
 //! date crate is needed for the one shape data files use.
 //!
 //! Accepted: `YYYY-MM-DD`, optionally followed by `T` or a space and `HH:MM[:SS[.fraction]]`,
-//! optionally followed by `Z`/`z`, `+HH:MM`, `-HH:MM`, `+HHMM` or `+HH`. Without an offset the
-//! time is taken as UTC (every supported exchange records UTC). Fractions below one
-//! millisecond are truncated.
+//! optionally followed by `Z`/`z` or a zero offset (`+00:00`, `-00:00`, `+0000`, `+00`).
+//! Without an offset the time is taken as UTC (every supported exchange records UTC). Any
+//! other offset is refused with a clear error: a file in local time is a file whose bars are
+//! hours off, and converting it silently would hide that. Fractions below one millisecond are
+//! truncated.
 
 /// Days since 1970-01-01 of a proleptic Gregorian date.
 pub(crate) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
@@ -109,7 +111,6 @@ pub(crate) fn parse_iso8601(raw: &[u8]) -> Result<i64, String> {
         return Err(format!("day {day} is out of range for {year}-{month:02}"));
     }
     let (mut hour, mut minute, mut second, mut millis) = (0u32, 0u32, 0u32, 0u32);
-    let mut offset_min: i64 = 0;
     if c.eat(b'T') || c.eat(b't') || c.eat(b' ') {
         hour = c.digits(2)?;
         c.expect(b':')?;
@@ -152,8 +153,13 @@ pub(crate) fn parse_iso8601(raw: &[u8]) -> Result<i64, String> {
                 if oh > 23 || om > 59 {
                     return Err(format!("offset {oh:02}:{om:02} is out of range"));
                 }
-                let total = i64::from(oh * 60 + om);
-                offset_min = if sign == b'+' { total } else { -total };
+                if oh != 0 || om != 0 {
+                    let sign = sign as char;
+                    return Err(format!(
+                        "offset {sign}{oh:02}:{om:02} is not UTC: only UTC times are accepted \
+                         (Z or +00:00); convert the file to UTC"
+                    ));
+                }
             }
             _ => {}
         }
@@ -162,12 +168,12 @@ pub(crate) fn parse_iso8601(raw: &[u8]) -> Result<i64, String> {
         return Err(format!("unexpected text at position {}", c.i + 1));
     }
     let days = days_from_civil(year, month, day);
-    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_min * 60;
+    let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second);
     Ok(secs * 1000 + i64::from(millis))
 }
 
 /// `2021-09-17T22:23:00Z` (with `.mmm` when the milliseconds are not zero).
-pub(crate) fn format_utc(ms: i64) -> String {
+pub fn format_utc(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
@@ -198,10 +204,9 @@ mod tests {
             ("no seconds", "2021-09-17T22:23", T),
             ("lower t and z", "2021-09-17t22:23:00z", T),
             ("plus zero offset", "2021-09-17T22:23:00+00:00", T),
-            ("positive offset", "2021-09-18T00:23:00+02:00", T),
-            ("negative offset", "2021-09-17T18:23:00-04:00", T),
-            ("compact offset", "2021-09-18T00:23:00+0200", T),
-            ("hour offset", "2021-09-18T00:23:00+02", T),
+            ("minus zero offset", "2021-09-17T22:23:00-00:00", T),
+            ("compact zero offset", "2021-09-17T22:23:00+0000", T),
+            ("hour zero offset", "2021-09-17T22:23:00+00", T),
             ("fraction ms", "2021-09-17T22:23:00.250Z", T + 250),
             ("fraction short", "2021-09-17T22:23:00.5", T + 500),
             (
@@ -235,6 +240,10 @@ mod tests {
             ("trailing text", "2021-09-17T22:23:00Z junk"),
             ("slash date", "2021/09/17"),
             ("bad offset", "2021-09-17T22:23:00+25:00"),
+            ("positive offset is not UTC", "2021-09-18T00:23:00+02:00"),
+            ("negative offset is not UTC", "2021-09-17T18:23:00-04:00"),
+            ("compact offset is not UTC", "2021-09-18T00:23:00+0200"),
+            ("half-hour offset is not UTC", "2021-09-18T03:53:00+05:30"),
             ("point without digits", "2021-09-17T22:23:00.Z"),
         ];
         for (name, input) in cases {

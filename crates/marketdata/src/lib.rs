@@ -11,7 +11,14 @@
 //! | `freqtrade-json` | `[[open_time_ms, open, high, low, close, volume], ...]` | bars |
 //! | `tardis-csv` | `exchange,symbol,timestamp(µs),local_timestamp,id,side,price,amount` | trades with taker side |
 //! | `kraken-csv` | `timestamp(s),price,volume`, with a `TS,PRICE,VOLUME` header or none | trades |
-//! | `ohlc-csv` | header `time,open,high,low,close[,volume]`; unix s / ms or ISO-8601 | bars |
+//! | `ohlc-csv` | header `time,open,high,low,close[,volume]` (any case, `Open Time` too); unix s / ms / µs / ns or ISO-8601 UTC | bars |
+//! | `binance-klines` | headerless, 12 columns, open time in ms or µs | bars |
+//! | `kraken-ohlcvt` | headerless `time(s),open,high,low,close,volume,trades` | bars |
+//!
+//! A numeric time's unit is decided by magnitude: below 10¹¹ seconds, below 10¹⁴
+//! milliseconds, below 10¹⁷ microseconds, else nanoseconds (exact for every time from 1973
+//! to 5138). ISO-8601 times must be UTC (`Z`, `+00:00` or no offset); another offset is an
+//! error, never a silent conversion.
 //!
 //! Numbers are parsed from their text into exact decimals (never `f64`); more than nine
 //! decimals (float noise in freqtrade volumes) are rounded once, half-even. Bars get
@@ -49,5 +56,6 @@ pub mod sanity;
 pub use error::{DataError, Location};
 pub use event::{Bar, MarketEvent, Trade};
 pub use format::{Format, UnknownFormat};
+pub use iso::format_utc;
 pub use limits::MAX_LINE_BYTES;
 pub use reader::{open, open_as, MarketDataReader, DEFAULT_BAR_INTERVAL_MS, INTERVAL_PROBE_BARS};

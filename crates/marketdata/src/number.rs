@@ -85,7 +85,9 @@ pub(crate) enum TimeUnit {
     Millis,
     Micros,
     /// Decide by magnitude: < 1e11 seconds, < 1e14 milliseconds, < 1e17 microseconds,
-    /// else nanoseconds (1e11 s is the year 5138, 1e11 ms is 1973).
+    /// else nanoseconds. The cut-offs fall where no two units overlap for any time from
+    /// 1973-03-03 (1e11 ms, 1e14 µs, 1e17 ns) to 5138-11-16 (1e11 s, 1e14 ms, 1e17 µs), so
+    /// every market data time is read in its own unit; the property test checks 2010..2100.
     Auto,
 }
 
@@ -158,7 +160,7 @@ pub(crate) fn time_field(name: &str, raw: &[u8], unit: TimeUnit) -> Result<i64, 
             TimeUnit::Seconds => "an integer number of seconds",
             TimeUnit::Millis => "an integer number of milliseconds",
             TimeUnit::Micros => "an integer number of microseconds",
-            TimeUnit::Auto => "a unix time (seconds or milliseconds)",
+            TimeUnit::Auto => "a unix time (seconds, milliseconds, microseconds or nanoseconds)",
         };
         format!("{name} {} is not {what}", quote(raw.trim_ascii()))
     })
@@ -269,6 +271,30 @@ mod tests {
         ];
         for (name, input, unit, want) in cases {
             assert_eq!(parse_time(input.as_bytes(), unit), want, "case {name}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any time from 2010 to 2100, written as an integer in s, ms, µs or ns, is read
+        /// back as the same millisecond by magnitude alone.
+        #[test]
+        fn auto_unit_round_trips_2010_to_2100(
+            ms in 1_262_304_000_000_i64..4_102_444_800_000_i64,
+        ) {
+            let secs = ms / 1000;
+            let cases = [
+                ("s", secs.to_string(), secs * 1000),
+                ("ms", ms.to_string(), ms),
+                ("µs", (i128::from(ms) * 1000 + 999).to_string(), ms),
+                ("ns", (i128::from(ms) * 1_000_000 + 999_999).to_string(), ms),
+            ];
+            for (unit, text, want) in cases {
+                proptest::prop_assert_eq!(
+                    parse_time(text.as_bytes(), TimeUnit::Auto),
+                    Some(want),
+                    "{} in {}", text, unit
+                );
+            }
         }
     }
 }

@@ -2,10 +2,12 @@
 //! [`crate::commands::grid`], or the maker, [`crate::commands::maker`]) over market data on
 //! the simulated exchange and report.
 //!
-//! Output goes where the user asked: a human summary table on stdout, the JSON summary
-//! (`--json FILE`), the HTML report (`--report FILE`) and the journal (`--journal FILE`,
-//! JSON lines); `-` is standard output. A progress line is drawn on stderr only when it is a
-//! terminal.
+//! Output goes where the user asked: on stdout the headline table ([`crate::headline`]),
+//! followed by every key of the summary with `--verbose`; the JSON summary (`--json FILE`;
+//! `--json` alone or `--json -` prints only the JSON on stdout, for machines), the HTML report
+//! (`--report FILE`) and the journal (`--journal FILE`, JSON lines); `-` is standard output,
+//! and whenever an output goes there no table is printed. A progress bar
+//! ([`crate::progress`]) is drawn on stderr only when it is a terminal and `CI` is unset.
 //!
 //! Every command does all its checking before the first event is read, in this order:
 //! outputs (no output names an input, each directory writable — [`crate::outputs`]), then
@@ -14,12 +16,15 @@
 //! file is an error, not an all-zero summary.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use flywheel_core::Price;
 use flywheel_engine::summary::SanitySummary;
 use flywheel_marketdata::sanity::SanityFilter;
+use flywheel_marketdata::{DataError, MarketDataReader};
 use flywheel_venue::SimExchange;
 use serde::Serialize;
 use serde_json::Value;
@@ -27,9 +32,13 @@ use serde_json::Value;
 use crate::commands::grid::{grid_exchange, run_engine};
 use crate::commands::maker::{maker_exchange, run_maker};
 use crate::config_file::{load_config_with, FlywheelConfig};
+use crate::headline;
 use crate::outputs::{Input, OutputSet};
 use crate::overrides::{process_env, Override};
-use crate::table::{print_comparison, print_summary};
+use crate::progress::{self, CountingRead, Measure};
+use crate::table::{
+    headline_comparison_text, headline_text, print_comparison, print_summary, print_text,
+};
 
 /// Where the configuration comes from.
 #[derive(Debug, Args, Clone, Default)]
@@ -46,8 +55,9 @@ pub struct ConfigSource {
 /// What to write besides the summary table.
 #[derive(Debug, Args, Clone, Default)]
 pub struct Outputs {
-    /// Write the JSON summary here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON summary here; `--json` alone (or `-`) prints only the JSON on standard
+    /// output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
     /// Write the self-contained HTML report here (`-` = standard output).
     #[arg(long, value_name = "FILE")]
@@ -59,6 +69,9 @@ pub struct Outputs {
     /// No progress line and no summary table.
     #[arg(long)]
     pub quiet: bool,
+    /// After the headline, print every key of the summary.
+    #[arg(long, short = 'v', conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 /// Which strategy a run uses.
@@ -76,8 +89,9 @@ pub struct BacktestArgs {
     /// The strategy to run.
     #[arg(long, value_enum, default_value_t = Strategy::Grid)]
     pub strategy: Strategy,
-    /// Market data: freqtrade JSON candles, Tardis trades CSV, Kraken time & sales CSV or an
-    /// OHLC CSV with a header; gzip is detected by content.
+    /// Market data: freqtrade JSON candles, Tardis trades CSV, Kraken time & sales CSV, an
+    /// OHLC CSV with a header, a Binance kline archive or a Kraken OHLCVT file; gzip is
+    /// detected by content (see `flywheel data inspect FILE`).
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
     #[command(flatten)]
@@ -115,9 +129,22 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
 }
 
 /// Open a data file behind the `[sanity]` checks (outlier prints, gaps); its errors are
-/// one self-contained line (file:line and reason).
-fn open_data(path: &Path, cfg: &FlywheelConfig) -> anyhow::Result<SanityFilter> {
-    let reader = flywheel_marketdata::open(path).map_err(|e| anyhow::anyhow!("{e}"))?;
+/// one self-contained line (file:line and reason). The bytes read from the file are counted
+/// into `read`, for the progress bar.
+fn open_data(
+    path: &Path,
+    cfg: &FlywheelConfig,
+    read: Arc<AtomicU64>,
+) -> anyhow::Result<SanityFilter> {
+    // As `flywheel_marketdata::open`, with the file counted below the decompressor.
+    let name = path.display().to_string();
+    let reader = std::fs::File::open(path)
+        .map_err(|source| DataError::Open {
+            file: name.clone(),
+            source,
+        })
+        .and_then(|file| MarketDataReader::from_reader(CountingRead::new(file, read), name))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     SanityFilter::new(reader, &cfg.sanity).map_err(|problems| {
         // `load` validated [sanity] already; this is the filter's own word on it.
         let text: Vec<String> = problems
@@ -144,6 +171,46 @@ fn summary_forms(summary: &impl Serialize) -> anyhow::Result<(String, Value)> {
         serde_json::to_string_pretty(summary)? + "\n",
         serde_json::to_value(summary)?,
     ))
+}
+
+/// A progress bar over the data file `path` read through `read` (drawn only if `show` and
+/// [`progress::wanted`]).
+fn file_bar(show: bool, label: &str, path: &Path, read: &Arc<AtomicU64>) -> progress::Bar {
+    let total = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let measure = Measure::Bytes {
+        total,
+        read: Arc::clone(read),
+    };
+    progress::Bar::new(progress::wanted(show), label, measure)
+}
+
+/// The headline of `summary` under `title`, then (`verbose`) every key of it.
+fn print_tables(title: &str, summary: &Value, verbose: bool) -> std::io::Result<()> {
+    print_text(&headline_text(title, &headline::rows(summary)))?;
+    if verbose {
+        print_text("\n")?;
+        print_summary(summary)?;
+    }
+    Ok(())
+}
+
+/// The file name of a data path, for a title (the full path is in the summary).
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// How a side of `compare` is configured, for the title: its file and `--set` overrides.
+fn side_name(source: &ConfigSource) -> String {
+    let mut parts: Vec<String> = source.config.iter().map(|p| file_name(p)).collect();
+    parts.extend(source.set.iter().cloned());
+    if parts.is_empty() {
+        "defaults".to_string()
+    } else {
+        parts.join(" ")
+    }
 }
 
 /// `flywheel backtest`: outputs checked and opened, configuration loaded and the exchange
@@ -179,11 +246,13 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
         Strategy::Grid => grid_exchange(&cfg)?,
         Strategy::Maker => maker_exchange(&cfg)?,
     };
-    let mut reader = open_data(&args.data, &cfg)?;
+    let read = Arc::new(AtomicU64::new(0));
+    let mut reader = open_data(&args.data, &cfg, Arc::clone(&read))?;
     let files = vec![args.data.display().to_string()];
     let journal = outputs.journal_stream()?;
     let want_report = outputs.report.is_some();
-    let events = reader.by_ref();
+    let bar = file_bar(!out.quiet, "backtest", &args.data, &read);
+    let events = progress::track(reader.by_ref(), bar);
     let ((json, table), html, journal_end) = match args.strategy {
         Strategy::Grid => {
             let (mut r, end) =
@@ -200,7 +269,10 @@ pub fn backtest(args: BacktestArgs) -> anyhow::Result<()> {
     let show_table = !out.quiet && !outputs.uses_stdout();
     let written = outputs.finish(&json, html.as_deref(), journal_end);
     // The table is printed even when an output failed: the run's figures are still true.
-    let printed = show_table.then(|| print_summary(&table)).transpose();
+    let title = format!("Flywheel backtest: {}", file_name(&args.data));
+    let printed = show_table
+        .then(|| print_tables(&title, &table, out.verbose))
+        .transpose();
     written.and(
         printed
             .context("summary table on standard output")
@@ -225,9 +297,13 @@ pub struct CompareArgs {
     /// Override for side B (repeatable).
     #[arg(long = "set-b", value_name = "SECTION.KEY=VALUE")]
     pub set_b: Vec<String>,
-    /// Write `{"a": summary, "b": summary}` here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write `{"a": summary, "b": summary}` here; `--json` alone (or `-`) prints only the
+    /// JSON on standard output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
+    /// After the headlines, print every key of both summaries, differences marked `*`.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// One side of `compare`, ready to run: its configuration loaded and checked, its exchange
@@ -236,6 +312,8 @@ struct Side {
     cfg: FlywheelConfig,
     sim: SimExchange,
     reader: SanityFilter,
+    /// Bytes of the data file read so far, for the progress bar.
+    read: Arc<AtomicU64>,
 }
 
 impl Side {
@@ -245,14 +323,21 @@ impl Side {
             Strategy::Grid => grid_exchange(&cfg)?,
             Strategy::Maker => maker_exchange(&cfg)?,
         };
-        let reader = open_data(data, &cfg)?;
-        Ok(Side { cfg, sim, reader })
+        let read = Arc::new(AtomicU64::new(0));
+        let reader = open_data(data, &cfg, Arc::clone(&read))?;
+        Ok(Side {
+            cfg,
+            sim,
+            reader,
+            read,
+        })
     }
 
-    fn run(mut self, strategy: Strategy, data: &Path) -> anyhow::Result<Value> {
+    fn run(mut self, strategy: Strategy, data: &Path, label: &str) -> anyhow::Result<Value> {
         let files = vec![data.display().to_string()];
         let no_journal = None::<std::io::Sink>;
-        let events = self.reader.by_ref();
+        let bar = file_bar(true, label, data, &self.read);
+        let events = progress::track(self.reader.by_ref(), bar);
         let summary = match strategy {
             Strategy::Grid => {
                 let (mut r, _) =
@@ -294,12 +379,32 @@ pub fn compare(args: CompareArgs) -> anyhow::Result<()> {
     let outputs = OutputSet::prepare(&inputs, args.json.as_deref(), None, None)?;
     let side_a = Side::prepare(args.strategy, &source_a, &args.data).context("side A")?;
     let side_b = Side::prepare(args.strategy, &source_b, &args.data).context("side B")?;
-    let a = side_a.run(args.strategy, &args.data).context("side A")?;
-    let b = side_b.run(args.strategy, &args.data).context("side B")?;
+    let a = side_a
+        .run(args.strategy, &args.data, "side A")
+        .context("side A")?;
+    let b = side_b
+        .run(args.strategy, &args.data, "side B")
+        .context("side B")?;
     let both = serde_json::json!({ "a": &a, "b": &b });
     let show_table = !outputs.uses_stdout();
     let written = outputs.finish(&(serde_json::to_string_pretty(&both)? + "\n"), None, None);
-    let printed = show_table.then(|| print_comparison(&a, &b)).transpose();
+    let title = format!(
+        "Flywheel compare: {} (A: {}, B: {})",
+        file_name(&args.data),
+        side_name(&source_a),
+        side_name(&source_b)
+    );
+    let printed = show_table
+        .then(|| {
+            let text = headline_comparison_text(&title, &headline::rows(&a), &headline::rows(&b));
+            print_text(&text)?;
+            if args.verbose {
+                print_text("\n")?;
+                print_comparison(&a, &b)?;
+            }
+            Ok::<(), std::io::Error>(())
+        })
+        .transpose();
     written.and(
         printed
             .context("comparison table on standard output")
@@ -320,9 +425,13 @@ pub struct DemoArgs {
     /// Write the HTML report here.
     #[arg(long, value_name = "FILE", default_value = "flywheel-demo.html")]
     pub report: PathBuf,
-    /// Write the JSON summary here (`-` = standard output).
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON summary here; `--json` alone (or `-`) prints only the JSON on standard
+    /// output.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     pub json: Option<PathBuf>,
+    /// After the headline, print every key of the summary.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
 }
 
 /// `flywheel demo`: the engine on a built-in synthetic market, so a newcomer sees a report
@@ -341,15 +450,26 @@ pub fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let start = flywheel_core::Timestamp::from_secs(1_735_689_600); // 2025-01-01T00:00Z
     let market = DemoMarket::new(args.seed, bars, Price::lit(1, 1), start);
     eprintln!("flywheel demo: {} (seed {})", DemoMarket::LABEL, args.seed);
-    let events = market.map(Ok::<_, std::convert::Infallible>);
+    let total = u64::try_from(bars).unwrap_or(u64::MAX);
+    let bar = progress::Bar::new(progress::wanted(true), "demo", Measure::Events { total });
+    let events = progress::track(market.map(Ok::<_, std::convert::Infallible>), bar);
     let name = format!("synthetic:seed={}:days={}", args.seed, args.days);
     let no_journal = None::<std::io::Sink>;
-    let (result, _) = run_engine(&cfg, sim, vec![name], events, no_journal, true, true)?;
+    let (result, _) = run_engine(
+        &cfg,
+        sim,
+        vec![name.clone()],
+        events,
+        no_journal,
+        true,
+        true,
+    )?;
     let (json, table) = summary_forms(&result.summary)?;
     let show_table = !outputs.uses_stdout();
     outputs.finish(&json, result.html.as_deref(), None)?;
     if show_table {
-        print_summary(&table).context("summary table on standard output")?;
+        let title = format!("Flywheel demo: {name} (synthetic market, not real data)");
+        print_tables(&title, &table, args.verbose).context("summary table on standard output")?;
     }
     eprintln!("report written to {}", args.report.display());
     Ok(())

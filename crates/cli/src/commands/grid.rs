@@ -6,7 +6,7 @@
 //! exchange refuses fails before any data is read (and, in `compare`, before either side
 //! runs). A run over no events at all is an error, never an all-zero summary.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -52,7 +52,9 @@ pub fn ensure_events(data: &DataStats, files: &[String]) -> anyhow::Result<()> {
 ///
 /// The journal, if any, is streamed to `journal` as JSON lines. A journal write error does
 /// not stop the run (the summary is still worth having): it is returned beside the result,
-/// for the caller to report after writing the other outputs.
+/// for the caller to report after writing the other outputs. `_progress` is kept for the
+/// callers' sake and ignored: a caller that wants a progress bar wraps `events` in one
+/// ([`crate::progress::track`]), which knows the file's size and so the ETA.
 pub fn run_engine<E: std::fmt::Display, W: Write>(
     cfg: &FlywheelConfig,
     sim: SimExchange,
@@ -60,18 +62,18 @@ pub fn run_engine<E: std::fmt::Display, W: Write>(
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
     journal: Option<W>,
     want_report: bool,
-    progress: bool,
+    _progress: bool,
 ) -> anyhow::Result<(RunResult, JournalEnd)> {
     match journal {
         Some(out) => {
             let engine = grid_engine(cfg, sim, journal_sink(out));
-            let (result, engine) = drive(engine, files, events, want_report, progress)?;
+            let (result, engine) = drive(engine, files, events, want_report)?;
             let (_, sink) = engine.into_parts();
             Ok((result, Some(close_journal(sink))))
         }
         None => {
             let engine = grid_engine(cfg, sim, NoJournal);
-            Ok((drive(engine, files, events, want_report, progress)?.0, None))
+            Ok((drive(engine, files, events, want_report)?.0, None))
         }
     }
 }
@@ -96,7 +98,6 @@ fn drive<J: JournalSink, E: std::fmt::Display>(
     files: Vec<String>,
     events: impl IntoIterator<Item = Result<MarketEvent, E>>,
     want_report: bool,
-    progress: bool,
 ) -> anyhow::Result<(RunResult, Sim<J>)> {
     let started = Instant::now();
     let mut first_price = Price::ZERO;
@@ -107,22 +108,7 @@ fn drive<J: JournalSink, E: std::fmt::Display>(
             }
         }
     });
-    let mut err = std::io::stderr();
-    let show = progress && err.is_terminal();
-    let data = run_backtest(&mut engine, events, |n| {
-        if show {
-            let secs = started.elapsed().as_secs_f64().max(1e-9);
-            let _ = write!(
-                err,
-                "\r  {n:>12} events  {:>10.0} events/s",
-                n as f64 / secs
-            );
-        }
-    })
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if show {
-        let _ = writeln!(err);
-    }
+    let data = run_backtest(&mut engine, events, |_| {}).map_err(|e| anyhow::anyhow!("{e}"))?;
     ensure_events(&data, &files)?;
     let wall = started.elapsed().as_secs_f64();
     let mut summary = Summary::build(&engine, files, &data, first_price);

@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod config;
+pub mod data;
 pub mod grid;
 pub mod live;
 pub mod maker;
