@@ -21,6 +21,8 @@ pub enum Input {
     Frame(String),
     /// The timer: loops that are due run.
     Tick,
+    /// An operator command (`crate::command`), applied between steps at its stamp.
+    Command(crate::command::OperatorCommand),
     /// Stop after this input (SIGINT/SIGTERM, the end of a replay, `--duration`).
     Stop,
 }

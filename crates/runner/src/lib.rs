@@ -3,6 +3,7 @@
 //!
 //! | module | job |
 //! |---|---|
+//! | [`command`] | operator commands (pause, resume, cancel entries, reconcile, set): an input the engine thread applies and journals |
 //! | [`input`] | what reaches the engine thread: raw public frames, timer ticks, stop — stamped on arrival |
 //! | [`frames`] | raw public frames decoded into trade prints, on the engine thread (the same in a replay) |
 //! | [`order_log`] | one structured log line per order event (slot, role, `cl_ord_id`) |
@@ -24,6 +25,7 @@
 //! - **Replayable.** The recording holds every stamped input in order; replaying it drives
 //!   the same engine through the same calls, so it gives the same journal, byte for byte.
 
+pub mod command;
 pub mod feed;
 pub mod frames;
 pub mod input;

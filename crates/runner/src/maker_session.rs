@@ -12,6 +12,7 @@
 //!   comes). The idle cap of `tick_until` counts per call, so in a session it bounds the
 //!   ticks per timer input rather than per gap between prints: a maker still busy in a quiet
 //!   market keeps its `hedger.poll_interval_seconds` poll, as the origin bot does;
+//! - an operator command: the ticks due before `t`, then the command (`crate::command`);
 //! - stop: nothing is applied; the caller ends the session.
 //!
 //! Invariants: one owner (only the engine thread calls [`MakerPaperSession::step`]); every
@@ -24,6 +25,7 @@ use flywheel_engine::DataStats;
 use flywheel_marketdata::{MarketEvent, Trade};
 use flywheel_venue::SimExchange;
 
+use crate::command::{apply_command, CommandOutcome, OperatorCommand, RunVenue, SetValidator};
 use crate::frames::FrameDecoder;
 use crate::input::{Input, Stamped};
 use crate::recording::Recorder;
@@ -39,6 +41,7 @@ pub struct MakerPaperSession<J: MakerSink> {
     data: DataStats,
     trades: u64,
     ticks: u64,
+    validator: Option<Box<dyn SetValidator>>,
 }
 
 impl<J: MakerSink> MakerPaperSession<J> {
@@ -50,7 +53,34 @@ impl<J: MakerSink> MakerPaperSession<J> {
             data: DataStats::default(),
             trades: 0,
             ticks: 0,
+            validator: None,
         }
+    }
+
+    /// Validate operator `set` commands with `v` (without one, every `set` is refused). A
+    /// replay needs the validator the session had to give the same journal.
+    pub fn with_validator(mut self, v: Box<dyn SetValidator>) -> Self {
+        self.validator = Some(v);
+        self
+    }
+
+    /// An operator command arriving at wall time `now`: stamped, recorded and applied like
+    /// any input (`crate::command`); its answer.
+    pub fn command(
+        &mut self,
+        cmd: OperatorCommand,
+        now: Timestamp,
+    ) -> Result<CommandOutcome, SessionError> {
+        let stamped = self.stamper.stamp(Input::Command(cmd.clone()), now)?;
+        self.stamper.applied(stamped.t);
+        Ok(self.run_command(&cmd, stamped.t))
+    }
+
+    /// The timer ticks due before `t`, then the command.
+    fn run_command(&mut self, cmd: &OperatorCommand, t: Timestamp) -> CommandOutcome {
+        self.maker.tick_until(t);
+        let v = self.validator.as_deref();
+        apply_command(&mut self.maker, cmd, t, v, RunVenue::Paper).outcome
     }
 
     pub fn maker(&self) -> &MakerEngine<SimExchange, J> {
@@ -90,6 +120,9 @@ impl<J: MakerSink> MakerPaperSession<J> {
             Input::Tick => {
                 self.maker.tick_until(s.t);
                 self.ticks += 1;
+            }
+            Input::Command(cmd) => {
+                self.run_command(&cmd, s.t);
             }
             Input::Stop => return Ok(Control::Stop),
         }

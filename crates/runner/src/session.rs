@@ -9,6 +9,7 @@ use flywheel_marketdata::{MarketEvent, Trade};
 use flywheel_venue::SimExchange;
 use thiserror::Error;
 
+use crate::command::{apply_command, CommandOutcome, OperatorCommand, RunVenue, SetValidator};
 use crate::frames::FrameDecoder;
 use crate::input::{Input, Stamped};
 use crate::recording::{Recorder, RecordingError};
@@ -43,6 +44,7 @@ pub struct PaperSession<J: JournalSink> {
     first_price: Option<flywheel_core::Price>,
     trades: u64,
     ticks: u64,
+    validator: Option<Box<dyn SetValidator>>,
 }
 
 impl<J: JournalSink> PaperSession<J> {
@@ -56,7 +58,34 @@ impl<J: JournalSink> PaperSession<J> {
             first_price: None,
             trades: 0,
             ticks: 0,
+            validator: None,
         }
+    }
+
+    /// Validate operator `set` commands with `v` (without one, every `set` is refused). A
+    /// replay needs the validator the session had to give the same journal.
+    pub fn with_validator(mut self, v: Box<dyn SetValidator>) -> Self {
+        self.validator = Some(v);
+        self
+    }
+
+    /// An operator command arriving at wall time `now`: stamped, recorded and applied like
+    /// any input (`crate::command`); its answer.
+    pub fn command(
+        &mut self,
+        cmd: OperatorCommand,
+        now: Timestamp,
+    ) -> Result<CommandOutcome, SessionError> {
+        let stamped = self.stamper.stamp(Input::Command(cmd.clone()), now)?;
+        self.stamper.applied(stamped.t);
+        Ok(self.run_command(&cmd, stamped.t))
+    }
+
+    /// The loops due before `t`, then the command (as a print would find them run).
+    fn run_command(&mut self, cmd: &OperatorCommand, t: Timestamp) -> CommandOutcome {
+        self.driver.advance(&mut self.engine, t);
+        let v = self.validator.as_deref();
+        apply_command(&mut self.engine, cmd, t, v, RunVenue::Paper).outcome
     }
 
     pub fn engine(&self) -> &Engine<SimExchange, J> {
@@ -101,6 +130,9 @@ impl<J: JournalSink> PaperSession<J> {
             Input::Tick => {
                 self.driver.advance(&mut self.engine, s.t);
                 self.ticks += 1;
+            }
+            Input::Command(cmd) => {
+                self.run_command(&cmd, s.t);
             }
             Input::Stop => return Ok(Control::Stop),
         }

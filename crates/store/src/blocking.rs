@@ -20,8 +20,8 @@ use tokio::runtime::{Handle, Runtime};
 use crate::error::StoreError;
 use crate::lock::LockGuard;
 use crate::model::{
-    CommitOutcome, FillRow, InstanceInfo, JournalRow, OrderRow, OrderStatus, SnapshotKind,
-    SnapshotRow, StepRecord,
+    CommitOutcome, FillRow, InstanceInfo, JournalRow, OperatorAction, OrderRow, OrderStatus,
+    SnapshotKind, SnapshotRow, StepRecord,
 };
 use crate::store::{Store, StoreOptions};
 use crate::url::DbUrl;
@@ -132,6 +132,14 @@ impl BlockingStore {
 
     pub fn journal_since(&self, seq: i64, limit: u32) -> Result<Vec<JournalRow>, StoreError> {
         self.run(self.store.journal_since(seq, limit))
+    }
+
+    pub fn operator_actions_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, u64, OperatorAction)>, StoreError> {
+        self.run(self.store.operator_actions_since(after, limit))
     }
 }
 

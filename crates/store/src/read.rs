@@ -12,7 +12,9 @@ use flywheel_venue::ClOrdId;
 use sqlx::{AssertSqlSafe, ColumnIndex, Decode, Row, Type};
 
 use crate::error::StoreError;
-use crate::model::{FillRow, JournalRow, OrderRow, OrderStatus, SnapshotKind, SnapshotRow};
+use crate::model::{
+    FillRow, JournalRow, OperatorAction, OrderRow, OrderStatus, SnapshotKind, SnapshotRow,
+};
 use crate::store::{with_pool, Store};
 
 const ORDER_COLS: &str = "cl_ord_id, step, slot, role, side, price, qty, state, txid, filled, \
@@ -384,6 +386,59 @@ impl Store {
                     kind,
                     body,
                 })
+            })
+            .collect()
+    }
+
+    /// Operator actions with an id above `after` (exclusive), oldest first, at most `limit`:
+    /// `(id, step, action)`.
+    pub async fn operator_actions_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, u64, OperatorAction)>, StoreError> {
+        type Raw = (i64, i64, i64, String, String, String, String);
+        let raws: Vec<Raw> = with_pool!(self, pool => {
+            sqlx::query(
+                "SELECT id, step, at, source, action, params, result FROM operator_actions \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .and_then(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get("id")?,
+                            r.try_get("step")?,
+                            r.try_get("at")?,
+                            r.try_get("source")?,
+                            r.try_get("action")?,
+                            r.try_get("params")?,
+                            r.try_get("result")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()
+            })
+            .map_err(self.db_err("select from operator_actions"))?
+        });
+        raws.into_iter()
+            .map(|(id, step, at, source, action, params, result)| {
+                let c = Cols {
+                    store: self,
+                    table: "operator_actions",
+                    key: format!("id {id}"),
+                };
+                let action = OperatorAction {
+                    at: Timestamp::from_millis(at),
+                    source,
+                    action,
+                    params,
+                    result,
+                };
+                Ok((id, c.unsigned("step", step)?, action))
             })
             .collect()
     }

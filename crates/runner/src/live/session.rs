@@ -2,9 +2,12 @@
 //!
 //! 1. stamp it with the wall clock (never before the previous stamp);
 //! 2. apply it: a trade print is a new mark (the exchange matches by itself), a tick runs
-//!    the loops that are due; either way the venue's news is applied (`drain_venue`);
+//!    the loops that are due, an operator command ([`LiveSession::command`]) is applied and
+//!    queued as an `operator_actions` row; either way the venue's news is applied
+//!    (`drain_venue`);
 //! 3. **commit** what the step changed in one transaction: the engine snapshot, the order
-//!    rows (new orders as `intent`), the fills, the journal records, the ledger;
+//!    rows (new orders as `intent`), the fills, the journal records, the ledger, the
+//!    operator actions;
 //! 4. only then **send** the venue's outbox (`LiveVenue::flush`).
 //!
 //! Invariants (live.md §6):
@@ -30,6 +33,7 @@ use flywheel_store::{
 };
 use thiserror::Error;
 
+use crate::command::{apply_command, CommandOutcome, OperatorCommand, RunVenue, SetValidator};
 use crate::input::Input;
 use crate::live::capture::StepCapture;
 use crate::live::failpoint::Failpoints;
@@ -92,6 +96,9 @@ pub struct LiveSession<T: OrderTransport, J: JournalSink> {
     pending_audits: Vec<BalanceAudit>,
     pending_actions: Vec<OperatorAction>,
     frames: FrameDecoder,
+    validator: Option<Box<dyn SetValidator>>,
+    /// An operator asked for a reconcile; the caller runs it (`take_reconcile_request`).
+    reconcile_requested: bool,
     pub stats: SessionStats,
 }
 
@@ -128,8 +135,57 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             pending_audits: Vec::new(),
             pending_actions: Vec::new(),
             frames: FrameDecoder::default(),
+            validator: None,
+            reconcile_requested: false,
             stats: SessionStats::default(),
         }
+    }
+
+    /// Validate operator `set` commands with `v` (without one, every `set` is refused).
+    pub fn with_validator(mut self, v: Box<dyn SetValidator>) -> Self {
+        self.validator = Some(v);
+        self
+    }
+
+    /// An operator command arriving at wall time `now`, as one step: the loops due, the
+    /// venue's news, the command (journaled), then one commit holding the snapshot, the
+    /// journal and the `operator_actions` row (source `api`), then the send. A reconcile is
+    /// only requested here: see [`Self::take_reconcile_request`].
+    pub fn command(
+        &mut self,
+        cmd: OperatorCommand,
+        now: Timestamp,
+    ) -> Result<CommandOutcome, LiveError> {
+        let at = self.last.map_or(now, |l| l.max(now));
+        self.last = Some(at);
+        let outcome = self.apply_command(&cmd, at);
+        self.commit_and_send(at, false)?;
+        Ok(outcome)
+    }
+
+    /// Whether an operator asked for a reconcile since the last call (cleared). The caller
+    /// runs `live::reconcile::reconcile` on this session before its next input: it needs
+    /// the network, which the engine thread's step has not.
+    pub fn take_reconcile_request(&mut self) -> bool {
+        std::mem::take(&mut self.reconcile_requested)
+    }
+
+    fn apply_command(&mut self, cmd: &OperatorCommand, at: Timestamp) -> CommandOutcome {
+        self.driver.advance(&mut self.engine, at);
+        self.engine.drain_venue();
+        let v = self.validator.as_deref();
+        let applied = apply_command(&mut self.engine, cmd, at, v, RunVenue::Live);
+        self.reconcile_requested |= applied.reconcile;
+        let params = serde_json::to_string(&cmd.params()).unwrap_or_else(|_| "{}".into());
+        let result = serde_json::to_string(&applied.outcome).unwrap_or_else(|_| "{}".into());
+        self.pending_actions.push(OperatorAction {
+            at,
+            source: "api".into(),
+            action: cmd.action().into(),
+            params,
+            result,
+        });
+        applied.outcome
     }
 
     pub fn engine(&self) -> &LiveEngine<T, J> {
@@ -189,6 +245,9 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             Input::Tick => {
                 self.driver.advance(&mut self.engine, at);
                 self.engine.drain_venue();
+            }
+            Input::Command(cmd) => {
+                self.apply_command(&cmd, at);
             }
             Input::Stop => return Ok(Control::Stop),
         }
