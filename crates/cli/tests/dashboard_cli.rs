@@ -45,10 +45,14 @@ async fn the_dashboard_of_a_paper_session_shows_the_status_and_pauses_the_engine
         .await
     };
     // The session moves on while we look: compare with a fresh status until they agree.
-    b.wait_for("the cards to match /api/status", Duration::from_secs(30), || async {
-        let s = fetch_status().await?;
-        cards_match(&b, &s).await.map(Some)
-    })
+    b.wait_for(
+        "the cards to match /api/status",
+        Duration::from_secs(30),
+        || async {
+            let s = fetch_status().await?;
+            cards_match(&b, &s).await.map(Some)
+        },
+    )
     .await
     .step("cards vs /api/status");
     let target = browser::target_dir();
@@ -60,13 +64,21 @@ async fn the_dashboard_of_a_paper_session_shows_the_status_and_pauses_the_engine
     b.click("#token-save").await.step("keep the token");
     for (button, want) in [("#btn-pause", true), ("#btn-resume", false)] {
         b.click(button).await.step(button);
-        b.wait_for("the engine's pause flag", Duration::from_secs(20), || async {
-            let s = fetch_status().await?;
-            Ok((s["paused"] == Value::Bool(want)).then_some(()))
-        })
+        b.wait_for(
+            "the engine's pause flag",
+            Duration::from_secs(20),
+            || async {
+                let s = fetch_status().await?;
+                Ok((s["paused"] == Value::Bool(want)).then_some(()))
+            },
+        )
         .await
         .step(button);
-        let reply = b.text_of("#action-reply").await.step("reply").unwrap_or_default();
+        let reply = b
+            .text_of("#action-reply")
+            .await
+            .step("reply")
+            .unwrap_or_default();
         assert!(reply.contains(": 200"), "{button}: {reply}");
     }
 

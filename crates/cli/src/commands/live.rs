@@ -49,7 +49,7 @@ use flywheel_venue::{ClOrdIds, Venue};
 
 use crate::commands::backtest::{load, Strategy};
 use crate::commands::grid::grid_engine;
-use crate::commands::operator_http::{dms_view, feed_view, not_yet, OperatorSurface};
+use crate::commands::operator_http::{dms_view, feed_view, OperatorSurface};
 use crate::commands::run::{run_info, RunArgs};
 use flywheel_runner::journal_tee::Tee;
 use flywheel_runner::status_view::grid_view;
@@ -444,8 +444,18 @@ pub fn run_stored(
                 })),
             });
             op.service(
-                |_| not_yet(),
-                |run, facts| grid_view(session.engine(), run, facts),
+                &mut session,
+                |s, cmd| Ok(s.command(cmd, clock.now())?),
+                |s, run, facts| grid_view(s.engine(), run, facts),
+            )?;
+        }
+        if session.take_reconcile_request() {
+            let report = reconcile(&mut session, &rest, rt.handle(), &rcfg)?;
+            eprintln!(
+                "reconciled on request in {:.1} s: {} stray(s) cancelled, {} unsettled",
+                report.took.as_secs_f64(),
+                report.strays_cancelled.len(),
+                report.unsettled
             );
         }
         if !venue_halt_seen {

@@ -23,7 +23,10 @@ use clap::Args;
 use flywheel_kraken::net::dead_man::DeadManState;
 use flywheel_kraken::net::ws::WsState;
 use flywheel_operator::alerts::{AlertConfig, Alerter, Preset};
-use flywheel_operator::{ActionReply, Command, CommandReceiver, Hub, HubConfig, ServerConfig};
+use flywheel_operator::{
+    Action, ActionReply, Command, CommandReceiver, Hub, HubConfig, ServerConfig,
+};
+use flywheel_runner::command::{CommandOutcome, OperatorCommand};
 use flywheel_runner::journal_tee::Consumer;
 use flywheel_runner::status_view::{RunInfo, SessionFacts};
 use serde_json::{json, Value};
@@ -215,36 +218,59 @@ impl OperatorSurface {
         self.hub.observe_commit(secs);
     }
 
-    /// Answers the queued commands with `apply`, then publishes the status when it is due
-    /// (or a command changed it). `view` builds the document from the session's facts.
-    pub fn service(
+    /// Answers the queued commands with `apply` (on the session `ctx`), then publishes the
+    /// status when it is due or a command changed it. `view` builds the document. An error
+    /// of `apply` (the store or the recording failed) is answered to the operator and ends
+    /// the session.
+    pub fn service<S>(
         &mut self,
-        mut apply: impl FnMut(&flywheel_operator::Action) -> ActionReply,
-        view: impl FnOnce(&RunInfo, &SessionFacts) -> Value,
-    ) {
+        ctx: &mut S,
+        mut apply: impl FnMut(&mut S, OperatorCommand) -> anyhow::Result<CommandOutcome>,
+        view: impl FnOnce(&S, &RunInfo, &SessionFacts) -> Value,
+    ) -> anyhow::Result<()> {
         let mut changed = false;
         while let Some(Command { action, reply }) = self.commands.try_recv() {
-            let answer = apply(&action);
+            let name = action.name();
+            let (answer, failed) = match apply(ctx, to_command(action)) {
+                Ok(o) => (
+                    ActionReply {
+                        ok: o.ok,
+                        message: o.message,
+                    },
+                    None,
+                ),
+                Err(e) => (
+                    ActionReply {
+                        ok: false,
+                        message: format!("the session failed: {e:#}"),
+                    },
+                    Some(e),
+                ),
+            };
             tracing::info!(
                 target: "flywheel::operator",
-                action = action.name(),
+                action = name,
                 ok = answer.ok,
                 message = %answer.message,
                 "operator action"
             );
             // The HTTP side may have stopped waiting (timeout): the action stands anyway.
             let _ = reply.send(answer);
+            if let Some(e) = failed {
+                return Err(e);
+            }
             changed = true;
         }
         let due = self.published.is_none_or(|t| t.elapsed() >= PUBLISH_EVERY);
         if changed || due {
-            let doc = view(&self.run, &self.facts);
+            let doc = view(ctx, &self.run, &self.facts);
             if let Some(orders) = doc.get("open_orders") {
                 self.hub.set_orders(orders.clone());
             }
             self.hub.publish_status(doc);
             self.published = Some(Instant::now());
         }
+        Ok(())
     }
 
     /// Ends the event streams and stops the server (the last status stays published until
@@ -265,11 +291,14 @@ impl OperatorSurface {
     }
 }
 
-/// The answer of a session that does not take operator actions.
-pub fn not_yet() -> ActionReply {
-    ActionReply {
-        ok: false,
-        message: "this session does not take operator actions".into(),
+/// The API's action as the engine's command.
+fn to_command(a: Action) -> OperatorCommand {
+    match a {
+        Action::Pause => OperatorCommand::Pause,
+        Action::Resume => OperatorCommand::Resume,
+        Action::CancelEntries => OperatorCommand::CancelEntries,
+        Action::Reconcile => OperatorCommand::Reconcile,
+        Action::Set { key, value } => OperatorCommand::Set { key, value },
     }
 }
 

@@ -42,9 +42,10 @@ use flywheel_runner::status_view::{grid_view, RunInfo, SessionFacts};
 
 use crate::commands::backtest::{load, ConfigSource, Strategy};
 use crate::commands::grid::{grid_engine, grid_exchange};
-use crate::commands::operator_http::{feed_view, not_yet, OperatorSurface};
+use crate::commands::operator_http::{feed_view, OperatorSurface};
 use crate::outputs::{close_journal, journal_sink};
 use crate::table::print_summary;
+use flywheel_runner::command::{CommandOutcome, OperatorCommand};
 
 /// Paper or live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -255,14 +256,15 @@ pub(crate) struct Surface<'a> {
 impl Surface<'_> {
     /// Answers operator commands and publishes the status when due; `now` is the time of
     /// the engine's last step.
-    pub fn service(
+    pub fn service<S>(
         &mut self,
+        ctx: &mut S,
         now: flywheel_core::Timestamp,
-        apply: impl FnMut(&flywheel_operator::Action) -> flywheel_operator::ActionReply,
-        view: impl FnOnce(&RunInfo, &SessionFacts) -> serde_json::Value,
-    ) {
+        apply: impl FnMut(&mut S, OperatorCommand) -> anyhow::Result<CommandOutcome>,
+        view: impl FnOnce(&S, &RunInfo, &SessionFacts) -> serde_json::Value,
+    ) -> anyhow::Result<()> {
         let Some(op) = self.op.as_mut() else {
-            return;
+            return Ok(());
         };
         op.facts.now = now.millis();
         op.facts.connectivity = serde_json::json!({
@@ -275,7 +277,7 @@ impl Surface<'_> {
             // Paper has nothing to reconcile: ready once the loop runs.
             op.set_ready(true, "");
         }
-        op.service(apply, view);
+        op.service(ctx, apply, view)
     }
 }
 
@@ -315,10 +317,11 @@ fn drive<J: JournalSink>(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         surface.service(
+            &mut session,
             last,
-            |_| not_yet(),
-            |run, facts| grid_view(session.engine(), run, facts),
-        );
+            |s, cmd| Ok(s.command(cmd, clock.now())?),
+            |s, run, facts| grid_view(s.engine(), run, facts),
+        )?;
     }
     let (trades, ticks) = session.counts();
     let data = session.data();

@@ -38,7 +38,7 @@ use flywheel_runner::status_view::maker_view;
 
 use crate::commands::backtest::load;
 use crate::commands::maker::{maker_engine, maker_exchange, maker_summary, MakerSummary};
-use crate::commands::operator_http::{not_yet, OperatorSurface};
+use crate::commands::operator_http::OperatorSurface;
 use crate::commands::run::{
     new_journal_file, run_info, start_feed, stop_on_signals, ReplayArgs, RunArgs, Surface,
     VenueKind,
@@ -186,10 +186,11 @@ fn drive<J: MakerSink>(
             Err(RecvTimeoutError::Disconnected) => break,
         }
         surface.service(
+            &mut session,
             last,
-            |_| not_yet(),
-            |run, facts| maker_view(session.maker(), run, facts),
-        );
+            |s, cmd| Ok(s.command(cmd, clock.now())?),
+            |s, run, facts| maker_view(s.maker(), run, facts),
+        )?;
     }
     let (trades, ticks) = session.counts();
     let data = session.data();

@@ -215,4 +215,3 @@ pub fn first_event(addr: SocketAddr, name: &str) -> String {
     }
     panic!("no `{name}` event within 15 s");
 }
-
