@@ -2,7 +2,7 @@
 //!
 //! A Hub + router on 127.0.0.1:0 with a grid status (10 slots, 20 open orders); a fake engine
 //! thread publishes the status 4×/s and 20 journal records/s; 100 clients hold
-//! `/api/events` open and read everything; one client then times 2000 sequential
+//! `/api/events` open and read everything; one client then times 10 000 sequential
 //! `GET /api/status` requests and prints p50/p99/max. Client and server share the process
 //! (and its cores).
 //!
@@ -16,7 +16,7 @@ use flywheel_operator::{router, serve, Hub, HubConfig, ServerConfig};
 use serde_json::{json, Value};
 
 const SSE_CLIENTS: usize = 100;
-const REQUESTS: usize = 2000;
+const REQUESTS: usize = 10_000;
 
 fn order(i: u64, side: &str, role: &str) -> Value {
     json!({"cl_ord_id": format!("fw-{i:08}"), "side": side, "price": format!("0.17{:02}", i % 100),

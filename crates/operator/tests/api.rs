@@ -519,6 +519,33 @@ async fn shutdown_ends_open_sse_streams() {
     assert!(matches!(rest, Ok(None) | Err(_)), "stream closed: {rest:?}");
 }
 
+/// `flywheel run` merges the dashboard's routes into the operator router.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merges_with_a_dashboard_router() {
+    let (hub, _rx) = Hub::new(HubConfig::default());
+    let dashboard = axum::Router::new().route("/", axum::routing::get(|| async { "dashboard" }));
+    let app = router(hub, ServerConfig::default()).merge(dashboard);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, app, async move {
+        let _ = stop_rx.await;
+    }));
+    assert_eq!(
+        get(&format!("http://{addr}/")).await,
+        (200, "dashboard".to_owned())
+    );
+    assert_eq!(
+        get(&format!("http://{addr}/healthz")).await,
+        (200, "ok".to_owned())
+    );
+    assert_eq!(get(&format!("http://{addr}/missing")).await.0, 404);
+    let _ = stop.send(());
+    let _ = task.await;
+}
+
 #[test]
 fn non_loopback_bind_without_token_is_refused() {
     let token = Token::new(TOKEN).expect("token");
