@@ -375,20 +375,29 @@ async fn dashboard_against_a_real_server() {
 
     b.type_into("#token", &token).await.step("type the token");
     b.click("#token-save").await.step("keep the token");
-    for (button, want) in [("#btn-pause", true), ("#btn-resume", false)] {
+    for (button, action, want) in [
+        ("#btn-pause", "pause", true),
+        ("#btn-resume", "resume", false),
+    ] {
         b.click(button).await.step(button);
+        // The server's answer first (a refused token fails here, with the server's reason).
+        let reply = b
+            .wait_for("the action's reply", Duration::from_secs(20), || async {
+                let t = b.text_of("#action-reply").await?.unwrap_or_default();
+                Ok((t.starts_with(&format!("{action}: ")) && !t.ends_with('…')).then_some(t))
+            })
+            .await
+            .step(button);
+        assert!(
+            reply.starts_with(&format!("{action}: 200")),
+            "{button}: {reply}"
+        );
         b.wait_for("paused to change", Duration::from_secs(20), || async {
             let s = fetch_status().await?;
             Ok((s["paused"] == Value::Bool(want)).then_some(()))
         })
         .await
         .step(button);
-        let reply = b
-            .text_of("#action-reply")
-            .await
-            .step("reply")
-            .unwrap_or_default();
-        assert!(reply.contains(": 200"), "{button}: {reply}");
     }
     b.close().await;
 }
