@@ -76,6 +76,8 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) journal: J,
     pub(crate) slots: Vec<Slot>,
     pub(crate) mode: RunMode,
+    /// The operator pause (`operator`): no new entries, apart from the run mode.
+    pub(crate) operator_paused: bool,
     pub(crate) mark: Price,
     pub(crate) mark_at: Option<Timestamp>,
     pub(crate) now: Timestamp,
@@ -133,6 +135,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             journal,
             slots,
             mode: RunMode::Running,
+            operator_paused: false,
             mark: Price::ZERO,
             mark_at: None,
             now: Timestamp::EPOCH,
@@ -333,7 +336,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.leak.b_waiting[idx] = waiting;
         }
         self.retry_exits();
-        if self.mode == RunMode::Running {
+        if self.entries_allowed() {
             self.restore_balance_degraded_slots();
             self.ancillary_step();
             for idx in 0..self.slots.len() {

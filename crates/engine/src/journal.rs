@@ -145,6 +145,15 @@ pub enum JournalRecord<'a> {
         ts: Timestamp,
         scoreboard: &'a Scoreboard,
     },
+    /// An operator command (pause, resume, cancel_entries, reconcile, set) and what it
+    /// answered: `ok` false when it was refused, with the reason as `result`.
+    Operator {
+        ts: Timestamp,
+        action: &'a str,
+        params: &'a crate::operator::OperatorParams,
+        ok: bool,
+        result: &'a str,
+    },
 }
 
 /// Receives journal records.

@@ -97,6 +97,14 @@ pub enum MakerRecord<'a> {
         role: MakerRole,
         filled: Qty,
     },
+    /// An operator command and what it answered (see `crate::operator`).
+    Operator {
+        ts: Timestamp,
+        action: &'a str,
+        params: &'a crate::operator::OperatorParams,
+        ok: bool,
+        result: &'a str,
+    },
     /// The status snapshot at the end of a run.
     Status {
         ts: Timestamp,

@@ -42,6 +42,7 @@ use crate::maker_journal::{MakerRecord, MakerRole as Role, MakerSink};
 use crate::stats::Series;
 
 mod figures;
+mod operator;
 mod orders;
 mod snapshot;
 mod stats;
@@ -89,6 +90,8 @@ pub struct MakerEngine<V: Venue, J: MakerSink = NoJournal> {
     /// The last decision quoted at least one side.
     quoting: bool,
     blocked_since: Option<Timestamp>,
+    /// The operator pause (`operator`): no quotes placed.
+    operator_paused: bool,
     telemetry: Option<MakerTelemetry>,
     pub stats: MakerStats,
     samples: Series<MakerSample>,
@@ -125,6 +128,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             quoted_inventory: None,
             quoting: false,
             blocked_since: None,
+            operator_paused: false,
             telemetry: None,
             stats: MakerStats::default(),
             samples: Series::default(),
@@ -383,7 +387,12 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         // (a post-only order would be refused as taking, or trade with ourselves).
         let mut to_place = Vec::new();
         for side in [Side::Buy, Side::Sell] {
-            let desired = decision.side(side).order();
+            // The operator pause places nothing: the decision stands (journaled, its
+            // telemetry kept) and the resting quotes go.
+            let desired = decision
+                .side(side)
+                .order()
+                .filter(|_| !self.operator_paused);
             quoting |= desired.is_some();
             let resting = self.resting.get(&side).cloned();
             if let (Some(txid), Some((price, size))) = (&resting, desired) {

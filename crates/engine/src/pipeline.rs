@@ -18,7 +18,7 @@ use flywheel_grid::{Action, CancelReason, ModeSource, OrderRef, PlaceReason, Rol
 use flywheel_venue::{ClOrdId, OrderKind, OrderRequest, Reject, Venue};
 
 use crate::capacity::CapacityBand;
-use crate::engine::{Engine, RunMode, Track};
+use crate::engine::{Engine, Track};
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::stats::FillMark;
 
@@ -130,7 +130,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// venue freed during the request (its free balances after minus before); one that
     /// comes later is credited when it arrives, with the order's remaining hold (`orders`).
     /// Until then nothing is credited. Returns the quote credited now.
-    fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
+    pub(crate) fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
         let Ok(id) = ClOrdId::parse(txid) else {
             // The slot holds only ids this engine issued; anything else is no order of ours.
             self.cancel_failed(idx, txid, Reject::UnknownOrder);
@@ -190,7 +190,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if order.txid.is_some() {
             return;
         }
-        if self.mode != RunMode::Running {
+        if !self.entries_allowed() {
             self.drop_entry(idx, local_id, false, "paused");
             return;
         }

@@ -5,7 +5,7 @@
 //! **What it holds.** Every field of [`Engine`] that carries information from one input to
 //! the next:
 //! - the slots (pair states with their orders and the ids they were sent under, residuals),
-//!   the run mode and the daily loss lock;
+//!   the run mode, the daily loss lock and the operator pause;
 //! - the orders followed ([`Track`]: in-flight state, executions so far — quantity,
 //!   notional, fee — cancel request), the venue events taken in and not applied yet, and
 //!   the client order id sequence (no id is ever issued twice);
@@ -65,6 +65,9 @@ pub struct EngineSnapshot {
     pub mode: RunMode,
     #[serde(default)]
     pub loss_lock_day: Option<i64>,
+    /// The operator pause (absent in older snapshots: not paused).
+    #[serde(default)]
+    pub operator_paused: bool,
     /// The client order id sequence (absent in older snapshots).
     #[serde(default)]
     pub order_ids: Option<ClOrdIds>,
@@ -125,6 +128,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             governor: self.governor.state.clone(),
             mode: self.mode.clone(),
             loss_lock_day: self.loss_lock_day,
+            operator_paused: self.operator_paused,
             order_ids: Some(self.ids.clone()),
             orders: Some(self.tracks.clone()),
             inbox: self.inbox.iter().cloned().collect(),
@@ -147,6 +151,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             governor,
             mode,
             loss_lock_day,
+            operator_paused,
             order_ids,
             orders,
             inbox,
@@ -161,6 +166,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.governor.state = governor;
         self.mode = mode;
         self.loss_lock_day = loss_lock_day;
+        self.operator_paused = operator_paused;
         if let Some(ids) = order_ids {
             self.ids = ids;
         }

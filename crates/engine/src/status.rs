@@ -15,6 +15,8 @@ use crate::scoreboard::Scoreboard;
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
     pub mode: RunMode,
+    /// The operator pause (no new entries), apart from `mode`'s loss lock and halt.
+    pub paused: bool,
     pub now: flywheel_core::Timestamp,
     pub mark: flywheel_core::Price,
     pub slots: usize,
@@ -35,6 +37,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let rebalancer = self.rebalancer_status();
         Status {
             mode: self.mode.clone(),
+            paused: self.operator_paused,
             now: self.now,
             mark: self.mark,
             slots: self.slots.len(),

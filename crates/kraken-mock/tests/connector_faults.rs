@@ -645,7 +645,9 @@ fn the_dead_man_switch_holds_while_the_engine_polls_and_fires_when_it_stops() {
         Instant::now() > until
     });
     // A periodic audit may be between its lookup and its answer at this instant.
-    rig.wait("settled after 3 s", Duration::from_secs(10), |r| r.settled());
+    rig.wait("settled after 3 s", Duration::from_secs(10), |r| {
+        r.settled()
+    });
     let open = |r: &Rig| r.mock.ledger().open_orders;
     assert_eq!(open(&rig), 2, "a live engine keeps its orders");
     let st = switch.state();
@@ -665,7 +667,10 @@ fn the_dead_man_switch_holds_while_the_engine_polls_and_fires_when_it_stops() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(hang.elapsed() >= Duration::from_millis(1_000), "fired early");
+    assert!(
+        hang.elapsed() >= Duration::from_millis(1_000),
+        "fired early"
+    );
     assert!(switch.state().skipped_engine_stalled >= 1);
     // When the engine comes back it hears of the cancels.
     rig.wait(

@@ -12,6 +12,8 @@
 //! | [`session`] | the engine thread's step: stamp, record, drive (the backtest's [`flywheel_engine::Driver`]) |
 //! | [`live`] | live sessions: store commit before send, restart and reconciliation |
 //! | [`maker_session`] | the same step for the maker (seed 002), driven as the maker backtest drives it |
+//! | [`status_view`] | the operator's `/api/status` document: the engine's status plus run, balances, equity, orders, slot table |
+//! | [`journal_tee`] | a journal sink that also streams each record as JSON (the operator API's events) |
 //! | [`feed`] | a public market feed (Kraken WS v2 or the mock) and a ticker into the engine's channel |
 //!
 //! Invariants:
@@ -25,6 +27,7 @@
 pub mod feed;
 pub mod frames;
 pub mod input;
+pub mod journal_tee;
 pub mod live;
 pub mod maker_order_log;
 pub mod maker_session;
@@ -32,3 +35,4 @@ pub mod order_log;
 pub mod recording;
 pub mod session;
 pub mod stamp;
+pub mod status_view;

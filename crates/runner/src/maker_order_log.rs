@@ -116,6 +116,7 @@ impl<J: MakerSink> MakerSink for MakerOrderLog<J> {
             }
             MakerRecord::Quote { .. }
             | MakerRecord::Requote { .. }
+            | MakerRecord::Operator { .. }
             | MakerRecord::Status { .. } => {}
         }
         if self.inner.enabled() {

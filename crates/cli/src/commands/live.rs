@@ -49,7 +49,11 @@ use flywheel_venue::{ClOrdIds, Venue};
 
 use crate::commands::backtest::{load, Strategy};
 use crate::commands::grid::grid_engine;
-use crate::commands::run::RunArgs;
+use crate::commands::operator_http::{dms_view, feed_view, not_yet, OperatorSurface};
+use crate::commands::run::{run_info, RunArgs};
+use flywheel_runner::journal_tee::Tee;
+use flywheel_runner::status_view::grid_view;
+use serde_json::json;
 
 /// What happens to resting orders when the session stops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -297,8 +301,13 @@ pub fn run_stored(
     };
     let ids = ClOrdIds::new(&live.id_prefix)
         .map_err(|e| anyhow::anyhow!("--id-prefix {}: {e}", live.id_prefix))?;
-    let mut engine =
-        grid_engine(&cfg, venue, StepCapture::new(OrderLog::new(NoJournal))).with_order_ids(ids);
+    let mut op = OperatorSurface::start(rt, &args.http, run_info(args, label))?;
+    if let Some(op) = op.as_mut() {
+        op.set_ready(false, "restarting: reconciling with the exchange");
+    }
+    let consumer = op.as_ref().map(OperatorSurface::journal_consumer);
+    let sink = StepCapture::new(OrderLog::new(Tee::new(NoJournal, consumer)));
+    let mut engine = grid_engine(&cfg, venue, sink).with_order_ids(ids);
     let heartbeat = Arc::new(AtomicU64::new(0));
     engine.venue_mut().set_heartbeat(heartbeat.clone());
     let resumed =
@@ -335,6 +344,25 @@ pub fn run_stored(
         accept_balances: live.accept_balances,
     };
     let report = reconcile(&mut session, &rest, rt.handle(), &rcfg)?;
+    let reconciled = json!({
+        "state": if report.ready() { "done" } else { "incomplete" },
+        "runs": 1,
+        "discrepancies": report.strays_cancelled.len()
+            + report.strays_not_cancelled.len()
+            + report.unsettled
+            + usize::from(matches!(report.ledger, LedgerOutcome::Mismatch(_))),
+        "last_at": clock.now().millis(),
+    });
+    if let Some(op) = op.as_mut() {
+        if report.ready() {
+            op.set_ready(true, "");
+        } else {
+            op.set_ready(
+                false,
+                "the restart reconciliation did not finish (see the log)",
+            );
+        }
+    }
     eprintln!(
         "reconciled in {:.1} s: {} stray(s) cancelled, {} foreign order(s) (holding {} base, {} quote), {} unsettled, ledger {}",
         report.took.as_secs_f64(),
@@ -382,15 +410,43 @@ pub fn run_stored(
     let _ticker = flywheel_runner::feed::ticker(Duration::from_millis(100), tx);
     eprintln!("{label} on {} ({}); Ctrl-C stops it", args.symbol, ep.rest);
     let mut venue_halt_seen = false;
+    let mut last = clock.now();
+    let mut commits_seen = 0;
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(input) => {
-                if session.step(input, clock.now(), Instant::now())? == Control::Stop {
+                last = clock.now();
+                if session.step(input, last, Instant::now())? == Control::Stop {
                     break;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if let Some(op) = op.as_mut() {
+            for us in &session.stats.commit_us[commits_seen..] {
+                op.observe_commit(*us as f64 / 1e6);
+            }
+            commits_seen = session.stats.commit_us.len();
+            let venue = session.engine().venue().status();
+            op.facts.now = last.millis();
+            op.facts.connectivity = json!({
+                "feeds": [
+                    feed_view("public", &feed.handle.ws().state()),
+                    {"feed": "private", "connected": venue.connected},
+                ],
+                "dead_man_switch": dms.as_ref().map(|d| dms_view(&d.state(), live.dead_man_secs, last.millis())),
+                "reconcile": reconciled,
+                "rate_counter": venue.rate_counter.get(&args.symbol).map(|c| json!({
+                    "value": c.value.to_string(),
+                    "limit": c.threshold.to_string(),
+                    "headroom": c.headroom.to_string(),
+                })),
+            });
+            op.service(
+                |_| not_yet(),
+                |run, facts| grid_view(session.engine(), run, facts),
+            );
         }
         if !venue_halt_seen {
             if let Some(why) = session.engine().venue().status().halt {
@@ -410,6 +466,9 @@ pub fn run_stored(
         rt.block_on(d.disarm());
     }
     conn.shutdown();
+    if let Some(op) = op {
+        op.shutdown(rt);
+    }
     print_stats(&session);
     if let RunMode::Halted(why) = session.engine().mode() {
         eprintln!("stopped halted: {why}");
@@ -419,7 +478,7 @@ pub fn run_stored(
 
 /// Cancel every resting entry and wait (up to 10 s) for the exchange to confirm.
 fn cancel_entries<T: flywheel_kraken::live::venue::OrderTransport>(
-    session: &mut LiveSession<T, OrderLog<NoJournal>>,
+    session: &mut LiveSession<T, OrderLog<Tee<NoJournal>>>,
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
     let entries: Vec<_> = session
@@ -449,7 +508,7 @@ fn cancel_entries<T: flywheel_kraken::live::venue::OrderTransport>(
 }
 
 fn print_stats<T: flywheel_kraken::live::venue::OrderTransport>(
-    session: &LiveSession<T, OrderLog<NoJournal>>,
+    session: &LiveSession<T, OrderLog<Tee<NoJournal>>>,
 ) {
     let s = &session.stats;
     let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.2}", us as f64 / 1e3));

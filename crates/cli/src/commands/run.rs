@@ -37,8 +37,12 @@ use flywheel_runner::order_log::OrderLog;
 use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::{Control, PaperSession};
 
+use flywheel_runner::journal_tee::Tee;
+use flywheel_runner::status_view::{grid_view, RunInfo, SessionFacts};
+
 use crate::commands::backtest::{load, ConfigSource, Strategy};
 use crate::commands::grid::{grid_engine, grid_exchange};
+use crate::commands::operator_http::{feed_view, not_yet, OperatorSurface};
 use crate::outputs::{close_journal, journal_sink};
 use crate::table::print_summary;
 
@@ -96,6 +100,8 @@ pub struct RunArgs {
     pub config: ConfigSource,
     #[command(flatten)]
     pub live: crate::commands::live::LiveArgs,
+    #[command(flatten)]
+    pub http: crate::commands::operator_http::HttpArgs,
 }
 
 #[derive(Debug, Args)]
@@ -155,25 +161,33 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         });
     }
     let _ticker = flywheel_runner::feed::ticker(Duration::from_secs(1), tx);
+    let mut op = OperatorSurface::start(&rt, &args.http, run_info(&args, "paper"))?;
+    let consumer = op.as_ref().map(OperatorSurface::journal_consumer);
     eprintln!(
         "paper session on {} ({:?} feed); Ctrl-C stops it",
         args.symbol, args.venue
     );
+    let mut surface = Surface {
+        op: op.as_mut(),
+        feed: &feed,
+    };
     let summary = match journal {
         Some(file) => {
-            let engine = grid_engine(&cfg, sim, OrderLog::new(journal_sink(file)));
-            let (engine, s) = drive(PaperSession::new(engine, recorder), rx)?;
-            close_journal(engine.into_parts().1.into_inner()).context("--journal")?;
+            let sink = OrderLog::new(Tee::new(journal_sink(file), consumer));
+            let engine = grid_engine(&cfg, sim, sink);
+            let (engine, s) = drive(PaperSession::new(engine, recorder), rx, &mut surface)?;
+            close_journal(engine.into_parts().1.into_inner().into_inner()).context("--journal")?;
             s
         }
         None => {
-            drive(
-                PaperSession::new(grid_engine(&cfg, sim, OrderLog::new(NoJournal)), recorder),
-                rx,
-            )?
-            .1
+            let sink = OrderLog::new(Tee::new(NoJournal, consumer));
+            let session = PaperSession::new(grid_engine(&cfg, sim, sink), recorder);
+            drive(session, rx, &mut surface)?.1
         }
     };
+    if let Some(op) = op {
+        op.shutdown(&rt);
+    }
     feed.shutdown();
     if feed.drops() > 0 {
         eprintln!(
@@ -232,22 +246,79 @@ pub(crate) fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::F
         })
 }
 
+/// The operator surface of a paper session and what its connectivity block reads.
+pub(crate) struct Surface<'a> {
+    pub op: Option<&'a mut OperatorSurface>,
+    pub feed: &'a flywheel_runner::feed::TradeFeed,
+}
+
+impl Surface<'_> {
+    /// Answers operator commands and publishes the status when due; `now` is the time of
+    /// the engine's last step.
+    pub fn service(
+        &mut self,
+        now: flywheel_core::Timestamp,
+        apply: impl FnMut(&flywheel_operator::Action) -> flywheel_operator::ActionReply,
+        view: impl FnOnce(&RunInfo, &SessionFacts) -> serde_json::Value,
+    ) {
+        let Some(op) = self.op.as_mut() else {
+            return;
+        };
+        op.facts.now = now.millis();
+        op.facts.connectivity = serde_json::json!({
+            "feeds": [feed_view("public", &self.feed.handle.ws().state())],
+            "dead_man_switch": null,
+            "reconcile": null,
+            "rate_counter": null,
+        });
+        if !op.facts.ready {
+            // Paper has nothing to reconcile: ready once the loop runs.
+            op.set_ready(true, "");
+        }
+        op.service(apply, view);
+    }
+}
+
+/// What the operator's status says about this run.
+pub(crate) fn run_info(args: &RunArgs, mode: &str) -> RunInfo {
+    let (base, quote) = args.symbol.split_once('/').unwrap_or((&args.symbol, ""));
+    RunInfo {
+        mode: mode.into(),
+        venue: match args.venue {
+            VenueKind::Mock => "mock".into(),
+            VenueKind::Kraken => "kraken".into(),
+        },
+        symbol: args.symbol.clone(),
+        base_asset: base.into(),
+        quote_asset: quote.into(),
+        started_at: SystemClock.now().millis(),
+    }
+}
+
 fn drive<J: JournalSink>(
     mut session: PaperSession<J>,
     rx: std::sync::mpsc::Receiver<RunInput>,
+    surface: &mut Surface<'_>,
 ) -> anyhow::Result<(Paper<J>, Summary)> {
     let clock = SystemClock;
     let started = Instant::now();
+    let mut last = clock.now();
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(input) => {
-                if session.step(input, clock.now())? == Control::Stop {
+                last = clock.now();
+                if session.step(input, last)? == Control::Stop {
                     break;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        surface.service(
+            last,
+            |_| not_yet(),
+            |run, facts| grid_view(session.engine(), run, facts),
+        );
     }
     let (trades, ticks) = session.counts();
     let data = session.data();

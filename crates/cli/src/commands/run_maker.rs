@@ -33,10 +33,15 @@ use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::Control;
 use flywheel_venue::{Balances, SimExchange};
 
+use flywheel_runner::journal_tee::Tee;
+use flywheel_runner::status_view::maker_view;
+
 use crate::commands::backtest::load;
 use crate::commands::maker::{maker_engine, maker_exchange, maker_summary, MakerSummary};
+use crate::commands::operator_http::{not_yet, OperatorSurface};
 use crate::commands::run::{
-    new_journal_file, start_feed, stop_on_signals, ReplayArgs, RunArgs, VenueKind,
+    new_journal_file, run_info, start_feed, stop_on_signals, ReplayArgs, RunArgs, Surface,
+    VenueKind,
 };
 use crate::config_file::FlywheelConfig;
 use crate::outputs::{close_journal, journal_sink};
@@ -80,22 +85,34 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         });
     }
     let _ticker = flywheel_runner::feed::ticker(tick_every(&cfg), tx);
+    let mut op = OperatorSurface::start(&rt, &args.http, run_info(&args, "paper"))?;
+    let consumer = op.as_ref().map(OperatorSurface::journal_consumer);
     eprintln!(
         "paper session of the maker on {} ({:?} feed); Ctrl-C stops it",
         args.symbol, args.venue
     );
+    let mut surface = Surface {
+        op: op.as_mut(),
+        feed: &feed,
+    };
     let summary = match journal {
         Some(file) => {
-            let maker = maker_engine(&cfg, sim, MakerOrderLog::new(journal_sink(file)));
-            let (maker, s) = drive(MakerPaperSession::new(maker, recorder), rx, &start)?;
-            close_journal(maker.finish_journal().into_inner()).context("--journal")?;
+            let sink = MakerOrderLog::new(Tee::new(journal_sink(file), consumer));
+            let maker = maker_engine(&cfg, sim, sink);
+            let session = MakerPaperSession::new(maker, recorder);
+            let (maker, s) = drive(session, rx, &start, &mut surface)?;
+            close_journal(maker.finish_journal().into_inner().into_inner()).context("--journal")?;
             s
         }
         None => {
-            let maker = maker_engine(&cfg, sim, MakerOrderLog::new(NoJournal));
-            drive(MakerPaperSession::new(maker, recorder), rx, &start)?.1
+            let maker = maker_engine(&cfg, sim, MakerOrderLog::new(Tee::new(NoJournal, consumer)));
+            let session = MakerPaperSession::new(maker, recorder);
+            drive(session, rx, &start, &mut surface)?.1
         }
     };
+    if let Some(op) = op {
+        op.shutdown(&rt);
+    }
     feed.shutdown();
     if feed.drops() > 0 {
         eprintln!(
@@ -152,19 +169,27 @@ fn drive<J: MakerSink>(
     mut session: MakerPaperSession<J>,
     rx: Receiver<RunInput>,
     start: &Balances,
+    surface: &mut Surface<'_>,
 ) -> anyhow::Result<(Maker<J>, MakerSummary)> {
     let clock = SystemClock;
     let started = Instant::now();
+    let mut last = clock.now();
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
             Ok(input) => {
-                if session.step(input, clock.now())? == Control::Stop {
+                last = clock.now();
+                if session.step(input, last)? == Control::Stop {
                     break;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        surface.service(
+            last,
+            |_| not_yet(),
+            |run, facts| maker_view(session.maker(), run, facts),
+        );
     }
     let (trades, ticks) = session.counts();
     let data = session.data();

@@ -37,6 +37,30 @@ pub fn real_data(name: &str) -> Option<PathBuf> {
     path
 }
 
+/// DOGE-like trades around 0.18 (±0.4 %, one every 3 s), in the Tardis CSV layout.
+pub fn doge_trades_csv(n: usize) -> String {
+    let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+    let path = [
+        "0.1800000",
+        "0.1792800",
+        "0.1785600",
+        "0.1792800",
+        "0.1800000",
+        "0.1807200",
+        "0.1814400",
+        "0.1807200",
+    ];
+    for i in 0..n {
+        let us = (1_760_000_000 + 3 * i as i64) * 1_000_000;
+        let side = if i % 2 == 0 { "buy" } else { "sell" };
+        let price = path[i % path.len()];
+        csv.push_str(&format!(
+            "gemini,DOGEUSD,{us},{us},{i},{side},{price},500\n"
+        ));
+    }
+    csv
+}
+
 /// SOL-like trades around 200 (±0.3 %, one every 2 s), in the Tardis CSV layout.
 pub fn sol_trades_csv(n: usize) -> String {
     let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");

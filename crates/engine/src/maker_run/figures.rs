@@ -150,6 +150,10 @@ pub struct MakerStatus {
     /// `lighter`, `kraken` or `custom`.
     pub fee_schedule: &'static str,
     pub inventory_base: Qty,
+    /// `maker.inventory_soft_cap`: the threshold inventory is compared against.
+    pub inventory_soft_cap: Qty,
+    /// The operator pause (no quotes placed).
+    pub paused: bool,
     pub unrealized_quote: flywheel_core::Wide,
     pub bid_size: Option<Qty>,
     pub ask_size: Option<Qty>,
@@ -188,6 +192,8 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
             maker_volatility_paused: t.is_some_and(|t| t.volatility_paused),
             fee_schedule: self.cfg.fee_schedule.as_str(),
             inventory_base: self.fifo.inventory(),
+            inventory_soft_cap: self.cfg.inventory_soft_cap,
+            paused: self.operator_paused,
             unrealized_quote: self.fifo.unrealized_exact(self.mid),
             bid_size: size(Side::Buy),
             ask_size: size(Side::Sell),

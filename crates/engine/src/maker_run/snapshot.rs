@@ -5,7 +5,7 @@
 //! It holds every field of [`MakerEngine`] that carries information from one input to the
 //! next: the maker state (estimators, regimes, guards), the FIFO book, the hedger, the
 //! orders followed with their executions so far, the resting and passive ids, the id
-//! sequence, the mid and the clocks, the quoting flags, the last telemetry, the run figures
+//! sequence, the mid and the clocks, the quoting flags and the operator pause, the last telemetry, the run figures
 //! (with the inventory histogram, which the summary does not print but its p99 is built
 //! from) and the sampled series.
 //!
@@ -47,6 +47,9 @@ pub struct MakerSnapshot {
     quoted_inventory: Option<Qty>,
     quoting: bool,
     blocked_since: Option<Timestamp>,
+    /// The operator pause (absent in older snapshots: not paused).
+    #[serde(default)]
+    operator_paused: bool,
     telemetry: Option<MakerTelemetry>,
     stats: MakerStats,
     /// `stats.histogram`, which the summary leaves out.
@@ -79,6 +82,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             quoted_inventory: self.quoted_inventory,
             quoting: self.quoting,
             blocked_since: self.blocked_since,
+            operator_paused: self.operator_paused,
             telemetry: self.telemetry.clone(),
             stats: self.stats.clone(),
             histogram: self.stats.histogram.iter().map(|(k, v)| (*k, *v)).collect(),
@@ -119,6 +123,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         self.quoted_inventory = snap.quoted_inventory;
         self.quoting = snap.quoting;
         self.blocked_since = snap.blocked_since;
+        self.operator_paused = snap.operator_paused;
         self.telemetry = snap.telemetry;
         self.stats = stats;
         self.samples = snap.samples;

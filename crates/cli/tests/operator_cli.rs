@@ -1,0 +1,286 @@
+//! `flywheel run --http`: the operator API of a real paper session (the mock Kraken replaying
+//! a DOGE market), as a separate process — status, readiness, the event stream, metrics and
+//! an action round trip through the engine.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const TOKEN: &str = "test-token-0123456789abcdef0123456789";
+
+/// A running `flywheel run` with its operator address.
+struct Bot {
+    child: Child,
+    addr: SocketAddr,
+    stderr: mpsc::Receiver<String>,
+}
+
+impl Bot {
+    fn start(dir: &std::path::Path, extra: &[&str]) -> Bot {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_flywheel"));
+        cmd.args([
+            "run",
+            "--mode",
+            "paper",
+            "--replay",
+            "doge.csv",
+            "--speed",
+            "30",
+            "--http",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .current_dir(dir)
+        .env("FW_API_TOKEN", TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("FLYWHEEL_") {
+                cmd.env_remove(name);
+            }
+        }
+        let mut child = cmd.spawn().expect("spawn flywheel");
+        let (tx, rx) = mpsc::channel();
+        let err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let until = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
+        let addr = loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(rest) = line.split("on http://").nth(1) {
+                        let a = rest.split('/').next().unwrap_or_default();
+                        break a.parse().unwrap_or_else(|e| panic!("{line:?}: {e}"));
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("no operator address within 60 s: {seen:#?}");
+                }
+            }
+        };
+        Bot {
+            child,
+            addr,
+            stderr: rx,
+        }
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        http(self.addr, "GET", path, None, "")
+    }
+
+    fn status(&self) -> Value {
+        let (code, body) = self.get("/api/status");
+        assert_eq!(code, 200, "{body}");
+        serde_json::from_str(&body).expect("status JSON")
+    }
+
+    /// Waits up to `secs` for `ok(status)`.
+    fn wait_status(&self, what: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
+        let until = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let s = self.status();
+            if ok(&s) {
+                return s;
+            }
+            assert!(Instant::now() < until, "{what} not seen in {secs} s: {s:#}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM, then the exit status within 30 s, and the rest of standard error.
+    fn stop(mut self) -> (std::process::ExitStatus, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(30);
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                break s;
+            }
+            if Instant::now() > until {
+                let _ = self.child.kill();
+                panic!("flywheel did not stop within 30 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let rest: Vec<String> = self.stderr.try_iter().collect();
+        (status, rest.join("\n"))
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        // A failed assertion must not leave a bot running.
+        let _ = self.child.kill();
+    }
+}
+
+/// One HTTP/1.1 request (`Connection: close`), the status code and the body.
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, String) {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let code = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("no status line: {text:?}"));
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (code, body)
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Reads the event stream until an event named `name` arrives (≤ 15 s); its data.
+fn first_event(addr: SocketAddr, name: &str) -> String {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET /api/events HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("send");
+    let mut r = BufReader::new(s);
+    let mut current = String::new();
+    let until = Instant::now() + Duration::from_secs(15);
+    let mut line = String::new();
+    while Instant::now() < until {
+        line.clear();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let l = line.trim_end();
+        if let Some(ev) = l.strip_prefix("event:") {
+            current = ev.trim().to_string();
+        } else if let Some(data) = l.strip_prefix("data:") {
+            if current == name {
+                return data.trim().to_string();
+            }
+        }
+    }
+    panic!("no `{name}` event within 15 s");
+}
+
+#[test]
+fn a_paper_session_serves_status_events_metrics_and_takes_actions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("doge.csv"), common::doge_trades_csv(2_000)).expect("data");
+    let bot = Bot::start(dir.path(), &[]);
+
+    assert_eq!(bot.get("/healthz").0, 200);
+    // Ready once the loop runs (paper has nothing to reconcile).
+    let until = Instant::now() + Duration::from_secs(20);
+    while bot.get("/readyz").0 != 200 {
+        assert!(Instant::now() < until, "not ready within 20 s");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // The engine's status with the seeds' blocks, names unchanged, plus the session's.
+    let s = bot.wait_status("orders resting", 30, |s| {
+        s["open_orders"].as_array().is_some_and(|o| !o.is_empty())
+    });
+    assert_eq!(s["strategy"], "grid");
+    assert_eq!(s["symbol"], "DOGE/USD");
+    assert_eq!(s["run"]["mode"], "paper");
+    assert_eq!(s["ready"], true);
+    assert!(s["rebalancer"]["idle_ratio"].is_number(), "{s:#}");
+    assert!(s["rebalancer_dashboard"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("Governor: ")));
+    assert!(s["b_side_health"]["failures_24h"].is_object());
+    assert!(s["quote_first_allocation"]["enabled"].is_boolean());
+    let slots = s["slots"].as_u64().expect("slots");
+    assert_eq!(
+        s["slot_table"].as_array().map(Vec::len),
+        Some(2 * slots as usize),
+        "two trades per slot"
+    );
+    assert_eq!(s["connectivity"]["feeds"][0]["feed"], "public");
+    assert_eq!(s["connectivity"]["feeds"][0]["connected"], true);
+    let order = &s["open_orders"][0];
+    for key in ["cl_ord_id", "side", "price", "qty", "role", "slot", "state"] {
+        assert!(!order[key].is_null(), "open order lacks {key}: {order}");
+    }
+    assert!(s["equity"]["quote"].is_string() && s["balances"]["quote"].is_string());
+
+    let (code, orders) = bot.get("/api/orders");
+    assert_eq!(code, 200);
+    let orders: Value = serde_json::from_str(&orders).expect("orders JSON");
+    assert!(orders["orders"].is_array(), "{orders}");
+
+    // The event stream: the current status first, then journal records as they happen.
+    let first: Value = serde_json::from_str(&first_event(bot.addr, "status")).expect("status");
+    assert_eq!(first["strategy"], "grid");
+    let rec: Value = serde_json::from_str(&first_event(bot.addr, "journal")).expect("journal");
+    assert!(rec["kind"].is_string(), "{rec}");
+
+    let (code, metrics) = bot.get("/metrics");
+    assert_eq!(code, 200);
+    assert!(metrics.contains("# TYPE"), "{metrics}");
+
+    // Actions need the token.
+    let (code, _) = http(bot.addr, "POST", "/api/actions/pause", None, "");
+    assert_eq!(code, 401);
+    let (code, _) = http(
+        bot.addr,
+        "POST",
+        "/api/actions/pause",
+        Some("wrong-token-0123456789abcdef"),
+        "",
+    );
+    assert_eq!(code, 403);
+
+    let (status, rest) = bot.stop();
+    assert!(status.success(), "exit {status:?}: {rest}");
+}
