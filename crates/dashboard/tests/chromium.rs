@@ -372,6 +372,17 @@ async fn dashboard_against_a_real_server() {
     )
     .await
     .step("cards vs /api/status");
+    // The picture of a real session (the README's, from a replay run), the whole page.
+    b.set_window(1280, 900).await.step("desktop window");
+    let size = b
+        .eval("window.scrollTo(0, 0); return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;")
+        .await
+        .step("height");
+    let height = size.as_u64().unwrap_or(900).clamp(600, 2400) as u32;
+    b.set_window(1280, height).await.step("full-height window");
+    let shot = target_dir().join("dashboard-real-screenshot.png");
+    b.screenshot(&shot).await.step("screenshot");
+    println!("screenshot: {}", shot.display());
 
     b.type_into("#token", &token).await.step("type the token");
     b.click("#token-save").await.step("keep the token");
