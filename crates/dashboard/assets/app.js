@@ -251,8 +251,8 @@
     const items = [["ready", yesno(s.ready), s.ready ? "" : "hot"], ["paused", yesno(s.paused), s.paused ? "hot" : ""],
       ["halt", s.halt || "no", s.halt ? "bad" : ""],
       ["dead-man switch", d ? (d.armed ? "armed" : "DISARMED") + ", " + age(d.seconds_to_trigger) + " to trigger (timeout " + age(d.timeout_s) + ")" : "n/a (paper)", d && !d.armed ? "hot" : ""],
-      ["reconcile", (rc.state || "—") + ", runs " + dec(rc.runs, 0) + ", discrepancies " + dec(rc.discrepancies, 0), rc.discrepancies ? "hot" : ""],
-      ["last reconcile", when(rc.last_at, s.now)],
+      ["reconcile", c.reconcile ? (rc.state || "—") + ", runs " + dec(rc.runs, 0) + ", discrepancies " + dec(rc.discrepancies, 0) : "n/a (paper)", rc.discrepancies ? "hot" : ""],
+      ["last reconcile", c.reconcile ? when(rc.last_at, s.now) : "—"],
       ["rate counter", rate ? dec(rate.value, 1) + " / " + dec(rate.limit, 0) + " (headroom " + dec(rate.limit - rate.value, 1) + ")" : "n/a (paper)",
         rate && rate.value > 0.8 * rate.limit ? "hot" : ""],
       ["engine time", when(s.now)]];
@@ -273,9 +273,18 @@
       ["mark", dec(s.mark, null)]]);
   }
 
-  const orderText = (o) => (o ? o.side + " " + dec(o.qty, null) + " @ " + dec(o.price, null) + " (" + o.state + ")" : "—");
+  // An order of the slot table: side, qty @ price, then what is known of it (its state, a
+  // partial fill, the entry price an exit closes).
+  function orderText(o) {
+    if (!o) return "—";
+    const notes = [];
+    if (o.state) notes.push(o.state);
+    if (o.partially_filled) notes.push("partial");
+    if (o.entry_price) notes.push("entry " + dec(o.entry_price, null));
+    return o.side + " " + dec(o.qty, null) + " @ " + dec(o.price, null) + (notes.length ? " (" + notes.join(", ") + ")" : "");
+  }
   function renderOrders(s) {
-    rows("slots", s.slot_table || [], (x) => [dec(x.slot, 0), x.stage ?? "—", orderText(x.entry), orderText(x.exit)]);
+    rows("slots", s.slot_table || [], (x) => [dec(x.slot, 0), x.trade ?? "—", x.stage ?? "—", orderText(x.entry), orderText(x.exit)]);
     const open = s.open_orders || [];
     setText("orders-count", "(" + open.length + ")");
     rows("orders", open, (o) => [o.slot ?? "—", o.role ?? "—", o.side, dec(o.price, null), dec(o.qty, null), dec(o.filled, null), o.state, o.cl_ord_id]);

@@ -372,23 +372,43 @@ async fn dashboard_against_a_real_server() {
     )
     .await
     .step("cards vs /api/status");
+    // The picture of a real session (the README's, from a replay run), the whole page.
+    b.set_window(1280, 900).await.step("desktop window");
+    let size = b
+        .eval("window.scrollTo(0, 0); return document.documentElement.scrollHeight + window.outerHeight - window.innerHeight;")
+        .await
+        .step("height");
+    let height = size.as_u64().unwrap_or(900).clamp(600, 2400) as u32;
+    b.set_window(1280, height).await.step("full-height window");
+    let shot = target_dir().join("dashboard-real-screenshot.png");
+    b.screenshot(&shot).await.step("screenshot");
+    println!("screenshot: {}", shot.display());
 
     b.type_into("#token", &token).await.step("type the token");
     b.click("#token-save").await.step("keep the token");
-    for (button, want) in [("#btn-pause", true), ("#btn-resume", false)] {
+    for (button, action, want) in [
+        ("#btn-pause", "pause", true),
+        ("#btn-resume", "resume", false),
+    ] {
         b.click(button).await.step(button);
+        // The server's answer first (a refused token fails here, with the server's reason).
+        let reply = b
+            .wait_for("the action's reply", Duration::from_secs(20), || async {
+                let t = b.text_of("#action-reply").await?.unwrap_or_default();
+                Ok((t.starts_with(&format!("{action}: ")) && !t.ends_with('…')).then_some(t))
+            })
+            .await
+            .step(button);
+        assert!(
+            reply.starts_with(&format!("{action}: 200")),
+            "{button}: {reply}"
+        );
         b.wait_for("paused to change", Duration::from_secs(20), || async {
             let s = fetch_status().await?;
             Ok((s["paused"] == Value::Bool(want)).then_some(()))
         })
         .await
         .step(button);
-        let reply = b
-            .text_of("#action-reply")
-            .await
-            .step("reply")
-            .unwrap_or_default();
-        assert!(reply.contains(": 200"), "{button}: {reply}");
     }
     b.close().await;
 }
