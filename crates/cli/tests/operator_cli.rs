@@ -6,7 +6,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::bot::{first_event, http, Bot};
+use common::bot::{first_event, http, Bot, TOKEN};
 use serde_json::Value;
 
 #[test]
@@ -63,7 +63,20 @@ fn a_paper_session_serves_status_events_metrics_and_takes_actions() {
 
     let (code, metrics) = bot.get("/metrics");
     assert_eq!(code, 200);
-    assert!(metrics.contains("# TYPE"), "{metrics}");
+    // Derived from the status: the governor's gauges, equity, readiness.
+    for name in [
+        "flywheel_rebalancer_idle_ratio",
+        "flywheel_equity_usd",
+        "flywheel_ready",
+        "flywheel_ws_connected",
+    ] {
+        let line = metrics
+            .lines()
+            .find(|l| l.starts_with(name) && !l.starts_with('#'))
+            .unwrap_or_else(|| panic!("no {name} sample: {metrics}"));
+        let value = line.rsplit(' ').next().unwrap_or_default();
+        assert!(value.parse::<f64>().is_ok(), "{line}");
+    }
 
     // Actions need the token.
     let (code, _) = http(bot.addr, "POST", "/api/actions/pause", None, "");
@@ -76,6 +89,25 @@ fn a_paper_session_serves_status_events_metrics_and_takes_actions() {
         "",
     );
     assert_eq!(code, 403);
+
+    // An action goes through the engine's command input and shows in the status.
+    let (code, body) = http(bot.addr, "POST", "/api/actions/pause", Some(TOKEN), "");
+    assert_eq!(code, 200, "{body}");
+    bot.wait_status("paused", 10, |s| s["paused"] == true);
+    let (code, body) = http(
+        bot.addr,
+        "POST",
+        "/api/actions/cancel_entries",
+        Some(TOKEN),
+        "",
+    );
+    assert_eq!(code, 200, "{body}");
+    let (code, body) = http(bot.addr, "POST", "/api/actions/resume", Some(TOKEN), "");
+    assert_eq!(code, 200, "{body}");
+    bot.wait_status("resumed", 10, |s| s["paused"] == false);
+    // Paper has nothing to reconcile, and says so.
+    let (code, body) = http(bot.addr, "POST", "/api/actions/reconcile", Some(TOKEN), "");
+    assert!(code == 200 || code == 422, "{code} {body}");
 
     let (status, rest) = bot.stop();
     assert!(status.success(), "exit {status:?}: {rest}");

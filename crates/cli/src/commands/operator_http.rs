@@ -7,6 +7,10 @@
 //! [`PUBLISH_EVERY`] (a replay at full speed applies thousands of prints a second; building
 //! the document for each would cost more than the steps).
 //!
+//! With a webhook (`FW_ALERT_WEBHOOK` or `--alert-webhook-file`), the same hub feeds the
+//! alerter (flywheel_operator::alerts): halts, governor oscillation, the B-Side card turning
+//! amber or red, hedger emergencies, reconnect storms, reconciliation discrepancies.
+//!
 //! Invariants:
 //! - The HTTP side never touches the engine: it reads what was published and queues commands.
 //! - Off unless `--http` is given; bound where it says (127.0.0.1 in the examples). A
