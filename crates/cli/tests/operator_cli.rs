@@ -112,3 +112,41 @@ fn a_paper_session_serves_status_events_metrics_and_takes_actions() {
     let (status, rest) = bot.stop();
     assert!(status.success(), "exit {status:?}: {rest}");
 }
+
+#[test]
+fn a_maker_paper_session_serves_the_seed_002_gauges_and_takes_a_pause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The bot replays `doge.csv`; here it holds SOL prints for the maker's SOL/USD.
+    std::fs::write(dir.path().join("doge.csv"), common::sol_trades_csv(2_000)).expect("data");
+    let bot = Bot::start(dir.path(), &["--strategy", "maker"]);
+    // Ready, and prints applied (the estimator moved): a session without trades has
+    // nothing to summarize when it stops.
+    let s = bot.wait_status("ready with prints applied", 60, |s| {
+        s["ready"] == true && s["maker_volatility_bps"].as_f64().is_some_and(|v| v > 0.0)
+    });
+    assert_eq!(s["strategy"], "maker");
+    assert_eq!(s["symbol"], "SOL/USD");
+    for key in [
+        "maker_fifo_realized_quote",
+        "maker_regime_state",
+        "maker_volatility_bps",
+        "maker_trend_down_guard",
+        "maker_pnl_guard_active",
+        "inventory_base",
+        "hedger_volume_base",
+        "hedger_fees_quote",
+    ] {
+        assert!(!s[key].is_null(), "status lacks {key}: {s:#}");
+    }
+    let (code, metrics) = bot.get("/metrics");
+    assert_eq!(code, 200);
+    assert!(
+        metrics.lines().any(|l| l.starts_with("maker_volatility_bps ")),
+        "seed 002's gauge keeps its unprefixed name: {metrics}"
+    );
+    let (code, body) = http(bot.addr, "POST", "/api/actions/pause", Some(TOKEN), "");
+    assert_eq!(code, 200, "{body}");
+    bot.wait_status("paused", 10, |s| s["paused"] == true);
+    let (status, rest) = bot.stop();
+    assert!(status.success(), "exit {status:?}: {rest}");
+}
