@@ -9,4 +9,5 @@ pub mod config_file;
 pub mod outputs;
 pub mod overrides;
 pub mod render;
+pub mod runtime_set;
 pub mod table;
