@@ -274,4 +274,63 @@ mod tests {
             Ok(Setting::MakerBaseSize(Qty::lit(95, 3)))
         );
     }
+
+    #[test]
+    fn a_session_applies_and_journals_what_the_validator_answers() {
+        use flywheel_engine::config::{instrument, BacktestConfig, VenueConfig};
+        use flywheel_engine::{Engine, JsonLines};
+        use flywheel_runner::command::OperatorCommand;
+        use flywheel_runner::session::PaperSession;
+
+        let cfg = flywheel_grid::EngineConfig::default();
+        let venue = VenueConfig::default();
+        let inst = instrument(&cfg, &venue).expect("instrument");
+        let start = BacktestConfig::default().start_balances();
+        let sim = flywheel_venue::SimExchange::new(inst, venue.sim(), start).expect("sim");
+        let engine = Engine::new(cfg, sim, JsonLines::new(Vec::new()));
+        let mut session = PaperSession::new(engine, None).with_validator(Box::new(grid()));
+        let now = flywheel_core::Timestamp::from_secs(1_700_000_000);
+        // (case, key, value, ok, the message starts with)
+        let cases = [
+            ("applied", "rebalance.kp", "3", true, "rebalance.kp = 3"),
+            (
+                "out of range",
+                "rebalance.kp",
+                "101",
+                false,
+                "runtime set: rebalance.kp: ",
+            ),
+            (
+                "unknown key",
+                "grid.slots",
+                "2",
+                false,
+                "grid.slots is not a runtime-settable",
+            ),
+        ];
+        for (name, key, value, ok, start) in cases {
+            let cmd = OperatorCommand::Set {
+                key: key.into(),
+                value: value.into(),
+            };
+            let out = session.command(cmd, now).expect("command");
+            assert_eq!(out.ok, ok, "{name}: {out:?}");
+            assert!(out.message.starts_with(start), "{name}: {out:?}");
+        }
+        let (engine, _) = session.finish().expect("finish");
+        assert_eq!(
+            engine.governor_config().kp,
+            3.0,
+            "only the valid set applied"
+        );
+        let text = engine.into_parts().1.into_inner().expect("journal");
+        let lines: Vec<serde_json::Value> = String::from_utf8(text)
+            .expect("utf8")
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .filter(|v: &serde_json::Value| v["kind"] == "operator")
+            .collect();
+        let oks: Vec<bool> = lines.iter().filter_map(|v| v["ok"].as_bool()).collect();
+        assert_eq!(oks, [true, false, false], "one record per set");
+    }
 }
