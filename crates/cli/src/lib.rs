@@ -12,4 +12,5 @@ pub mod outputs;
 pub mod overrides;
 pub mod progress;
 pub mod render;
+pub mod runtime_set;
 pub mod table;
