@@ -40,6 +40,8 @@ enum Command {
     Run(Box<commands::run::RunArgs>),
     /// Replay a recorded paper session to its journal and summary.
     Replay(commands::run::ReplayArgs),
+    /// Backtest a grid of configuration values over data files on all cores (tuning).
+    Sweep(commands::sweep::SweepArgs),
     /// Serve a mock Kraken (REST + WS v2) on 127.0.0.1, for tests and offline live runs.
     #[command(hide = true)]
     MockKraken(flywheel_kraken_mock::cli::MockArgs),
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
         Command::Data(args) => commands::data::run(args).map(|()| ExitCode::SUCCESS),
         Command::Run(args) => commands::run::run(*args).map(|()| ExitCode::SUCCESS),
         Command::Replay(args) => commands::run::replay(args).map(|()| ExitCode::SUCCESS),
+        Command::Sweep(args) => commands::sweep::sweep(args).map(|()| ExitCode::SUCCESS),
         Command::MockKraken(args) => tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

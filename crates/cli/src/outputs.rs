@@ -332,6 +332,60 @@ fn replace(temp: NamedTempFile, target: &Path, perms: Option<Permissions>) -> io
     Ok(())
 }
 
+/// Check the `requested` outputs (option name, path) against `inputs` and each other, then
+/// open them all (creating their temporary files), in the order given. Every command's
+/// outputs go through here ([`OutputSet::prepare`], `flywheel sweep`).
+pub fn open_outputs<const N: usize>(
+    inputs: &[Input],
+    requested: [(&str, Option<&Path>); N],
+) -> anyhow::Result<[Option<OutputFile>; N]> {
+    // An input that cannot be located fails later, when it is read, with its own error.
+    let inputs: Vec<(&Input, Identity)> = inputs
+        .iter()
+        .filter_map(|i| locate(&i.path).ok().map(|l| (i, l.identity())))
+        .collect();
+    let mut seen: Vec<(String, Identity)> = Vec::new();
+    let mut located: Vec<Option<(&str, &Path, Located)>> = Vec::with_capacity(N);
+    for (option, path) in requested {
+        let Some(path) = path else {
+            located.push(None);
+            continue;
+        };
+        let place = format!("{option} {}", path.display());
+        let here = locate(path).with_context(|| place.clone())?;
+        let id = here.identity();
+        if let Some((input, _)) = inputs.iter().find(|(_, i)| *i == id) {
+            bail!(
+                "{place}: is the input {} {}; an output never overwrites an input",
+                input.what,
+                input.path.display()
+            );
+        }
+        // Streams are written in place, so two outputs may share one (`/dev/null`).
+        if !here.is_stream() {
+            if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
+                bail!("{other} and {place} name the same file; give each output its own");
+            }
+        }
+        seen.push((place, id));
+        located.push(Some((option, path, here)));
+    }
+    // Opened only once every path passed its checks, so a refused path leaves no file.
+    let mut opened: [Option<OutputFile>; N] = std::array::from_fn(|_| None);
+    for (slot, l) in opened.iter_mut().zip(located) {
+        *slot = l
+            .map(|(o, p, here)| OutputFile::open(o, p, here))
+            .transpose()?;
+    }
+    Ok(opened)
+}
+
+/// Whether `path` names an existing regular file that an output would replace (not `-`,
+/// not a stream such as `/dev/null`). `flywheel sweep` refuses those without `--force`.
+pub fn would_replace(path: &Path) -> bool {
+    matches!(locate(path), Ok(Located::File { .. }))
+}
+
 /// Every output of one run, opened before the run starts.
 #[derive(Debug, Default)]
 pub struct OutputSet {
@@ -350,48 +404,18 @@ impl OutputSet {
         report: Option<&Path>,
         journal: Option<&Path>,
     ) -> anyhow::Result<OutputSet> {
-        // An input that cannot be located fails later, when it is read, with its own error.
-        let inputs: Vec<(&Input, Identity)> = inputs
-            .iter()
-            .filter_map(|i| locate(&i.path).ok().map(|l| (i, l.identity())))
-            .collect();
-        let mut seen: Vec<(String, Identity)> = Vec::new();
-        let mut located: [Option<(&str, &Path, Located)>; 3] = [None, None, None];
-        let requested = [
-            ("--json", json),
-            ("--report", report),
-            ("--journal", journal),
-        ];
-        for (slot, (option, path)) in located.iter_mut().zip(requested) {
-            let Some(path) = path else { continue };
-            let place = format!("{option} {}", path.display());
-            let here = locate(path).with_context(|| place.clone())?;
-            let id = here.identity();
-            if let Some((input, _)) = inputs.iter().find(|(_, i)| *i == id) {
-                bail!(
-                    "{place}: is the input {} {}; an output never overwrites an input",
-                    input.what,
-                    input.path.display()
-                );
-            }
-            // Streams are written in place, so two outputs may share one (`/dev/null`).
-            if !here.is_stream() {
-                if let Some((other, _)) = seen.iter().find(|(_, i)| *i == id) {
-                    bail!("{other} and {place} name the same file; give each output its own");
-                }
-            }
-            seen.push((place, id));
-            *slot = Some((option, path, here));
-        }
-        // Opened only once every path passed its checks, so a refused path leaves no file.
-        let [json, report, journal] = located.map(|l| {
-            l.map(|(o, p, here)| OutputFile::open(o, p, here))
-                .transpose()
-        });
+        let [json, report, journal] = open_outputs(
+            inputs,
+            [
+                ("--json", json),
+                ("--report", report),
+                ("--journal", journal),
+            ],
+        )?;
         Ok(OutputSet {
-            json: json?,
-            report: report?,
-            journal: journal?,
+            json,
+            report,
+            journal,
         })
     }
 

@@ -1,18 +1,26 @@
 //! Engine speed: one loop of a 10-slot engine in steady state (bootstrapped, market static),
-//! and a whole backtest of 10,000 synthetic one-minute bars with 10 slots (reported as
-//! events/s). Both use the default configuration and the CLI's starting balances.
+//! a whole backtest of 10,000 synthetic one-minute bars with 10 slots (reported as
+//! events/s), and a whole backtest of the sideways DOGE month (Binance 1-minute bars,
+//! 2021-09-17..10-17, from `shared/data`; skipped when the file is absent) with the engine
+//! exactly as `flywheel backtest` builds it with the default configuration (10 slots,
+//! governor, leak patches, ancillary cyclers). All use the CLI's starting balances. The data
+//! is decoded before the measurement: only the engine and the simulated venue are timed.
 //!
 //! Run: `cargo bench -p flywheel-engine --bench engine_loop -- --warm-up-time 1 --measurement-time 3`
 
 use std::convert::Infallible;
 use std::hint::black_box;
+use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use flywheel_ancillary::{ChurnerConfig, RangerConfig};
 use flywheel_core::{Price, Timestamp};
-use flywheel_engine::config::{instrument, BacktestConfig, VenueConfig};
+use flywheel_engine::config::{instrument, BacktestConfig, LeakConfig, VenueConfig};
 use flywheel_engine::demo::DemoMarket;
 use flywheel_engine::{run_backtest, Engine, NoJournal};
+use flywheel_governor::GovernorConfig;
 use flywheel_grid::EngineConfig;
+use flywheel_marketdata::sanity::{PriceSanityConfig, SanityFilter};
 use flywheel_marketdata::{Bar, MarketEvent};
 use flywheel_venue::SimExchange;
 
@@ -102,5 +110,63 @@ fn bench_backtest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_run_loop, bench_backtest);
+/// The sideways month named in docs/governor.md and the data README.
+const SIDEWAYS_MONTH: &str = "binance_DOGEUSDT_1m_2021-09-17_2021-10-17.json.gz";
+
+/// `shared/data/NAME` beside the repository (`FLYWHEEL_DATA_DIR` overrides).
+fn shared_data(name: &str) -> Option<PathBuf> {
+    let dir = match std::env::var_os("FLYWHEEL_DATA_DIR") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .map(|a| a.join("shared").join("data"))
+            .find(|d| d.is_dir()),
+    };
+    dir.map(|d| d.join(name)).filter(|p| p.is_file())
+}
+
+/// The engine `flywheel backtest` builds from the default configuration.
+fn cli_default_engine() -> Engine<SimExchange, NoJournal> {
+    let grid = EngineConfig::default();
+    let venue = VenueConfig::default();
+    let inst = instrument(&grid, &venue).expect("instrument");
+    let start = BacktestConfig::default().start_balances();
+    let sim = SimExchange::new(inst, venue.sim(), start).expect("sim");
+    Engine::new(grid, sim, NoJournal)
+        .with_governor(GovernorConfig::default())
+        .with_leak(LeakConfig::default())
+        .with_ancillary(RangerConfig::default(), ChurnerConfig::default())
+}
+
+fn bench_sideways_month(c: &mut Criterion) {
+    let Some(path) = shared_data(SIDEWAYS_MONTH) else {
+        eprintln!("SKIP backtest/doge_1m_sideways_month: shared/data/{SIDEWAYS_MONTH} not found");
+        return;
+    };
+    let reader = flywheel_marketdata::open(&path).expect("open the month");
+    let filter = SanityFilter::new(reader, &PriceSanityConfig::default()).expect("sanity");
+    let bars: Vec<MarketEvent> = filter.collect::<Result<_, _>>().expect("decode the month");
+    let mut group = c.benchmark_group("backtest");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(bars.len() as u64));
+    group.bench_function("doge_1m_sideways_month/10_slots", |b| {
+        b.iter_batched(
+            cli_default_engine,
+            |mut e| {
+                let events = bars.iter().cloned().map(Ok::<_, Infallible>);
+                let data = run_backtest(&mut e, events, |_| {}).expect("backtest");
+                black_box((data.events, e.stats().round_trips))
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_run_loop,
+    bench_backtest,
+    bench_sideways_month
+);
 criterion_main!(benches);

@@ -10,3 +10,8 @@ pub mod operator_http;
 pub mod paper_store;
 pub mod run;
 pub mod run_maker;
+pub mod sweep;
+pub mod sweep_grid;
+pub mod sweep_html;
+pub mod sweep_out;
+pub mod sweep_run;
