@@ -105,6 +105,22 @@ fn a_paper_session_serves_status_events_metrics_and_takes_actions() {
     let (code, body) = http(bot.addr, "POST", "/api/actions/resume", Some(TOKEN), "");
     assert_eq!(code, 200, "{body}");
     bot.wait_status("resumed", 10, |s| s["paused"] == false);
+    // `set`: a whitelisted key, validated as the config file would be.
+    let set = |key: &str, value: &str| {
+        let body = serde_json::json!({"key": key, "value": value}).to_string();
+        http(bot.addr, "POST", "/api/actions/set", Some(TOKEN), &body)
+    };
+    let (code, body) = set("rebalance.kp", "2");
+    assert_eq!(code, 200, "{body}");
+    let (code, body) = set("rebalance.kp", "1000");
+    assert_eq!(code, 422, "{body}");
+    assert!(
+        body.contains("rebalance.kp"),
+        "the config file's message: {body}"
+    );
+    let (code, body) = set("grid.slots", "3");
+    assert_eq!(code, 422, "{body}");
+    assert!(body.contains("settable keys"), "{body}");
     // Paper has nothing to reconcile, and says so.
     let (code, body) = http(bot.addr, "POST", "/api/actions/reconcile", Some(TOKEN), "");
     assert!(code == 200 || code == 422, "{code} {body}");
@@ -141,7 +157,9 @@ fn a_maker_paper_session_serves_the_seed_002_gauges_and_takes_a_pause() {
     let (code, metrics) = bot.get("/metrics");
     assert_eq!(code, 200);
     assert!(
-        metrics.lines().any(|l| l.starts_with("maker_volatility_bps ")),
+        metrics
+            .lines()
+            .any(|l| l.starts_with("maker_volatility_bps ")),
         "seed 002's gauge keeps its unprefixed name: {metrics}"
     );
     let (code, body) = http(bot.addr, "POST", "/api/actions/pause", Some(TOKEN), "");

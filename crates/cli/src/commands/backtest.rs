@@ -128,6 +128,27 @@ pub fn load(source: &ConfigSource) -> anyhow::Result<FlywheelConfig> {
     Ok(load_config_with(source.config.as_deref(), &overrides)?)
 }
 
+/// The validator of operator `set` commands for a run loaded from `source`: the same file
+/// text and overrides, so a runtime set is refused exactly as the file would refuse it. A
+/// configuration read from standard input cannot be read again: the run then refuses every
+/// `set` (and says so once).
+pub fn set_validator(
+    source: &ConfigSource,
+    strategy: Strategy,
+) -> anyhow::Result<Option<Box<dyn flywheel_runner::command::SetValidator>>> {
+    let mut overrides =
+        Override::from_env(process_env()).map_err(crate::config_file::ConfigError::Invalid)?;
+    overrides.extend(set_overrides(&source.set)?);
+    match crate::runtime_set::RuntimeSet::from_path(strategy, source.config.as_deref(), &overrides)
+    {
+        Ok(v) => Ok(Some(Box::new(v))),
+        Err(e) => {
+            eprintln!("warning: operator `set` commands will be refused: {e}");
+            Ok(None)
+        }
+    }
+}
+
 /// Open a data file behind the `[sanity]` checks (outlier prints, gaps); its errors are
 /// one self-contained line (file:line and reason). The bytes read from the file are counted
 /// into `read`, for the progress bar.

@@ -47,7 +47,7 @@ use flywheel_runner::session::Control;
 use flywheel_store::{BlockingStore, DbUrl, InstanceInfo, KvNonceStore, StoreOptions};
 use flywheel_venue::{ClOrdIds, Venue};
 
-use crate::commands::backtest::{load, Strategy};
+use crate::commands::backtest::{load, set_validator, Strategy};
 use crate::commands::grid::grid_engine;
 use crate::commands::operator_http::{dms_view, feed_view, OperatorSurface};
 use crate::commands::run::{run_info, RunArgs};
@@ -335,6 +335,9 @@ pub fn run_stored(
         resumed.step,
         failpoints,
     );
+    if let Some(v) = set_validator(&args.config, Strategy::Grid)? {
+        session = session.with_validator(v);
+    }
     let rcfg = ReconcileConfig {
         prefix: live.id_prefix.clone(),
         base_asset: base_asset.into(),

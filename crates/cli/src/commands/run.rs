@@ -40,7 +40,7 @@ use flywheel_runner::session::{Control, PaperSession};
 use flywheel_runner::journal_tee::Tee;
 use flywheel_runner::status_view::{grid_view, RunInfo, SessionFacts};
 
-use crate::commands::backtest::{load, ConfigSource, Strategy};
+use crate::commands::backtest::{load, set_validator, ConfigSource, Strategy};
 use crate::commands::grid::{grid_engine, grid_exchange};
 use crate::commands::operator_http::{feed_view, OperatorSurface};
 use crate::outputs::{close_journal, journal_sink};
@@ -138,6 +138,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     let cfg = load(&args.config)?;
+    let validator = set_validator(&args.config, Strategy::Grid)?;
     let sim = grid_exchange(&cfg)?;
     let recorder = args
         .record
@@ -176,13 +177,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(file) => {
             let sink = OrderLog::new(Tee::new(journal_sink(file), consumer));
             let engine = grid_engine(&cfg, sim, sink);
-            let (engine, s) = drive(PaperSession::new(engine, recorder), rx, &mut surface)?;
+            let session = with_validator(PaperSession::new(engine, recorder), validator);
+            let (engine, s) = drive(session, rx, &mut surface)?;
             close_journal(engine.into_parts().1.into_inner().into_inner()).context("--journal")?;
             s
         }
         None => {
             let sink = OrderLog::new(Tee::new(NoJournal, consumer));
             let session = PaperSession::new(grid_engine(&cfg, sim, sink), recorder);
+            let session = with_validator(session, validator);
             drive(session, rx, &mut surface)?.1
         }
     };
@@ -207,6 +210,8 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         return crate::commands::run_maker::replay(args);
     }
     let cfg = load(&args.config)?;
+    // A replay answers the recorded `set` commands as the session did.
+    let validator = set_validator(&args.config, Strategy::Grid)?;
     let sim = grid_exchange(&cfg)?;
     let inputs = recording::read(&args.recording)?;
     let n = inputs.len();
@@ -214,13 +219,17 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         Some(p) => {
             let file = new_journal_file(p)?;
             let engine = grid_engine(&cfg, sim, journal_sink(file));
-            let (engine, s) = apply_all(PaperSession::new(engine, None), inputs)?;
+            let session = with_validator(PaperSession::new(engine, None), validator);
+            let (engine, s) = apply_all(session, inputs)?;
             close_journal(engine.into_parts().1).context("--journal")?;
             s
         }
         None => {
             apply_all(
-                PaperSession::new(grid_engine(&cfg, sim, NoJournal), None),
+                with_validator(
+                    PaperSession::new(grid_engine(&cfg, sim, NoJournal), None),
+                    validator,
+                ),
                 inputs,
             )?
             .1
@@ -232,6 +241,16 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 }
 
 type Paper<J> = Engine<flywheel_venue::SimExchange, J>;
+
+fn with_validator<J: JournalSink>(
+    s: PaperSession<J>,
+    v: Option<Box<dyn flywheel_runner::command::SetValidator>>,
+) -> PaperSession<J> {
+    match v {
+        Some(v) => s.with_validator(v),
+        None => s,
+    }
+}
 
 /// The `--journal` file, created new: a session never overwrites an earlier journal.
 pub(crate) fn new_journal_file(p: &std::path::Path) -> anyhow::Result<std::fs::File> {

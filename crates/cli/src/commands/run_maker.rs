@@ -36,7 +36,7 @@ use flywheel_venue::{Balances, SimExchange};
 use flywheel_runner::journal_tee::Tee;
 use flywheel_runner::status_view::maker_view;
 
-use crate::commands::backtest::load;
+use crate::commands::backtest::{load, set_validator, Strategy};
 use crate::commands::maker::{maker_engine, maker_exchange, maker_summary, MakerSummary};
 use crate::commands::operator_http::OperatorSurface;
 use crate::commands::run::{
@@ -60,6 +60,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     let cfg = load(&args.config)?;
+    let validator = set_validator(&args.config, Strategy::Maker)?;
     let sim = maker_exchange(&cfg)?;
     let start = cfg.backtest.start_balances();
     let recorder = args
@@ -99,14 +100,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         Some(file) => {
             let sink = MakerOrderLog::new(Tee::new(journal_sink(file), consumer));
             let maker = maker_engine(&cfg, sim, sink);
-            let session = MakerPaperSession::new(maker, recorder);
+            let session = maker_with(MakerPaperSession::new(maker, recorder), validator);
             let (maker, s) = drive(session, rx, &start, &mut surface)?;
             close_journal(maker.finish_journal().into_inner().into_inner()).context("--journal")?;
             s
         }
         None => {
             let maker = maker_engine(&cfg, sim, MakerOrderLog::new(Tee::new(NoJournal, consumer)));
-            let session = MakerPaperSession::new(maker, recorder);
+            let session = maker_with(MakerPaperSession::new(maker, recorder), validator);
             drive(session, rx, &start, &mut surface)?.1
         }
     };
@@ -129,6 +130,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 /// journal.
 pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let cfg = load(&args.config)?;
+    let validator = set_validator(&args.config, Strategy::Maker)?;
     let sim = maker_exchange(&cfg)?;
     let start = cfg.backtest.start_balances();
     let inputs = recording::read(&args.recording)?;
@@ -137,13 +139,15 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
         Some(p) => {
             let file = new_journal_file(p)?;
             let maker = maker_engine(&cfg, sim, journal_sink(file));
-            let (maker, s) = apply_all(MakerPaperSession::new(maker, None), inputs, &start)?;
+            let session = maker_with(MakerPaperSession::new(maker, None), validator);
+            let (maker, s) = apply_all(session, inputs, &start)?;
             close_journal(maker.finish_journal()).context("--journal")?;
             s
         }
         None => {
             let maker = maker_engine(&cfg, sim, NoJournal);
-            apply_all(MakerPaperSession::new(maker, None), inputs, &start)?.1
+            let session = maker_with(MakerPaperSession::new(maker, None), validator);
+            apply_all(session, inputs, &start)?.1
         }
     };
     eprintln!("replayed {n} inputs from {}", args.recording.display());
@@ -155,6 +159,16 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<()> {
 /// 0.5 s passive wait and 2 s cooldown are kept when no print comes, but at most 1 s (the
 /// grid session's tick, and what a poll of 0 — timer off — still gets, for a regular
 /// recording) and at least 100 ms (a recording line per tick).
+fn maker_with<J: MakerSink>(
+    s: MakerPaperSession<J>,
+    v: Option<Box<dyn flywheel_runner::command::SetValidator>>,
+) -> MakerPaperSession<J> {
+    match v {
+        Some(v) => s.with_validator(v),
+        None => s,
+    }
+}
+
 fn tick_every(cfg: &FlywheelConfig) -> Duration {
     let poll = secs_to_ms(cfg.hedger.poll_interval_seconds);
     let ms = if poll > 0 {

@@ -93,15 +93,21 @@ impl Bot {
         serde_json::from_str(&body).expect("status JSON")
     }
 
-    /// Waits up to `secs` for `ok(status)`.
+    /// Waits up to `secs` for `ok(status)` (a 503 before the engine's first status counts
+    /// as not yet).
     pub fn wait_status(&self, what: &str, secs: u64, ok: impl Fn(&Value) -> bool) -> Value {
         let until = Instant::now() + Duration::from_secs(secs);
         loop {
-            let s = self.status();
+            let (code, body) = self.get("/api/status");
+            let s = match code {
+                200 => serde_json::from_str(&body).expect("status JSON"),
+                503 => Value::Null,
+                _ => panic!("/api/status: {code} {body}"),
+            };
             if ok(&s) {
                 return s;
             }
-            assert!(Instant::now() < until, "{what} not seen in {secs} s: {s:#}");
+            assert!(Instant::now() < until, "{what} not seen in {secs} s: {code} {s:#}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
