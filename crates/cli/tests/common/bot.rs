@@ -107,7 +107,10 @@ impl Bot {
             if ok(&s) {
                 return s;
             }
-            assert!(Instant::now() < until, "{what} not seen in {secs} s: {code} {s:#}");
+            assert!(
+                Instant::now() < until,
+                "{what} not seen in {secs} s: {code} {s:#}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
