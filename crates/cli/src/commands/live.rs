@@ -347,15 +347,9 @@ pub fn run_stored(
         accept_balances: live.accept_balances,
     };
     let report = reconcile(&mut session, &rest, rt.handle(), &rcfg)?;
-    let reconciled = json!({
-        "state": if report.ready() { "done" } else { "incomplete" },
-        "runs": 1,
-        "discrepancies": report.strays_cancelled.len()
-            + report.strays_not_cancelled.len()
-            + report.unsettled
-            + usize::from(matches!(report.ledger, LedgerOutcome::Mismatch(_))),
-        "last_at": clock.now().millis(),
-    });
+    let mut reconcile_runs = 1;
+    let mut discrepancies = discrepancies_of(&report);
+    let mut reconciled = reconcile_view(&report, reconcile_runs, discrepancies, clock.now());
     if let Some(op) = op.as_mut() {
         if report.ready() {
             op.set_ready(true, "");
@@ -460,6 +454,11 @@ pub fn run_stored(
                 report.strays_cancelled.len(),
                 report.unsettled
             );
+            // The status counts every run and every discrepancy found (the alerter fires
+            // when the count grows).
+            reconcile_runs += 1;
+            discrepancies += discrepancies_of(&report);
+            reconciled = reconcile_view(&report, reconcile_runs, discrepancies, clock.now());
         }
         if !venue_halt_seen {
             if let Some(why) = session.engine().venue().status().halt {
@@ -487,6 +486,29 @@ pub fn run_stored(
         eprintln!("stopped halted: {why}");
     }
     Ok(())
+}
+
+/// What a reconciliation found wrong: strays, orders it could not settle, a ledger mismatch.
+fn discrepancies_of(r: &flywheel_runner::live::reconcile::ReconcileReport) -> usize {
+    r.strays_cancelled.len()
+        + r.strays_not_cancelled.len()
+        + r.unsettled
+        + usize::from(matches!(r.ledger, LedgerOutcome::Mismatch(_)))
+}
+
+/// The `connectivity.reconcile` block of the status.
+fn reconcile_view(
+    r: &flywheel_runner::live::reconcile::ReconcileReport,
+    runs: u64,
+    discrepancies: usize,
+    at: flywheel_core::Timestamp,
+) -> serde_json::Value {
+    json!({
+        "state": if r.ready() { "done" } else { "incomplete" },
+        "runs": runs,
+        "discrepancies": discrepancies,
+        "last_at": at.millis(),
+    })
 }
 
 /// Cancel every resting entry and wait (up to 10 s) for the exchange to confirm.
