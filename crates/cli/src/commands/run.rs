@@ -10,8 +10,10 @@
 //! `--strategy maker` runs the market maker with its hedger instead
 //! ([`crate::commands::run_maker`]), on SOL/USD unless `--symbol` says otherwise.
 //!
-//! Not yet: `--mode live` (orders to Kraken) needs the store wired into the session and the
-//! restart reconciliation of issue 13; it is refused with a clear message.
+//! `--mode live` (orders to Kraken, state in the store) is [`crate::commands::live`].
+//! `--http ADDR` serves the operator API and dashboard of any of them
+//! ([`crate::commands::operator_http`]); operator commands are session inputs, recorded and
+//! replayed like the others.
 //!
 //! The session stops on SIGINT/SIGTERM, at `--duration`, or when the replayed file ends;
 //! the engine finishes its current step, the recording is closed, and the summary printed.
