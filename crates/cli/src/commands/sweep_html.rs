@@ -9,6 +9,8 @@
 
 use std::fmt::Write as _;
 
+use flywheel_engine::report::esc;
+
 use crate::commands::sweep_grid::Axis;
 use crate::commands::sweep_out::{file_label, Figure, Metric};
 use crate::commands::sweep_run::{DataFile, Row};
@@ -19,22 +21,6 @@ const CELL_W: usize = 96;
 const CELL_H: usize = 40;
 const LEFT: usize = 120;
 const TOP: usize = 56;
-
-/// Escape text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The best row of each (x value, y value) cell: `cells[y][x]`, `None` for an empty cell
 /// (impossible for a full grid, kept for safety).
@@ -292,16 +278,5 @@ mod tests {
         assert_eq!(best, [Some(1), Some(2)]);
         let page = heatmap(&rows, &axes, 0, Some(1), Metric::VsHold);
         assert_eq!(page.matches("class=\"cell\"").count(), 2);
-    }
-
-    #[test]
-    fn esc_table() {
-        let cases = [
-            ("plain", "a.b", "a.b"),
-            ("markup", "<a&\"'>", "&lt;a&amp;&quot;&#39;&gt;"),
-        ];
-        for (name, text, want) in cases {
-            assert_eq!(esc(text), want, "case {name}");
-        }
     }
 }

@@ -420,3 +420,19 @@ pub fn standard_charts(samples: &[Sample], fills: &[FillMark]) -> Vec<LineChart>
             .series(Series::new("quote", "#b2182b", ser(|p| p.quote.to_f64())).right()),
     ]
 }
+
+#[cfg(test)]
+mod esc_tests {
+    use super::esc;
+
+    #[test]
+    fn esc_table() {
+        let cases = [
+            ("plain", "a.b", "a.b"),
+            ("markup", "<a&\"'>", "&lt;a&amp;&quot;&#39;&gt;"),
+        ];
+        for (name, text, want) in cases {
+            assert_eq!(esc(text), want, "case {name}");
+        }
+    }
+}
