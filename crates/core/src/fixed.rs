@@ -63,17 +63,51 @@ pub enum FixedError {
     Step,
 }
 
+/// `num / 10^9` truncated toward zero, with its remainder (the sign of `num`), by long
+/// division in three 64-bit steps: the divisor is a constant below 2^32, so each step is
+/// a multiply and a shift. Each partial dividend is below `10^9 × 2^32 < 2^62`.
+fn by_scale(num: i128) -> (i128, i128) {
+    const D: u64 = SCALE as u64;
+    let u = num.unsigned_abs();
+    let hi = (u >> 64) as u64;
+    let (q_hi, r) = (hi / D, hi % D);
+    let x = (r << 32) | ((u >> 32) as u64 & 0xFFFF_FFFF);
+    let (q_mid, r) = (x / D, x % D);
+    let x = (r << 32) | (u as u64 & 0xFFFF_FFFF);
+    let (q_lo, r) = (x / D, x % D);
+    let q = (u128::from(q_hi) << 64) | (u128::from(q_mid) << 32) | u128::from(q_lo);
+    // |num| ≤ 2^127, and 2^127 / 10^9 fits an i128 with room to spare.
+    let (q, r) = (q as i128, i128::from(r));
+    if num < 0 {
+        (-q, -r)
+    } else {
+        (q, r)
+    }
+}
+
 /// Divide `num` by `den` (den ≠ 0) and round the exact quotient with `mode`.
 pub fn div_round(num: i128, den: i128, mode: Rounding) -> i128 {
     debug_assert!(den != 0);
     let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
     // Most operands fit in 64 bits, where division is a single instruction; the 128-bit
-    // routine is a library call an order of magnitude slower.
-    let (q, r) = match (i64::try_from(num), i64::try_from(den)) {
-        (Ok(n), Ok(d)) => (n.div_euclid(d) as i128, n.rem_euclid(d) as i128),
-        _ => (num.div_euclid(den), num.rem_euclid(den)),
+    // routine is a library call an order of magnitude slower. One division each way
+    // (`div_euclid` and `rem_euclid` would be two library calls on 128 bits); the remainder
+    // follows from the quotient. `den > 0` here, so `n / d` cannot overflow.
+    let (mut q, mut r) = match (i64::try_from(num), i64::try_from(den)) {
+        (Ok(n), Ok(d)) => ((n / d) as i128, (n % d) as i128),
+        // The product of two nine-place values brought back to nine places: every price ×
+        // volume of the loop. Dividing by the constant takes multiplies, not a library call.
+        _ if den == SCALE as i128 => by_scale(num),
+        _ => {
+            let q = num / den;
+            (q, num - q * den)
+        }
     };
-    // q = floor(num / den), 0 <= r < den
+    // Truncation toward zero to floor: q = floor(num / den), 0 <= r < den.
+    if r < 0 {
+        q -= 1;
+        r += den;
+    }
     if r == 0 {
         return q;
     }
@@ -176,9 +210,35 @@ impl Fixed {
         if !v.is_finite() {
             return Err(FixedError::NotFinite(v.to_string()));
         }
+        if let Some(f) = Self::from_f64_nine_places(v) {
+            return Ok(f);
+        }
         // `{}` on f64 prints the shortest digits that round-trip, never in exponent form.
         let text = format!("{v}");
         parse_decimal(&text, Some(mode))
+    }
+
+    /// [`Self::from_f64`] without printing, for the floats it meets in hot loops (a
+    /// controller's multiplier, a configured percentage): `Some` when `v` is the float of a
+    /// decimal with at most nine places, which is then the result whatever the rounding mode.
+    ///
+    /// Why this equals the printed path: for |v| ≤ 2^20 the floats that round to `v` span less
+    /// than 2^-32 < 10^-9, so at most one nine-place decimal `D` lies among them. The candidate
+    /// `n = round(v × 10^9)` is checked by dividing back (`n` and 10^9 are exact in f64 and
+    /// IEEE division rounds correctly, so the check is "D parses to v"). The shortest
+    /// round-trip decimal `S` also parses to `v`; it has no more significant digits than `D`,
+    /// so if it had more than nine places the power of ten between `S` and `D` would be a
+    /// second nine-place decimal parsing to `v` (impossible), hence `S = D`. Anything else
+    /// (larger, tinier or not nine-place floats) takes the printed path.
+    fn from_f64_nine_places(v: f64) -> Option<Self> {
+        const LIMIT: f64 = (1u64 << 20) as f64;
+        const SCALE_F: f64 = SCALE as f64;
+        if v.abs() > LIMIT {
+            return None;
+        }
+        let n = (v * SCALE_F).round();
+        // `n` is at most 2^20 × 10^9 < 2^53 in magnitude: exact, and an exact i64.
+        ((n / SCALE_F) == v).then_some(Fixed(n as i64))
     }
 
     /// Lossy conversion for estimators and controllers (EMA, PD output), never for money.

@@ -429,3 +429,146 @@ proptest! {
         prop_assert!(above > a as i128 * SCALE as i128);
     }
 }
+
+/// `from_f64` as it was defined: print the shortest round-trip digits, parse them.
+fn from_f64_printed(v: f64, mode: Rounding) -> Result<Fixed, FixedError> {
+    parse_decimal(&format!("{v}"), Some(mode))
+}
+
+const MODES: [Rounding; 5] = [
+    Rounding::HalfEven,
+    Rounding::HalfAwayFromZero,
+    Rounding::Floor,
+    Rounding::Ceil,
+    Rounding::TowardZero,
+];
+
+#[test]
+fn from_f64_fast_path_edges() {
+    // (name, value): nine-place floats, floats between nine-place decimals, the limit.
+    let cases = [
+        ("zero", 0.0),
+        ("negative zero", -0.0),
+        ("a tenth", 0.1),
+        ("sum with a float tail", 0.1 + 0.2),
+        ("one nano", 1e-9),
+        ("half a nano", 5e-10),
+        ("below a nano", 1.5e-10),
+        ("ten places", 1.0000000005),
+        ("nine places, negative", -0.123456789),
+        ("a controller output", 1.0 / 3.0),
+        ("at the limit", 1_048_576.0),
+        ("at the limit with places", 1_048_575.999999999),
+        ("above the limit", 1_048_576.5),
+        ("large", 123_456_789.123),
+        ("tiny", 1e-300),
+    ];
+    for (name, v) in cases {
+        for mode in MODES {
+            assert_eq!(
+                Fixed::from_f64(v, mode),
+                from_f64_printed(v, mode),
+                "{name} ({v}) {mode:?}"
+            );
+        }
+    }
+}
+
+proptest! {
+    /// The fast path of `from_f64` answers exactly as the printed path, for any float and
+    /// for floats made from nine-place decimals.
+    #[test]
+    fn from_f64_agrees_with_printing(bits in any::<u64>(), raw in -2_000_000_000_000_000i64..2_000_000_000_000_000, scale in 0u32..12) {
+        let any_float = f64::from_bits(bits);
+        let decimal_float = raw as f64 / 10f64.powi(scale as i32);
+        let near = decimal_float * (1.0 + f64::EPSILON);
+        for v in [any_float, decimal_float, near] {
+            if !v.is_finite() {
+                continue;
+            }
+            for mode in MODES {
+                prop_assert_eq!(Fixed::from_f64(v, mode), from_f64_printed(v, mode), "{} {:?}", v, mode);
+            }
+        }
+    }
+}
+
+/// `div_round` by Euclid's quotient and remainder, as it was first written.
+fn div_round_euclid(num: i128, den: i128, mode: Rounding) -> i128 {
+    let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+    let (q, r) = (num.div_euclid(den), num.rem_euclid(den));
+    if r == 0 {
+        return q;
+    }
+    let up = q + 1;
+    match mode {
+        Rounding::Floor => q,
+        Rounding::Ceil => up,
+        Rounding::TowardZero => {
+            if q < 0 {
+                up
+            } else {
+                q
+            }
+        }
+        Rounding::HalfEven | Rounding::HalfAwayFromZero => match (2 * r).cmp(&den) {
+            std::cmp::Ordering::Less => q,
+            std::cmp::Ordering::Greater => up,
+            std::cmp::Ordering::Equal if mode == Rounding::HalfEven => {
+                if q.rem_euclid(2) == 0 {
+                    q
+                } else {
+                    up
+                }
+            }
+            std::cmp::Ordering::Equal => {
+                if up > 0 {
+                    up
+                } else {
+                    q
+                }
+            }
+        },
+    }
+}
+
+proptest! {
+    /// One division and a sign fix give Euclid's answer, on 64-bit and 128-bit operands,
+    /// either sign, every mode.
+    #[test]
+    fn div_round_agrees_with_euclid(
+        a in any::<i64>(), b in any::<i64>(), den in 1i64..=i64::MAX, wide in any::<bool>(), neg in any::<bool>(),
+    ) {
+        let num = if wide { i128::from(a) * i128::from(b) } else { i128::from(a) };
+        let den = if neg { -i128::from(den) } else { i128::from(den) };
+        for mode in MODES {
+            prop_assert_eq!(div_round(num, den, mode), div_round_euclid(num, den, mode), "{} / {} {:?}", num, den, mode);
+        }
+    }
+
+    /// Small denominators: remainders at and around the half.
+    #[test]
+    fn div_round_agrees_with_euclid_near_halves(num in -1000i128..1000, den in 1i128..20) {
+        for mode in MODES {
+            for d in [den, -den] {
+                prop_assert_eq!(div_round(num, d, mode), div_round_euclid(num, d, mode), "{} / {} {:?}", num, d, mode);
+            }
+        }
+    }
+}
+
+proptest! {
+    /// The long division by 10^9 gives the library's quotient and remainder for any
+    /// 128-bit numerator.
+    #[test]
+    fn by_scale_agrees_with_library_division(hi in any::<i64>(), lo in any::<u64>(), small in any::<i64>()) {
+        let wide = (i128::from(hi) << 64) | i128::from(lo);
+        for num in [wide, i128::from(small), i128::MAX, i128::MIN + 1, 0] {
+            let d = SCALE as i128;
+            prop_assert_eq!(super::by_scale(num), (num / d, num % d), "{}", num);
+            for mode in MODES {
+                prop_assert_eq!(div_round(num, d, mode), div_round_euclid(num, d, mode), "{} {:?}", num, mode);
+            }
+        }
+    }
+}

@@ -85,10 +85,17 @@ impl Governance {
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// The ungoverned size of a slot's next A entry: [`Self::sizes_for`]`(idx, false).a`
+    /// without the B side's work (the gates read it for every slot in every loop).
+    pub(crate) fn a_size(&self, idx: usize) -> Quote {
+        let profit = self.slots[idx].state.compounding_profit();
+        order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing)
+    }
+
     /// The sizes for a slot's next entries; `governed` applies the governor's scaling.
     pub(crate) fn sizes_for(&self, idx: usize, governed: bool) -> OrderSizes {
         let profit = self.slots[idx].state.compounding_profit();
-        let a = order_size_usd(&self.cfg, Some(TradeId::A), profit, &self.sizing);
+        let a = self.a_size(idx);
         let b = order_size_usd(&self.cfg, Some(TradeId::B), profit, &self.sizing);
         // Quote-first: a slot holding a resting B entry was not buy-ready when the quote was
         // split, so it has no share; if the reducer refreshes that entry, the replacement
@@ -228,7 +235,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         // A Wide sum: with a hostile mark the entry floor of every slot can be near the
         // top of the Quote range, and their sum beyond it.
         let next_a: Wide = (0..self.slots.len())
-            .map(|i| Wide::from(self.sizes_for(i, false).a))
+            .map(|i| Wide::from(self.a_size(i)))
             .sum();
         let base_runway = next_a
             .mul_fixed(Ratio::lit(15, 1).fixed(), Rounding::Ceil)

@@ -161,11 +161,24 @@ pub fn is_recording(path: &Path) -> bool {
     // channel's snapshot lists every pair of the exchange.
     const MAX_FIRST_LINE: u64 = 8 << 20;
     use std::io::Read as _;
-    let mut line = String::new();
-    let read = if gz {
-        BufReader::new(MultiGzDecoder::new(file).take(MAX_FIRST_LINE)).read_line(&mut line)
+    let mut reader: Box<dyn BufRead> = if gz {
+        Box::new(BufReader::new(
+            MultiGzDecoder::new(file).take(MAX_FIRST_LINE),
+        ))
     } else {
-        BufReader::new(file.take(MAX_FIRST_LINE)).read_line(&mut line)
+        Box::new(BufReader::new(file.take(MAX_FIRST_LINE)))
     };
-    read.is_ok() && serde_json::from_str::<Stamped>(line.trim_end()).is_ok()
+    // A stamped input is a JSON object: a file starting otherwise (a JSON array of bars, a
+    // CSV header) is decided on its first bytes, not after megabytes of one long line.
+    let starts_an_object = match reader.fill_buf() {
+        Ok(head) => head
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|&b| b == b'{'),
+        Err(_) => false,
+    };
+    let mut line = String::new();
+    starts_an_object
+        && reader.read_line(&mut line).is_ok()
+        && serde_json::from_str::<Stamped>(line.trim_end()).is_ok()
 }
