@@ -7,7 +7,7 @@
 
 use flywheel_core::{Price, Qty, Quote, Side, Timestamp};
 use flywheel_maker::QuoteDecision;
-use flywheel_venue::OrderKind;
+use flywheel_venue::{OrderKind, VenueEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::journal::{JsonLines, NoJournal};
@@ -117,6 +117,10 @@ pub trait MakerSink {
     /// Whether records are wanted at all (lets the engine skip building them).
     fn enabled(&self) -> bool;
     fn record(&mut self, rec: &MakerRecord<'_>);
+    /// Every venue event, as the maker takes it and before it applies it (whether or not
+    /// records are enabled). The maker's journal keeps its own typed records of them; a
+    /// live session's store needs the events themselves (execution ids, liquidity).
+    fn venue_event(&mut self, _ev: &VenueEvent) {}
 }
 
 impl MakerSink for NoJournal {

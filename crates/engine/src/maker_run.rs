@@ -176,6 +176,10 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     pub fn venue_mut(&mut self) -> &mut V {
         &mut self.venue
     }
+    /// The journal sink (a live session empties its step capture through it).
+    pub fn journal_mut(&mut self) -> &mut J {
+        &mut self.journal
+    }
     pub fn fifo(&self) -> &FifoBook {
         &self.fifo
     }

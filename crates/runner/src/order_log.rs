@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 
 use flywheel_engine::{JournalRecord, JournalSink};
-use flywheel_grid::Role;
 use flywheel_venue::VenueEvent;
+
+use crate::live::capture::grid_role;
 
 /// Wraps a journal sink and logs order events.
 #[derive(Debug)]
@@ -39,15 +40,6 @@ impl<J: JournalSink> OrderLog<J> {
     }
 }
 
-fn role_name(role: Option<Role>) -> &'static str {
-    match role {
-        Some(Role::Entry) => "entry",
-        Some(Role::Exit) => "exit",
-        // Orders outside the slot's pair (recovery exits) carry no role.
-        None => "recovery",
-    }
-}
-
 impl<J: JournalSink> JournalSink for OrderLog<J> {
     fn enabled(&self) -> bool {
         // Records are built for the log even when the wrapped sink keeps none.
@@ -65,7 +57,7 @@ impl<J: JournalSink> JournalSink for OrderLog<J> {
                 qty,
                 ..
             } => {
-                let role = role_name(*role);
+                let role = grid_role(*role);
                 self.placed.insert((*cl_ord_id).to_string(), (*slot, role));
                 tracing::info!(target: "flywheel::orders", slot, role, cl_ord_id, side = side.as_str(), %price, %qty, "placed");
             }

@@ -122,6 +122,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     }
 
     fn on_venue(&mut self, ev: VenueEvent) {
+        self.journal.venue_event(&ev);
         if let Some(t) = self.tracks.get_mut(ev.cl_ord_id()) {
             match t.state.after(&ev) {
                 Ok(next) => t.state = next,

@@ -16,7 +16,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flywheel_core::{FixedError, Qty, Timestamp};
-use flywheel_grid::Role;
 use flywheel_store::{FillRow, OrderRow, OrderStatus};
 use flywheel_venue::{ClOrdId, DoneReason, OrderState, VenueEvent};
 
@@ -52,14 +51,6 @@ pub struct Rows {
     live: BTreeMap<ClOrdId, OrderRow>,
     /// Flushed after the last commit: `sent` in the next one.
     just_sent: BTreeSet<ClOrdId>,
-}
-
-fn role_name(role: Option<Role>) -> &'static str {
-    match role {
-        Some(Role::Entry) => "entry",
-        Some(Role::Exit) => "exit",
-        None => "recovery",
-    }
 }
 
 fn event_name(ev: &VenueEvent) -> &'static str {
@@ -126,8 +117,8 @@ impl Rows {
                 OrderRow {
                     cl_ord_id: p.cl_ord_id.clone(),
                     step,
-                    slot: Some(p.slot),
-                    role: Some(role_name(p.role).to_string()),
+                    slot: p.slot,
+                    role: Some(p.role.to_string()),
                     side: p.side,
                     price: p.price,
                     qty: p.qty,
