@@ -105,6 +105,9 @@ pub enum MakerRecord<'a> {
         ok: bool,
         result: &'a str,
     },
+    /// Quoting halted (a live session's ledger mismatch, a venue halt): no quotes until a
+    /// restart clears it. The first reason is kept.
+    Halt { ts: Timestamp, reason: &'a str },
     /// The status snapshot at the end of a run.
     Status {
         ts: Timestamp,

@@ -42,11 +42,13 @@ use crate::maker_journal::{MakerRecord, MakerRole as Role, MakerSink};
 use crate::stats::Series;
 
 mod figures;
+mod live;
 mod operator;
 mod orders;
 mod snapshot;
 mod stats;
 pub use figures::{FeeFigures, HedgerFigures, InventoryFigures, MakerFigures, MakerStatus};
+pub use live::MakerOrderView;
 pub use snapshot::{MakerRestoreError, MakerSnapshot};
 pub use stats::{MakerSample, MakerStats, PauseCause, FLAT_ENOUGH};
 
@@ -54,6 +56,7 @@ pub use stats::{MakerSample, MakerStats, PauseCause, FLAT_ENOUGH};
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 struct Track {
     role: Role,
+    side: Side,
     price: Price,
     qty: Qty,
     /// Where it stands (live states only: the track goes when the order ends).
@@ -63,6 +66,9 @@ struct Track {
     filled: Qty,
     notional: Quote,
     fee: Quote,
+    /// A cancel was requested and accepted for sending; the order's end is to come.
+    #[serde(default)]
+    cancel_requested: bool,
 }
 
 /// The maker runtime; `J` receives the journal.
@@ -92,6 +98,8 @@ pub struct MakerEngine<V: Venue, J: MakerSink = NoJournal> {
     blocked_since: Option<Timestamp>,
     /// The operator pause (`operator`): no quotes placed.
     operator_paused: bool,
+    /// Why quoting is halted (`live`): no quotes placed until a restart clears it.
+    halted: Option<String>,
     telemetry: Option<MakerTelemetry>,
     pub stats: MakerStats,
     samples: Series<MakerSample>,
@@ -129,6 +137,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             quoting: false,
             blocked_since: None,
             operator_paused: false,
+            halted: None,
             telemetry: None,
             stats: MakerStats::default(),
             samples: Series::default(),
@@ -396,7 +405,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             let desired = decision
                 .side(side)
                 .order()
-                .filter(|_| !self.operator_paused);
+                .filter(|_| !self.operator_paused && self.halted.is_none());
             quoting |= desired.is_some();
             let resting = self.resting.get(&side).cloned();
             if let (Some(txid), Some((price, size))) = (&resting, desired) {

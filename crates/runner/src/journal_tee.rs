@@ -67,6 +67,10 @@ impl<J: MakerSink> MakerSink for Tee<J> {
         self.inner.record(rec);
         self.copy(rec);
     }
+
+    fn venue_event(&mut self, ev: &flywheel_venue::VenueEvent) {
+        self.inner.venue_event(ev);
+    }
 }
 
 #[cfg(test)]

@@ -114,6 +114,9 @@ impl<J: MakerSink> MakerSink for MakerOrderLog<J> {
                 let role = role_name(Some(*role));
                 tracing::info!(target: "flywheel::orders", role, cl_ord_id, %filled, "done");
             }
+            MakerRecord::Halt { reason, .. } => {
+                tracing::error!(target: "flywheel::orders", reason, "quoting halted");
+            }
             MakerRecord::Quote { .. }
             | MakerRecord::Requote { .. }
             | MakerRecord::Operator { .. }
@@ -122,6 +125,10 @@ impl<J: MakerSink> MakerSink for MakerOrderLog<J> {
         if self.inner.enabled() {
             self.inner.record(rec);
         }
+    }
+
+    fn venue_event(&mut self, ev: &flywheel_venue::VenueEvent) {
+        self.inner.venue_event(ev);
     }
 }
 

@@ -154,6 +154,10 @@ pub struct MakerStatus {
     pub inventory_soft_cap: Qty,
     /// The operator pause (no quotes placed).
     pub paused: bool,
+    /// Why quoting is halted (a live session's ledger mismatch, a venue halt); absent when
+    /// it is not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub halted: Option<String>,
     pub unrealized_quote: flywheel_core::Wide,
     pub bid_size: Option<Qty>,
     pub ask_size: Option<Qty>,
@@ -194,6 +198,7 @@ impl<V: Venue, J: crate::maker_journal::MakerSink> MakerEngine<V, J> {
             inventory_base: self.fifo.inventory(),
             inventory_soft_cap: self.cfg.inventory_soft_cap,
             paused: self.operator_paused,
+            halted: self.halted.clone(),
             unrealized_quote: self.fifo.unrealized_exact(self.mid),
             bid_size: size(Side::Buy),
             ask_size: size(Side::Sell),

@@ -79,7 +79,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     /// Cancel every resting quote; how many. Quoting is blocked from now (the hedger's
     /// emergency timer reads it) and the quotes' inventory is forgotten, so the next
     /// decision re-places rather than keeps.
-    fn withdraw_quotes(&mut self) -> usize {
+    pub(super) fn withdraw_quotes(&mut self) -> usize {
         let resting = std::mem::take(&mut self.resting);
         for txid in resting.values() {
             self.cancel(txid);

@@ -281,3 +281,40 @@ fn the_pause_survives_a_snapshot_and_commands_are_journaled() {
         .as_str()
         .is_some_and(|r| r.starts_with("paused: ")));
 }
+
+#[test]
+fn a_halt_withdraws_the_quotes_survives_a_snapshot_and_only_a_restart_lifts_it() {
+    let mut m = maker();
+    let i = until_quoting(&mut m);
+    m.halt("ledger mismatch");
+    assert!(m.resting.is_empty(), "the quotes are withdrawn at once");
+    m.halt("a second reason");
+    assert_eq!(
+        m.halted(),
+        Some("ledger mismatch"),
+        "the first reason is kept"
+    );
+    let placed = m.stats.orders_placed;
+    run(&mut m, trades(i, 300));
+    assert!(m.resting.is_empty(), "no quote while halted");
+    assert_eq!(m.stats.orders_placed, placed, "nothing placed while halted");
+    assert_eq!(m.status().halted.as_deref(), Some("ledger mismatch"));
+
+    let body = serde_json::to_string(&m.snapshot()).expect("snapshot");
+    let mut restarted = maker();
+    restarted
+        .restore(serde_json::from_str(&body).expect("parse"))
+        .expect("restore");
+    assert_eq!(restarted.halted(), Some("ledger mismatch"), "it survives");
+    assert_eq!(
+        restarted.clear_halt().as_deref(),
+        Some("ledger mismatch"),
+        "a restart lifts it"
+    );
+    run(&mut restarted, trades(i + 300, 300));
+    assert!(
+        restarted.stats.orders_placed > placed,
+        "quoting again after the restart"
+    );
+    assert_eq!(restarted.status().halted, None);
+}

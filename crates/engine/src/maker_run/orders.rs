@@ -61,6 +61,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                 }
                 let track = Track {
                     role,
+                    side,
                     price,
                     qty,
                     state: OrderState::Pending,
@@ -68,6 +69,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
                     filled: Qty::ZERO,
                     notional: Quote::ZERO,
                     fee: Quote::ZERO,
+                    cancel_requested: false,
                 };
                 self.tracks.insert(id.clone(), track);
                 Some(id)
@@ -95,6 +97,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         // step): its Fill/Done events are in the venue queue and close the track.
         if self.venue.cancel(id, self.now).is_ok() {
             self.stats.orders_cancelled += 1;
+            if let Some(t) = self.tracks.get_mut(id) {
+                t.cancel_requested = true;
+            }
             if self.journal.enabled() {
                 self.journal.record(&MakerRecord::Cancelled {
                     ts: self.now,

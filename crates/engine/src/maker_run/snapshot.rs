@@ -5,7 +5,8 @@
 //! It holds every field of [`MakerEngine`] that carries information from one input to the
 //! next: the maker state (estimators, regimes, guards), the FIFO book, the hedger, the
 //! orders followed with their executions so far, the resting and passive ids, the id
-//! sequence, the mid and the clocks, the quoting flags and the operator pause, the last telemetry, the run figures
+//! sequence, the mid and the clocks, the quoting flags, the operator pause and a halt, the last
+//! telemetry, the run figures
 //! (with the inventory histogram, which the summary does not print but its p99 is built
 //! from) and the sampled series.
 //!
@@ -50,6 +51,9 @@ pub struct MakerSnapshot {
     /// The operator pause (absent in older snapshots: not paused).
     #[serde(default)]
     operator_paused: bool,
+    /// Why quoting is halted (absent in older snapshots: not halted).
+    #[serde(default)]
+    halted: Option<String>,
     telemetry: Option<MakerTelemetry>,
     stats: MakerStats,
     /// `stats.histogram`, which the summary leaves out.
@@ -83,6 +87,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             quoting: self.quoting,
             blocked_since: self.blocked_since,
             operator_paused: self.operator_paused,
+            halted: self.halted.clone(),
             telemetry: self.telemetry.clone(),
             stats: self.stats.clone(),
             histogram: self.stats.histogram.iter().map(|(k, v)| (*k, *v)).collect(),
@@ -124,6 +129,7 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
         self.quoting = snap.quoting;
         self.blocked_since = snap.blocked_since;
         self.operator_paused = snap.operator_paused;
+        self.halted = snap.halted;
         self.telemetry = snap.telemetry;
         self.stats = stats;
         self.samples = snap.samples;
