@@ -7,11 +7,13 @@
 //! drift must all be zero.
 //!
 //! `FLYWHEEL_CHAOS_CYCLES` sets the number of kill cycles (default 20; the long mode,
-//! `FLYWHEEL_LONG_TESTS=1`, runs 200). `FLYWHEEL_CHAOS_SEED` replays a schedule.
+//! `FLYWHEEL_LONG_TESTS=1`, runs 200; the maker runs half as many). `FLYWHEEL_CHAOS_SEED`
+//! replays a schedule.
 
 #[path = "common/chaos.rs"]
 mod chaos;
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chaos::{audit, Lcg, Rig};
@@ -36,19 +38,17 @@ fn clean_run(rig: &mut Rig, secs: u32) -> String {
     live.finish(Duration::from_secs(u64::from(secs) + 60))
 }
 
-#[test]
-fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let n = cycles();
-    // Enough market for every cycle: ~3 s of wall time each at 40 prints/s.
-    let prints = (n as usize * 160).max(2_000);
-    let mut rig = Rig::new(dir.path(), prints, 40.0);
-    let seed = std::env::var("FLYWHEEL_CHAOS_SEED")
+fn seed() -> u64 {
+    std::env::var("FLYWHEEL_CHAOS_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(13);
-    let mut rng = Lcg::new(seed);
-    let mut fired = std::collections::BTreeMap::<&str, u32>::new();
+        .unwrap_or(13)
+}
+
+/// `n` cycles of: start the bot, kill it with SIGKILL at a random moment or at a failpoint
+/// (after a commit, after a send, right after a step with fills). How often each fired.
+fn kill_cycles(rig: &mut Rig, n: u64, rng: &mut Lcg) -> BTreeMap<&'static str, u32> {
+    let mut fired = BTreeMap::<&str, u32>::new();
     for cycle in 0..n {
         let (failpoint, label) = match rng.below(4) {
             0 => (None, "random"),
@@ -82,21 +82,54 @@ fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
             .entry(if hit { label } else { "failpoint_not_reached" })
             .or_default() += 1;
     }
-    let log = clean_run(&mut rig, 6);
+    fired
+}
+
+/// A clean run, the audit against the mock's ledger, and the figures printed; panics on
+/// any count, on too few fills to mean anything, or on a ledger the last run did not match.
+fn settle_and_audit(rig: &mut Rig, what: &str, fired: &BTreeMap<&str, u32>, min_fills: usize) {
+    let log = clean_run(rig, 6);
     let counts = audit(&rig.db, &rig.mock);
     let ledger = rig.mock.ledger();
     eprintln!(
-        "chaos seed {seed}: {n} kill cycles {fired:?}; exchange: {} orders, {} fills; counts {counts:?}",
+        "{what}, chaos seed {}: kill cycles {fired:?}; exchange: {} orders, {} fills; counts {counts:?}",
+        seed(),
         ledger["orders"].as_object().map_or(0, |o| o.len()),
         ledger["trades"].as_array().map_or(0, |t| t.len()),
     );
     assert!(counts.clean(), "{counts:?}\nlast run:\n{log}");
     // The rig must have exercised something: orders and fills on the exchange.
     assert!(
-        ledger["trades"].as_array().is_some_and(|t| t.len() >= 5),
+        ledger["trades"]
+            .as_array()
+            .is_some_and(|t| t.len() >= min_fills),
         "too few fills to mean anything"
     );
     assert!(log.contains("ledger matches the exchange"), "{log}");
+}
+
+#[test]
+fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = cycles();
+    // Enough market for every cycle: ~3 s of wall time each at 40 prints/s.
+    let prints = (n as usize * 160).max(2_000);
+    let mut rig = Rig::new(dir.path(), prints, 40.0);
+    let mut rng = Lcg::new(seed());
+    let fired = kill_cycles(&mut rig, n, &mut rng);
+    settle_and_audit(&mut rig, "grid", &fired, 5);
+}
+
+/// The same for the maker (seed 002, without its hedger) on SOL/USD, half as many cycles.
+#[test]
+fn the_maker_survives_kill_9_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = cycles().div_ceil(2);
+    let prints = (n as usize * 160).max(2_000);
+    let mut rig = Rig::maker_sol(dir.path(), prints, 40.0);
+    let mut rng = Lcg::new(seed());
+    let fired = kill_cycles(&mut rig, n, &mut rng);
+    settle_and_audit(&mut rig, "maker", &fired, 3);
 }
 
 #[test]
@@ -247,44 +280,73 @@ fn a_ledger_mismatch_halts_entries_until_the_operator_accepts_the_balances() {
 /// live path (store, commit before send, the ledger): it trades and commits.
 #[test]
 fn paper_with_a_store_trades_through_the_live_path() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let data = dir.path().join("market.csv");
-    std::fs::write(&data, chaos::swinging_doge_csv(2_000)).expect("data");
-    let config =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/kraken-doge-usd.toml");
-    let db = format!("sqlite:{}", dir.path().join("paper.db").display());
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
-    // FLYWHEEL_* is the configuration's override namespace (CI exports FLYWHEEL_TEST_PG_URL).
-    for (name, _) in std::env::vars_os() {
-        if name.to_string_lossy().starts_with("FLYWHEEL_") {
-            cmd.env_remove(name);
+    // (strategy, market, config, extra arguments, fewest orders stored)
+    let cases: [(&str, String, &str, &[&str], usize); 2] = [
+        (
+            "grid",
+            chaos::swinging_doge_csv(2_000),
+            "kraken-doge-usd.toml",
+            &[],
+            10,
+        ),
+        (
+            "maker",
+            chaos::swinging_sol_csv(2_000),
+            "kraken-sol-usd-maker.toml",
+            &["--strategy", "maker", "--symbol", "SOL/USD"],
+            2,
+        ),
+    ];
+    for (name, market, config, extra, fewest) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("market.csv");
+        std::fs::write(&data, market).expect("data");
+        let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../configs")
+            .join(config);
+        let db = format!("sqlite:{}", dir.path().join("paper.db").display());
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
+        // FLYWHEEL_* is the configuration's override namespace (CI exports
+        // FLYWHEEL_TEST_PG_URL).
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("FLYWHEEL_") {
+                cmd.env_remove(name);
+            }
         }
+        let out = cmd
+            .args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
+            .arg("--replay")
+            .arg(&data)
+            .arg("--config")
+            .arg(&config)
+            .args(extra)
+            .args(["--db", &db, "--duration", "8"])
+            .current_dir(dir.path())
+            .env_remove("FW_FAILPOINT")
+            .output()
+            .expect("run");
+        let log = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{name}: {log}");
+        assert!(
+            log.contains("ledger adopted") && log.contains("paper on "),
+            "{name}: {log}"
+        );
+        let store = flywheel_store::BlockingStore::open(
+            &flywheel_store::DbUrl::parse(&db).expect("url"),
+            flywheel_store::StoreOptions::default(),
+        )
+        .expect("store");
+        let orders = store
+            .orders_in_states(&flywheel_store::OrderStatus::ALL)
+            .expect("orders");
+        assert!(
+            orders.len() >= fewest,
+            "{name}: {} orders stored:\n{log}",
+            orders.len()
+        );
+        assert!(
+            store.kv_get("ledger.quote").expect("kv").is_some(),
+            "{name}"
+        );
     }
-    let out = cmd
-        .args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
-        .arg("--replay")
-        .arg(&data)
-        .arg("--config")
-        .arg(&config)
-        .args(["--db", &db, "--duration", "8"])
-        .current_dir(dir.path())
-        .env_remove("FW_FAILPOINT")
-        .output()
-        .expect("run");
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{log}");
-    assert!(
-        log.contains("ledger adopted") && log.contains("paper on DOGE/USD"),
-        "{log}"
-    );
-    let store = flywheel_store::BlockingStore::open(
-        &flywheel_store::DbUrl::parse(&db).expect("url"),
-        flywheel_store::StoreOptions::default(),
-    )
-    .expect("store");
-    let orders = store
-        .orders_in_states(&flywheel_store::OrderStatus::ALL)
-        .expect("orders");
-    assert!(orders.len() >= 10, "{} orders stored:\n{log}", orders.len());
-    assert!(store.kv_get("ledger.quote").expect("kv").is_some());
 }

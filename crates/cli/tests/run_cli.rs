@@ -131,14 +131,26 @@ fn what_is_not_available_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
     // Any existing file gets past the --replay check.
     std::fs::write(dir.path().join("run.toml"), "").expect("file");
+    std::fs::write(dir.path().join("key"), "k").expect("key");
+    std::fs::write(dir.path().join("secret"), "c2VjcmV0").expect("secret");
     let cases: &[(&[&str], &str)] = &[
         (
             &["run", "--mode", "live", "--api-key-file", "no-such-key"],
             "--api-key-file no-such-key",
         ),
         (
-            &["run", "--mode", "live", "--strategy", "maker"],
-            "--mode live runs the grid",
+            &[
+                "run",
+                "--mode",
+                "live",
+                "--strategy",
+                "maker",
+                "--api-key-file",
+                "key",
+                "--api-secret-file",
+                "secret",
+            ],
+            "hedger.enabled = true: the hedger flattens with IOC (taker) orders",
         ),
         (
             &["run", "--mode", "live", "--symbol", "BTC/USD"],

@@ -102,12 +102,13 @@ pub fn maker_view<V: Venue, J: MakerSink>(
         .filter(|(_, st)| st.is_live())
         .map(|(id, st)| json!({"cl_ord_id": id.as_str(), "state": state_name(st), "role": "quote"}))
         .collect();
+    let halt = maker.halted().map_or(Value::Null, Value::from);
     add_common(
         &mut doc,
         "maker",
         run,
         facts,
-        Value::Null,
+        halt,
         balances_view(&balances, run),
         equity,
         orders,

@@ -21,6 +21,7 @@ use flywheel_runner::live::capture::StepCapture;
 use flywheel_runner::live::failpoint::Failpoints;
 use flywheel_runner::live::rows::Rows;
 use flywheel_runner::live::session::LiveSession;
+use flywheel_runner::live::strategy::GridLive;
 use flywheel_runner::maker_session::MakerPaperSession;
 use flywheel_runner::recording::{self, Recorder};
 use flywheel_runner::session::{Control, PaperSession};
@@ -348,7 +349,7 @@ fn a_live_command_is_committed_with_its_step() {
         .expect("venue");
     let engine = Engine::new(grid_cfg(), venue, StepCapture::new(TextJournal::default()));
     let mut session = LiveSession::new(
-        engine,
+        GridLive::new(engine),
         store.clone(),
         Rows::default(),
         None,

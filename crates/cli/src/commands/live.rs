@@ -1,5 +1,7 @@
-//! `flywheel run --mode live`: the grid on Kraken (or a mock Kraken at `--kraken-rest`),
-//! with its state in the store (issue 13, live.md §6).
+//! `flywheel run --mode live`: the grid or the maker on Kraken (or a mock Kraken at
+//! `--kraken-rest`), with its state in the store (issue 13, live.md §6). The maker runs
+//! without its hedger here: the hedger's IOC orders take liquidity, and a stored session
+//! sends post-only orders only (refused at start with the reason).
 //!
 //! Start-up, in order: open the database and take its exclusive lock (a second instance
 //! is refused, naming the holder); check the instrument against `AssetPairs` and the
@@ -27,6 +29,7 @@ use flywheel_engine::journal::NoJournal;
 use flywheel_engine::RunMode;
 use flywheel_kraken::live::venue::LiveConfig;
 use flywheel_kraken::net::clock::{Clock, SystemClock};
+use flywheel_kraken::net::connector::KrakenTransport;
 use flywheel_kraken::net::connector::{self, ConnectorConfig, OrderPath};
 use flywheel_kraken::net::dead_man::{DeadManConfig, DeadManSwitch};
 use flywheel_kraken::net::market::MarketConfig;
@@ -42,13 +45,17 @@ use flywheel_runner::live::failpoint::Failpoints;
 use flywheel_runner::live::reconcile::{reconcile, LedgerOutcome, ReconcileConfig};
 use flywheel_runner::live::restart::resume;
 use flywheel_runner::live::session::{percentile, LiveSession};
+use flywheel_runner::live::strategy::{GridLive, LiveStrategy, MakerLive};
+use flywheel_runner::maker_order_log::MakerOrderLog;
 use flywheel_runner::order_log::OrderLog;
 use flywheel_runner::session::Control;
+use flywheel_runner::status_view::{maker_view, RunInfo, SessionFacts};
 use flywheel_store::{BlockingStore, DbUrl, InstanceInfo, KvNonceStore, StoreOptions};
 use flywheel_venue::{ClOrdIds, Venue};
 
 use crate::commands::backtest::{load, set_validator, Strategy};
 use crate::commands::grid::grid_engine;
+use crate::commands::maker::maker_engine;
 use crate::commands::operator_http::{dms_view, feed_view, OperatorSurface};
 use crate::commands::run::{run_info, RunArgs};
 use flywheel_runner::journal_tee::Tee;
@@ -191,9 +198,6 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// `flywheel run --mode live`: Kraken (or the endpoints given) with the caller's keys.
 pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
     let live = &args.live;
-    if args.strategy != Strategy::Grid {
-        bail!("--mode live runs the grid; the maker runs in paper only (--mode paper)");
-    }
     names(&args.symbol)?;
     let creds = credentials(live)?;
     let rt = runtime()?;
@@ -217,6 +221,14 @@ pub fn run_stored(
     let live = &args.live;
     let (rest_pair, base_asset, quote_asset) = names(&args.symbol)?;
     let cfg = load(&args.config)?;
+    if args.strategy == Strategy::Maker && cfg.hedger.enabled {
+        bail!(
+            "hedger.enabled = true: the hedger flattens with IOC (taker) orders, and a stored \
+             session sends post-only orders only. Set hedger.enabled = false to run the maker \
+             here (its inventory soft cap and asymmetric quoting still bound inventory), or run \
+             it with the hedger in a paper session without --db"
+        );
+    }
     let failpoints = Failpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let db_text = live.db.as_deref().unwrap_or(DEFAULT_DB);
     let db = DbUrl::parse(db_text).with_context(|| format!("--db {db_text}"))?;
@@ -238,8 +250,15 @@ pub fn run_stored(
             }
             None => PathBuf::from("flywheel.nonce"),
         });
-    let config_inst =
-        instrument(&cfg.grid, &cfg.venue).context("instrument from [grid] and [venue]")?;
+    let config_inst = match args.strategy {
+        Strategy::Grid => {
+            instrument(&cfg.grid, &cfg.venue).context("instrument from [grid] and [venue]")?
+        }
+        Strategy::Maker => cfg
+            .maker
+            .instrument(&args.symbol)
+            .context("instrument from [maker]")?,
+    };
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let rest_cfg = RestConfig {
         base_url: ep.rest.clone(),
@@ -253,7 +272,7 @@ pub fn run_stored(
     let ids = KvNonceStore::new(store.clone(), KvNonceStore::CL_ORD_SEQ)
         .preload()
         .context("the cl_ord_id sequence in the store")?;
-    let (venue, conn, rest) = {
+    let (mut venue, conn, rest) = {
         let _g = rt.enter();
         let rest = PrivateRest::spawn(
             &rest_cfg,
@@ -306,12 +325,110 @@ pub fn run_stored(
         op.set_ready(false, "restarting: reconciling with the exchange");
     }
     let consumer = op.as_ref().map(OperatorSurface::journal_consumer);
-    let sink = StepCapture::new(OrderLog::new(Tee::new(NoJournal, consumer)));
-    let mut engine = grid_engine(&cfg, venue, sink).with_order_ids(ids);
     let heartbeat = Arc::new(AtomicU64::new(0));
-    engine.venue_mut().set_heartbeat(heartbeat.clone());
+    venue.set_heartbeat(heartbeat.clone());
+    let ctx = Stored {
+        args,
+        label,
+        ep,
+        store,
+        db,
+        rest,
+        clock,
+        heartbeat,
+        failpoints,
+    };
+    let out = match args.strategy {
+        Strategy::Grid => {
+            let sink = StepCapture::new(OrderLog::new(Tee::new(NoJournal, consumer)));
+            let engine = grid_engine(&cfg, venue, sink).with_order_ids(ids);
+            drive(ctx, GridLive::new(engine), rt, &mut op)
+        }
+        Strategy::Maker => {
+            let sink = StepCapture::new(MakerOrderLog::new(Tee::new(NoJournal, consumer)));
+            let maker = maker_engine(&cfg, venue, sink).with_order_ids(ids);
+            drive(ctx, MakerLive { maker }, rt, &mut op)
+        }
+    };
+    conn.shutdown();
+    if let Some(op) = op {
+        op.shutdown(rt);
+    }
+    out
+}
+
+/// What a stored session keeps beside its strategy.
+struct Stored<'a> {
+    args: &'a RunArgs,
+    label: &'a str,
+    ep: &'a Endpoints,
+    store: BlockingStore,
+    db: DbUrl,
+    rest: PrivateRest,
+    clock: Arc<dyn Clock>,
+    heartbeat: Arc<AtomicU64>,
+    failpoints: Failpoints,
+}
+
+/// What the command needs from a strategy beyond the session's trait.
+trait CliLive: LiveStrategy<Transport = KrakenTransport> {
+    /// The operator's status.
+    fn view(&self, run: &RunInfo, facts: &SessionFacts) -> serde_json::Value;
+    /// Why new entries (quotes) are halted, if they are.
+    fn halted(&self) -> Option<String>;
+    /// Whether an order of this role is an entry (`--on-stop cancel-entries`).
+    fn is_entry(role: &str) -> bool;
+}
+
+impl CliLive for GridLive<KrakenTransport, OrderLog<Tee<NoJournal>>> {
+    fn view(&self, run: &RunInfo, facts: &SessionFacts) -> serde_json::Value {
+        grid_view(&self.engine, run, facts)
+    }
+    fn halted(&self) -> Option<String> {
+        match self.engine.mode() {
+            RunMode::Halted(why) => Some(why.clone()),
+            _ => None,
+        }
+    }
+    fn is_entry(role: &str) -> bool {
+        role == "entry"
+    }
+}
+
+impl CliLive for MakerLive<KrakenTransport, MakerOrderLog<Tee<NoJournal>>> {
+    fn view(&self, run: &RunInfo, facts: &SessionFacts) -> serde_json::Value {
+        maker_view(&self.maker, run, facts)
+    }
+    fn halted(&self) -> Option<String> {
+        self.maker.halted().map(str::to_string)
+    }
+    fn is_entry(role: &str) -> bool {
+        role.starts_with("quote_")
+    }
+}
+
+/// Everything from the restart on (see the module docs), for either strategy.
+fn drive<S: CliLive>(
+    ctx: Stored<'_>,
+    mut strategy: S,
+    rt: &tokio::runtime::Runtime,
+    op: &mut Option<OperatorSurface>,
+) -> anyhow::Result<()> {
+    let Stored {
+        args,
+        label,
+        ep,
+        store,
+        db,
+        rest,
+        clock,
+        heartbeat,
+        failpoints,
+    } = ctx;
+    let live = &args.live;
+    let (_, base_asset, quote_asset) = names(&args.symbol)?;
     let resumed =
-        resume(&store, &mut engine, live.deadline_ms).context("restart from the store")?;
+        resume(&store, &mut strategy, live.deadline_ms).context("restart from the store")?;
     eprintln!(
         "store {}: {} (step {}), {} order(s) to settle, {} fill(s) known",
         db.redacted(),
@@ -328,14 +445,14 @@ pub fn run_stored(
         eprintln!("the previous run stopped halted ({why}); resuming — the cause is checked again");
     }
     let mut session = LiveSession::new(
-        engine,
+        strategy,
         store.clone(),
         resumed.rows,
         resumed.ledger,
         resumed.step,
         failpoints,
     );
-    if let Some(v) = set_validator(&args.config, Strategy::Grid)? {
+    if let Some(v) = set_validator(&args.config, args.strategy)? {
         session = session.with_validator(v);
     }
     let rcfg = ReconcileConfig {
@@ -375,7 +492,7 @@ pub fn run_stored(
             LedgerOutcome::Unreadable(e) => format!("not checked: {e}"),
         }
     );
-    if let RunMode::Halted(why) = session.engine().mode() {
+    if let Some(why) = session.strategy().halted() {
         eprintln!("new entries are halted: {why}");
     }
     let dms = (live.dead_man_secs > 0).then(|| {
@@ -425,7 +542,7 @@ pub fn run_stored(
                 op.observe_commit(*us as f64 / 1e6);
             }
             commits_seen = session.stats.commit_us.len();
-            let venue = session.engine().venue().status();
+            let venue = session.strategy().venue().status();
             op.facts.now = last.millis();
             op.facts.connectivity = json!({
                 "feeds": [
@@ -443,7 +560,7 @@ pub fn run_stored(
             op.service(
                 &mut session,
                 |s, cmd| Ok(s.command(cmd, clock.now())?),
-                |s, run, facts| grid_view(s.engine(), run, facts),
+                |s, run, facts| s.strategy().view(run, facts),
             )?;
         }
         if session.take_reconcile_request() {
@@ -461,10 +578,10 @@ pub fn run_stored(
             reconciled = reconcile_view(&report, reconcile_runs, discrepancies, clock.now());
         }
         if !venue_halt_seen {
-            if let Some(why) = session.engine().venue().status().halt {
+            if let Some(why) = session.strategy().venue().status().halt {
                 venue_halt_seen = true;
                 eprintln!("halted by the exchange connection: {why}");
-                session.engine_mut().halt(&format!("venue: {why}"));
+                session.strategy_mut().halt(&format!("venue: {why}"));
             }
         }
     }
@@ -477,12 +594,8 @@ pub fn run_stored(
     if let Some(d) = &dms {
         rt.block_on(d.disarm());
     }
-    conn.shutdown();
-    if let Some(op) = op {
-        op.shutdown(rt);
-    }
     print_stats(&session);
-    if let RunMode::Halted(why) = session.engine().mode() {
+    if let Some(why) = session.strategy().halted() {
         eprintln!("stopped halted: {why}");
     }
     Ok(())
@@ -511,20 +624,21 @@ fn reconcile_view(
     })
 }
 
-/// Cancel every resting entry and wait (up to 10 s) for the exchange to confirm.
-fn cancel_entries<T: flywheel_kraken::live::venue::OrderTransport>(
-    session: &mut LiveSession<T, OrderLog<Tee<NoJournal>>>,
+/// Cancel every resting entry (the maker: every quote) and wait (up to 10 s) for the
+/// exchange to confirm.
+fn cancel_entries<S: CliLive>(
+    session: &mut LiveSession<S>,
     clock: &dyn Clock,
 ) -> anyhow::Result<()> {
     let entries: Vec<_> = session
         .rows()
         .live()
-        .filter(|r| r.role.as_deref() == Some("entry"))
+        .filter(|r| r.role.as_deref().is_some_and(S::is_entry))
         .map(|r| r.cl_ord_id.clone())
         .collect();
     let now = clock.now();
     for id in &entries {
-        let _ = session.engine_mut().venue_mut().cancel(id, now);
+        let _ = session.strategy_mut().venue_mut().cancel(id, now);
     }
     let until = Instant::now() + Duration::from_secs(10);
     while Instant::now() < until {
@@ -542,9 +656,7 @@ fn cancel_entries<T: flywheel_kraken::live::venue::OrderTransport>(
     Ok(())
 }
 
-fn print_stats<T: flywheel_kraken::live::venue::OrderTransport>(
-    session: &LiveSession<T, OrderLog<Tee<NoJournal>>>,
-) {
+fn print_stats<S: LiveStrategy>(session: &LiveSession<S>) {
     let s = &session.stats;
     let ms = |v: Option<u64>| v.map_or("-".to_string(), |us| format!("{:.2}", us as f64 / 1e3));
     eprintln!(

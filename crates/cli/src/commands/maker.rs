@@ -99,18 +99,18 @@ pub fn run_maker<E: std::fmt::Display, W: Write>(
     }
 }
 
-/// The maker as every run builds it (backtest, paper session, replay): `[maker]` and
-/// `[hedger]` on `sim`, its journal to `journal`. Says on standard error when the maker fee
+/// The maker as every run builds it (backtest, paper session, replay, live): `[maker]` and
+/// `[hedger]` on `venue`, its journal to `journal`. Says on standard error when the maker fee
 /// eats the quoted half-spread.
-pub fn maker_engine<J: MakerSink>(
+pub fn maker_engine<V: flywheel_venue::Venue, J: MakerSink>(
     cfg: &FlywheelConfig,
-    sim: SimExchange,
+    venue: V,
     journal: J,
-) -> MakerEngine<SimExchange, J> {
+) -> MakerEngine<V, J> {
     if let Some(warning) = cfg.maker.fee_warning() {
         eprintln!("warning: maker.fee_schedule: {warning}");
     }
-    MakerEngine::with_journal(cfg.maker.clone(), cfg.hedger.clone(), sim, journal)
+    MakerEngine::with_journal(cfg.maker.clone(), cfg.hedger.clone(), venue, journal)
 }
 
 /// Run `maker` over `events` and build its summary (and report); hands the engine back so

@@ -1,8 +1,8 @@
 //! `flywheel run --mode paper --db URL`: paper trading with **the same store and outbox as
 //! live**. A simulated Kraken runs in this process — the mock Kraken, whose matching engine
 //! is the backtest's simulated exchange with the configured fill model (`[venue]`), Kraken's
-//! fee schedule and the `[backtest]` start balances — and the grid trades against it through
-//! the live path: commit before send, restart and reconciliation, the ledger check.
+//! fee schedule and the `[backtest]` start balances — and the grid or the maker (without its
+//! hedger, as live) trades against it through the live path: commit before send, restart and reconciliation, the ledger check.
 //!
 //! Its market is the mock's replay of `--replay FILE` (`--venue mock`), or Kraken's public
 //! feed (`--venue kraken`), whose prints are handed to the simulated exchange as they come.
@@ -21,14 +21,11 @@ use flywheel_kraken::net::market::MarketConfig;
 use flywheel_kraken_mock::{MockConfig, MockKraken, ReplayConfig};
 use flywheel_runner::input::Input;
 
-use crate::commands::backtest::{load, Strategy};
+use crate::commands::backtest::load;
 use crate::commands::live::{run_stored, runtime, Endpoints};
 use crate::commands::run::{RunArgs, VenueKind};
 
 pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
-    if args.strategy != Strategy::Grid {
-        bail!("--db with --mode paper runs the grid; the maker's paper session keeps no store");
-    }
     let cfg = load(&args.config)?;
     let mut mock_cfg = MockConfig::for_symbol(&args.symbol).with_context(|| {
         format!(

@@ -71,6 +71,25 @@ pub fn swinging_doge_csv(n: usize) -> String {
     csv
 }
 
+/// SOL-like trades swinging ±0.12 (±6 bps) around 200.00 in ticks of 0.01 with a period of
+/// 48 prints, one print a second: calm enough for the maker to quote, wide enough to fill it.
+pub fn swinging_sol_csv(n: usize) -> String {
+    let mut csv = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+    for i in 0..n {
+        let us = (1_760_000_000 + i as i64) * 1_000_000;
+        let phase = (i % 48) as i64;
+        let tri = if phase < 24 { phase } else { 48 - phase } - 12; // −12..12
+        let cents = 20_000 + tri;
+        let side = if i % 2 == 0 { "buy" } else { "sell" };
+        csv.push_str(&format!(
+            "gemini,SOLUSD,{us},{us},{i},{side},{}.{:02},2\n",
+            cents / 100,
+            cents % 100
+        ));
+    }
+    csv
+}
+
 /// A plain HTTP/1.1 request to the mock's admin endpoints; the body of the answer.
 pub fn http(method: &str, url: &str, body: &str) -> String {
     let rest = url.strip_prefix("http://").expect("http url");
@@ -121,12 +140,17 @@ pub struct Mock {
 }
 
 impl Mock {
-    /// Start `flywheel mock-kraken` replaying `data` at `speed`.
+    /// Start `flywheel mock-kraken` replaying `data` at `speed` as DOGE/USD.
     pub fn start(data: &Path, speed: f64) -> Mock {
+        Mock::start_symbol(data, speed, "DOGE/USD")
+    }
+
+    /// Start `flywheel mock-kraken` replaying `data` at `speed` as `symbol`.
+    pub fn start_symbol(data: &Path, speed: f64, symbol: &str) -> Mock {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
             .args(["mock-kraken", "--replay"])
             .arg(data)
-            .args(["--speed", &speed.to_string()])
+            .args(["--speed", &speed.to_string(), "--symbol", symbol])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -171,6 +195,9 @@ pub struct Rig {
     pub db: String,
     pub mock: Mock,
     pub runs: u32,
+    /// The configuration file and the arguments every live process gets.
+    pub config: PathBuf,
+    pub args: Vec<String>,
     /// Config overrides (`FLYWHEEL_SECTION__KEY`) every live process gets; the inherited
     /// `FLYWHEEL_*` variables are dropped.
     pub overrides: Vec<(String, String)>,
@@ -186,7 +213,30 @@ impl Rig {
             db: format!("sqlite:{}", dir.join("fw.db").display()),
             mock: Mock::start(&data, speed),
             runs: 0,
+            config: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../configs/kraken-doge-usd.toml"),
+            args: Vec::new(),
             overrides: Vec::new(),
+        }
+    }
+
+    /// The maker (without its hedger) on SOL/USD: prints swinging ±6 bps around 200 with a
+    /// period of 48 prints, one a second, and quotes re-decided every second.
+    pub fn maker_sol(dir: &Path, prints: usize, speed: f64) -> Rig {
+        let data = dir.join("market.csv");
+        std::fs::write(&data, swinging_sol_csv(prints)).expect("market data");
+        std::fs::write(dir.join("secret"), base64(SECRET)).expect("secret");
+        Rig {
+            dir: dir.to_path_buf(),
+            db: format!("sqlite:{}", dir.join("fw.db").display()),
+            mock: Mock::start_symbol(&data, speed, "SOL/USD"),
+            runs: 0,
+            config: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../configs/kraken-sol-usd-maker.toml"),
+            args: ["--strategy", "maker", "--symbol", "SOL/USD"]
+                .map(String::from)
+                .to_vec(),
+            overrides: vec![("FLYWHEEL_MAKER__REFRESH_SECONDS".into(), "1".into())],
         }
     }
 
@@ -195,11 +245,10 @@ impl Rig {
         self.runs += 1;
         let log = self.dir.join(format!("run{:04}.log", self.runs));
         let ws = self.mock.rest.replace("http://", "ws://");
-        let config =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/kraken-doge-usd.toml");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_flywheel"));
         cmd.args(["run", "--mode", "live", "--config"])
-            .arg(config)
+            .arg(&self.config)
+            .args(&self.args)
             .args(["--db", &self.db, "--kraken-rest", &self.mock.rest])
             .args(["--kraken-ws-private", &format!("{ws}/v2-auth")])
             .args(["--kraken-ws-public", &format!("{ws}/v2")])

@@ -8,6 +8,7 @@
 //! | [`rows`] | a step's `orders` and `fills` rows (intent before send) |
 //! | [`ledger`] | the totals our fills say the account must hold; the exact check |
 //! | [`session`] | the engine thread's step: apply, commit, then send |
+//! | [`strategy`] | what the session drives: the grid with its loop driver |
 //! | [`restart`] | load the store: snapshot, live orders, known fills, the id sequence |
 //! | [`reconcile`] | with the exchange: strays, foreign orders, settling, the ledger check |
 //! | [`failpoint`] | `FW_FAILPOINT` for the kill -9 chaos tests |
@@ -19,3 +20,4 @@ pub mod reconcile;
 pub mod restart;
 pub mod rows;
 pub mod session;
+pub mod strategy;

@@ -18,7 +18,6 @@
 use std::time::{Duration, Instant};
 
 use flywheel_core::{Qty, Quote, Side, Timestamp};
-use flywheel_engine::JournalSink;
 use flywheel_kraken::net::clock::{Clock, SystemClock};
 use flywheel_kraken::net::connector::KrakenTransport;
 use flywheel_kraken::net::private::PrivateRest;
@@ -30,6 +29,7 @@ use flywheel_venue::ClOrdId;
 
 use crate::live::ledger::{Ledger, LedgerCheck};
 use crate::live::session::{LiveError, LiveSession};
+use crate::live::strategy::LiveStrategy;
 
 /// Settings of the reconciliation.
 #[derive(Clone, Debug)]
@@ -91,8 +91,8 @@ fn now() -> Timestamp {
 
 /// Run the reconciliation (see the module docs) on the engine thread; REST calls run on
 /// `rt`.
-pub fn reconcile<J: JournalSink>(
-    session: &mut LiveSession<KrakenTransport, J>,
+pub fn reconcile<S: LiveStrategy<Transport = KrakenTransport>>(
+    session: &mut LiveSession<S>,
     rest: &PrivateRest,
     rt: &tokio::runtime::Handle,
     cfg: &ReconcileConfig,
@@ -100,11 +100,11 @@ pub fn reconcile<J: JournalSink>(
     let started = Instant::now();
     let until = started + cfg.settle_timeout;
     // 1. The connection.
-    while !session.engine().venue().status().connected && Instant::now() < until {
+    while !session.strategy().venue().status().connected && Instant::now() < until {
         session.settle(now())?;
         std::thread::sleep(Duration::from_millis(20));
     }
-    let connected = session.engine().venue().status().connected;
+    let connected = session.strategy().venue().status().connected;
     // 2. Strays and foreign orders.
     let mut report = ReconcileReport {
         connected,
@@ -127,7 +127,7 @@ pub fn reconcile<J: JournalSink>(
                     .and_then(|c| ClOrdId::parse(c).ok())
                     .filter(|id| id.sequence(&cfg.prefix).is_some());
                 match ours {
-                    Some(id) if session.engine().venue().tracker().knows(&id) => {}
+                    Some(id) if session.strategy().venue().tracker().knows(&id) => {}
                     Some(id) => {
                         let r = rt.block_on(rest.cancel_order(&OrderRef::Txid(txid.clone())));
                         let done = matches!(r, Ok(RestOutcome::Done { .. }));
@@ -164,7 +164,7 @@ pub fn reconcile<J: JournalSink>(
     // 3. Settle.
     loop {
         session.settle(now())?;
-        let left = session.engine().venue().tracker().unsettled();
+        let left = session.strategy().venue().tracker().unsettled();
         if left == 0 || Instant::now() >= until {
             report.unsettled = left;
             break;
@@ -176,14 +176,14 @@ pub fn reconcile<J: JournalSink>(
     if let LedgerOutcome::Mismatch(c) = &report.ledger {
         let reason = format!("ledger mismatch at restart: {}", c.describe());
         tracing::error!(target: "flywheel::restart", %reason, "new entries halted");
-        session.engine_mut().halt(&reason);
+        session.strategy_mut().halt(&reason);
     }
     if report.unsettled > 0 {
         let reason = format!(
             "restart reconciliation incomplete: {} order(s) not settled with the exchange",
             report.unsettled
         );
-        session.engine_mut().halt(&reason);
+        session.strategy_mut().halt(&reason);
     }
     session.checkpoint(now())?;
     report.took = started.elapsed();
@@ -261,8 +261,8 @@ fn audit_rows(at: Timestamp, c: &LedgerCheck, cfg: &ReconcileConfig) -> Vec<Bala
     ]
 }
 
-fn check_ledger<J: JournalSink>(
-    session: &mut LiveSession<KrakenTransport, J>,
+fn check_ledger<S: LiveStrategy<Transport = KrakenTransport>>(
+    session: &mut LiveSession<S>,
     rest: &PrivateRest,
     rt: &tokio::runtime::Handle,
     cfg: &ReconcileConfig,

@@ -14,15 +14,13 @@
 //!   the start with the reason; the database is left as it is.
 
 use flywheel_core::Timestamp;
-use flywheel_engine::{EngineSnapshot, JournalSink};
-use flywheel_kraken::live::venue::OrderTransport;
-use flywheel_store::{BlockingStore, OrderStatus, SnapshotKind};
-use flywheel_venue::{OrderKind, OrderRequest, VenueEvent};
+use flywheel_store::{BlockingStore, OrderStatus};
+use flywheel_venue::{OrderKind, OrderRequest};
 use thiserror::Error;
 
 use crate::live::ledger::{Ledger, KV_BASE, KV_QUOTE};
 use crate::live::rows::Rows;
-use crate::live::session::LiveEngine;
+use crate::live::strategy::LiveStrategy;
 
 #[derive(Debug, Error)]
 pub enum RestartError {
@@ -52,31 +50,29 @@ pub struct Resumed {
     pub halt_cleared: Option<String>,
 }
 
-/// Load the store's state into `engine` and its venue (see the module docs). `deadline_ms`
-/// is how long Kraken may take to place an order (its `deadline`).
-pub fn resume<T: OrderTransport, J: JournalSink>(
+/// Load the store's state into `strategy` and its venue (see the module docs).
+/// `deadline_ms` is how long Kraken may take to place an order (its `deadline`).
+pub fn resume<S: LiveStrategy>(
     store: &BlockingStore,
-    engine: &mut LiveEngine<T, J>,
+    strategy: &mut S,
     deadline_ms: i64,
 ) -> Result<Resumed, RestartError> {
-    let snap = store.latest_snapshot(SnapshotKind::Grid)?;
+    let snap = store.latest_snapshot(S::SNAPSHOT)?;
     let (step, snapshot_at) = match &snap {
         Some(row) => {
-            let parsed: EngineSnapshot = row.parse().map_err(|e| RestartError::Snapshot {
-                step: row.step,
-                reason: format!("unreadable: {e}"),
-            })?;
-            engine.restore(parsed).map_err(|e| RestartError::Snapshot {
-                step: row.step,
-                reason: e.to_string(),
-            })?;
+            strategy
+                .restore(row)
+                .map_err(|reason| RestartError::Snapshot {
+                    step: row.step,
+                    reason,
+                })?;
             (row.step, Some(row.at))
         }
         None => (0, None),
     };
     // A restart is the operator's way to resume after a halt: its cause is checked again
     // (the ledger below, the invariants on the next event) and halts again if it persists.
-    let halt_cleared = engine.clear_halt();
+    let halt_cleared = strategy.clear_halt();
     let live_states: Vec<OrderStatus> = OrderStatus::ALL
         .into_iter()
         .filter(|s| s.is_live())
@@ -84,38 +80,28 @@ pub fn resume<T: OrderTransport, J: JournalSink>(
     let rows = Rows::from_store(store.orders_in_states(&live_states)?);
     let mut fills: Vec<String> = store.known_exec_ids(100_000)?;
     // Fills waiting in the restored inbox are applied later: known already.
-    for ev in engine.pending_events() {
-        if let VenueEvent::Fill {
-            exec_id: Some(x), ..
-        } = ev
-        {
-            fills.push(x.clone());
-        }
-    }
+    fills.extend(strategy.pending_exec_ids());
     let fills_known = fills.len();
-    let tracks: Vec<_> = engine
-        .orders()
-        .map(|(id, t)| (id.clone(), t.clone()))
-        .collect();
+    let tracks = strategy.resumable();
     let mut orders = 0;
-    for (id, t) in &tracks {
-        let created = rows.get(id).map_or(t.last_ts, |r| r.created_at);
+    for t in &tracks {
+        let created = rows.get(&t.id).map_or(t.last_ts, |r| r.created_at);
         let req = OrderRequest {
-            cl_ord_id: id.clone(),
+            cl_ord_id: t.id.clone(),
             side: t.side,
             price: t.price,
             qty: t.qty,
-            kind: OrderKind::PostOnly,
+            kind: t.kind,
         };
         let deadline = Timestamp::from_millis(created.millis().saturating_add(deadline_ms));
-        engine
+        strategy
             .venue_mut()
-            .resume(&req, t.state, t.txid.as_deref(), t.cum_qty, deadline);
+            .resume(&req, t.state, t.txid.as_deref(), t.filled, deadline);
         orders += 1;
     }
     let mut rows_without_track = 0;
     for r in rows.live() {
-        if tracks.iter().any(|(id, _)| *id == r.cl_ord_id) {
+        if tracks.iter().any(|t| t.id == r.cl_ord_id) {
             continue;
         }
         rows_without_track += 1;
@@ -132,14 +118,14 @@ pub fn resume<T: OrderTransport, J: JournalSink>(
             _ => flywheel_venue::OrderState::Open,
         };
         let deadline = Timestamp::from_millis(r.created_at.millis().saturating_add(deadline_ms));
-        engine
+        strategy
             .venue_mut()
             .resume(&req, state, r.txid.as_deref(), r.filled, deadline);
         tracing::warn!(target: "flywheel::restart", cl_ord_id = %r.cl_ord_id, state = r.state.name(), "a live order row the snapshot does not follow: settling it with the exchange");
     }
-    engine.venue_mut().seed_fills(fills);
-    let next = engine.venue().min_next_id();
-    engine.skip_order_ids_to(next);
+    strategy.venue_mut().seed_fills(fills);
+    let next = strategy.venue().min_next_id();
+    strategy.skip_order_ids_to(next);
     let ledger = Ledger::from_kv(store.kv_get(KV_BASE)?, store.kv_get(KV_QUOTE)?)
         .map_err(RestartError::Ledger)?;
     Ok(Resumed {

@@ -19,30 +19,24 @@
 //! - Steps that changed nothing are not committed, except a snapshot at least every
 //!   `snapshot_every_ms`, so the restart resumes from a recent mark.
 
-use crate::frames::FrameDecoder;
 use std::collections::BTreeSet;
-
 use std::time::Instant;
 
 use flywheel_core::Timestamp;
-use flywheel_engine::{Driver, Engine, JournalSink};
-use flywheel_kraken::live::venue::{LiveVenue, OrderTransport, Outgoing};
-use flywheel_store::{
-    BalanceAudit, BlockingStore, OperatorAction, SnapshotKind, SnapshotRecord, StepRecord,
-    StoreError,
-};
+use flywheel_engine::JournalSink;
+use flywheel_kraken::live::venue::{OrderTransport, Outgoing};
+use flywheel_store::{BalanceAudit, BlockingStore, OperatorAction, StepRecord, StoreError};
 use thiserror::Error;
 
-use crate::command::{apply_command, CommandOutcome, OperatorCommand, RunVenue, SetValidator};
+use crate::command::{CommandOutcome, OperatorCommand, SetValidator};
+use crate::frames::FrameDecoder;
 use crate::input::Input;
-use crate::live::capture::StepCapture;
 use crate::live::failpoint::Failpoints;
 use crate::live::ledger::Ledger;
-use crate::live::rows::{Outboxed, Rows, TrackView};
+use crate::live::rows::{Outboxed, Rows};
+pub use crate::live::strategy::LiveEngine;
+use crate::live::strategy::{GridLive, LiveStrategy};
 use crate::session::Control;
-
-/// The engine of a live run.
-pub type LiveEngine<T, J> = Engine<LiveVenue<T>, StepCapture<J>>;
 
 #[derive(Debug, Error)]
 pub enum LiveError {
@@ -81,10 +75,9 @@ pub fn percentile(v: &[u64], p: f64) -> Option<u64> {
     Some(s[rank.clamp(1, s.len()) - 1])
 }
 
-/// A live run's engine thread (see the module docs).
-pub struct LiveSession<T: OrderTransport, J: JournalSink> {
-    engine: LiveEngine<T, J>,
-    driver: Driver,
+/// A live run's engine thread (see the module docs), driving the strategy `S`.
+pub struct LiveSession<S: LiveStrategy> {
+    strategy: S,
     store: BlockingStore,
     rows: Rows,
     ledger: Option<Ledger>,
@@ -102,7 +95,7 @@ pub struct LiveSession<T: OrderTransport, J: JournalSink> {
     pub stats: SessionStats,
 }
 
-impl<T: OrderTransport, J: JournalSink> std::fmt::Debug for LiveSession<T, J> {
+impl<S: LiveStrategy> std::fmt::Debug for LiveSession<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSession")
             .field("step", &self.step)
@@ -110,20 +103,34 @@ impl<T: OrderTransport, J: JournalSink> std::fmt::Debug for LiveSession<T, J> {
     }
 }
 
-impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
+/// The grid's session: its engine as the restart and the operator surface see it.
+impl<T: OrderTransport, J: JournalSink> LiveSession<GridLive<T, J>> {
+    pub fn engine(&self) -> &LiveEngine<T, J> {
+        &self.strategy.engine
+    }
+
+    pub fn engine_mut(&mut self) -> &mut LiveEngine<T, J> {
+        &mut self.strategy.engine
+    }
+
+    /// End the session: the engine back (its venue and journal).
+    pub fn into_engine(self) -> LiveEngine<T, J> {
+        self.strategy.engine
+    }
+}
+
+impl<S: LiveStrategy> LiveSession<S> {
     /// A session continuing after step `step` with the rows and ledger a restart loaded.
     pub fn new(
-        engine: LiveEngine<T, J>,
+        strategy: S,
         store: BlockingStore,
         rows: Rows,
         ledger: Option<Ledger>,
         step: u64,
         failpoints: Failpoints,
     ) -> Self {
-        let driver = Driver::new(engine.config().loop_interval_sec);
         LiveSession {
-            engine,
-            driver,
+            strategy,
             store,
             rows,
             ledger,
@@ -171,10 +178,8 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
     }
 
     fn apply_command(&mut self, cmd: &OperatorCommand, at: Timestamp) -> CommandOutcome {
-        self.driver.advance(&mut self.engine, at);
-        self.engine.drain_venue();
         let v = self.validator.as_deref();
-        let applied = apply_command(&mut self.engine, cmd, at, v, RunVenue::Live);
+        let applied = self.strategy.command(cmd, at, v);
         self.reconcile_requested |= applied.reconcile;
         let params = serde_json::to_string(&cmd.params()).unwrap_or_else(|_| "{}".into());
         let result = serde_json::to_string(&applied.outcome).unwrap_or_else(|_| "{}".into());
@@ -188,12 +193,12 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
         applied.outcome
     }
 
-    pub fn engine(&self) -> &LiveEngine<T, J> {
-        &self.engine
+    pub fn strategy(&self) -> &S {
+        &self.strategy
     }
 
-    pub fn engine_mut(&mut self) -> &mut LiveEngine<T, J> {
-        &mut self.engine
+    pub fn strategy_mut(&mut self) -> &mut S {
+        &mut self.strategy
     }
 
     pub fn rows(&self) -> &Rows {
@@ -232,20 +237,17 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
         self.last = Some(at);
         let market = matches!(input, Input::Trade { .. } | Input::Frame(_));
         match input {
-            Input::Trade { price, .. } => self.driver.on_mark(&mut self.engine, price, at),
+            Input::Trade { price, .. } => self.strategy.on_print(price, at),
             Input::Frame(raw) => {
                 let prints = self.frames.prints(&raw).map_err(|what| LiveError::Step {
                     step: self.step,
                     what: format!("public frame: {what}"),
                 })?;
                 for p in prints {
-                    self.driver.on_mark(&mut self.engine, p.price, at);
+                    self.strategy.on_print(p.price, at);
                 }
             }
-            Input::Tick => {
-                self.driver.advance(&mut self.engine, at);
-                self.engine.drain_venue();
-            }
+            Input::Tick => self.strategy.on_tick(at),
             Input::Command(cmd) => {
                 self.apply_command(&cmd, at);
             }
@@ -267,7 +269,7 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
     pub fn settle(&mut self, now: Timestamp) -> Result<(), LiveError> {
         let at = self.last.map_or(now, |l| l.max(now));
         self.last = Some(at);
-        self.engine.drain_venue();
+        self.strategy.drain_venue();
         self.commit_and_send(at, false)?;
         Ok(())
     }
@@ -282,8 +284,8 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
     /// Steps 3 and 4 of the module docs; returns the number of requests sent.
     fn commit_and_send(&mut self, at: Timestamp, force: bool) -> Result<usize, LiveError> {
         self.stats.steps += 1;
-        let cap = self.engine.journal_mut().take();
-        let outbox = outbox_ids(self.engine.venue().outbox());
+        let cap = self.strategy.take_capture();
+        let outbox = outbox_ids(self.strategy.venue().outbox());
         let (intents, cancels) = (&outbox.adds, &outbox.cancels);
         let due = self
             .last_commit
@@ -298,28 +300,20 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             return Ok(0);
         }
         let step = self.step + 1;
-        let engine = &self.engine;
+        let strategy = &self.strategy;
         let rows = self
             .rows
             .step(step, at, &cap, &outbox, self.ledger.as_mut(), |id| {
-                engine.order(id).map(|t| TrackView {
-                    state: t.state,
-                    filled: t.cum_qty,
-                    txid: t.txid.clone(),
-                    cancel_requested: t.cancel_requested,
-                })
+                strategy.track(id)
             })
             .map_err(|e| LiveError::Step {
                 step,
                 what: format!("ledger arithmetic: {e}"),
             })?;
-        let snapshot =
-            SnapshotRecord::json(SnapshotKind::Grid, &self.engine.snapshot()).map_err(|e| {
-                LiveError::Step {
-                    step,
-                    what: format!("snapshot: {e}"),
-                }
-            })?;
+        let snapshot = self.strategy.snapshot().map_err(|e| LiveError::Step {
+            step,
+            what: format!("snapshot: {e}"),
+        })?;
         let mut kv = self.ledger.map(|l| l.to_kv()).unwrap_or_default();
         kv.push(("runner.step".into(), step.to_string()));
         let fills = rows.fills.len();
@@ -352,7 +346,7 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
         if fills > 0 {
             self.failpoints.hit("after_fill");
         }
-        self.engine.venue_mut().flush(at);
+        self.strategy.venue_mut().flush(at);
         self.rows.flushed(intents.iter());
         self.stats.adds_sent += intents.len() as u64;
         self.stats.cancels_sent += cancels.len() as u64;
@@ -360,11 +354,6 @@ impl<T: OrderTransport, J: JournalSink> LiveSession<T, J> {
             self.failpoints.hit("after_send");
         }
         Ok(n)
-    }
-
-    /// End the session: the engine back (its venue and journal).
-    pub fn into_engine(self) -> LiveEngine<T, J> {
-        self.engine
     }
 }
 
