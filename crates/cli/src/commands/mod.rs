@@ -5,6 +5,7 @@ pub mod config;
 pub mod data;
 pub mod grid;
 pub mod live;
+pub mod live_args;
 pub mod maker;
 pub mod operator_http;
 pub mod paper_store;

@@ -140,13 +140,8 @@ pub struct Mock {
 }
 
 impl Mock {
-    /// Start `flywheel mock-kraken` replaying `data` at `speed` as DOGE/USD.
-    pub fn start(data: &Path, speed: f64) -> Mock {
-        Mock::start_symbol(data, speed, "DOGE/USD")
-    }
-
     /// Start `flywheel mock-kraken` replaying `data` at `speed` as `symbol`.
-    pub fn start_symbol(data: &Path, speed: f64, symbol: &str) -> Mock {
+    pub fn start(data: &Path, speed: f64, symbol: &str) -> Mock {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
             .args(["mock-kraken", "--replay"])
             .arg(data)
@@ -205,38 +200,48 @@ pub struct Rig {
 
 impl Rig {
     pub fn new(dir: &Path, prints: usize, speed: f64) -> Rig {
-        let data = dir.join("market.csv");
-        std::fs::write(&data, swinging_doge_csv(prints)).expect("market data");
-        std::fs::write(dir.join("secret"), base64(SECRET)).expect("secret");
-        Rig {
-            dir: dir.to_path_buf(),
-            db: format!("sqlite:{}", dir.join("fw.db").display()),
-            mock: Mock::start(&data, speed),
-            runs: 0,
-            config: Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../configs/kraken-doge-usd.toml"),
-            args: Vec::new(),
-            overrides: Vec::new(),
-        }
+        Rig::with_market(
+            dir,
+            &swinging_doge_csv(prints),
+            speed,
+            "DOGE/USD",
+            "kraken-doge-usd.toml",
+        )
     }
 
     /// The maker (without its hedger) on SOL/USD: prints swinging ±6 bps around 200 with a
     /// period of 48 prints, one a second, and quotes re-decided every second.
     pub fn maker_sol(dir: &Path, prints: usize, speed: f64) -> Rig {
+        let mut rig = Rig::with_market(
+            dir,
+            &swinging_sol_csv(prints),
+            speed,
+            "SOL/USD",
+            "kraken-sol-usd-maker.toml",
+        );
+        rig.args = ["--strategy", "maker", "--symbol", "SOL/USD"]
+            .map(String::from)
+            .to_vec();
+        rig.overrides
+            .push(("FLYWHEEL_MAKER__REFRESH_SECONDS".into(), "1".into()));
+        rig
+    }
+
+    /// A mock replaying `csv` as `symbol` at `speed`, and live processes with `configs/CONFIG`.
+    fn with_market(dir: &Path, csv: &str, speed: f64, symbol: &str, config: &str) -> Rig {
         let data = dir.join("market.csv");
-        std::fs::write(&data, swinging_sol_csv(prints)).expect("market data");
+        std::fs::write(&data, csv).expect("market data");
         std::fs::write(dir.join("secret"), base64(SECRET)).expect("secret");
         Rig {
             dir: dir.to_path_buf(),
             db: format!("sqlite:{}", dir.join("fw.db").display()),
-            mock: Mock::start_symbol(&data, speed, "SOL/USD"),
+            mock: Mock::start(&data, speed, symbol),
             runs: 0,
             config: Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../configs/kraken-sol-usd-maker.toml"),
-            args: ["--strategy", "maker", "--symbol", "SOL/USD"]
-                .map(String::from)
-                .to_vec(),
-            overrides: vec![("FLYWHEEL_MAKER__REFRESH_SECONDS".into(), "1".into())],
+                .join("../../configs")
+                .join(config),
+            args: Vec::new(),
+            overrides: Vec::new(),
         }
     }
 

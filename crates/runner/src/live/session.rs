@@ -1,10 +1,11 @@
-//! [`LiveSession`]: the engine thread of a live run. Each input is one step:
+//! [`LiveSession`]: the engine thread of a live run, driving a [`LiveStrategy`] (the grid
+//! or the maker). Each input is one step:
 //!
 //! 1. stamp it with the wall clock (never before the previous stamp);
-//! 2. apply it: a trade print is a new mark (the exchange matches by itself), a tick runs
-//!    the loops that are due, an operator command ([`LiveSession::command`]) is applied and
-//!    queued as an `operator_actions` row; either way the venue's news is applied
-//!    (`drain_venue`);
+//! 2. apply it through the strategy: a trade print is a new mark (the exchange matches by
+//!    itself), a tick runs what is due, an operator command ([`LiveSession::command`]) is
+//!    applied and queued as an `operator_actions` row; either way the venue's news is
+//!    applied;
 //! 3. **commit** what the step changed in one transaction: the engine snapshot, the order
 //!    rows (new orders as `intent`), the fills, the journal records, the ledger, the
 //!    operator actions;
