@@ -8,7 +8,7 @@
 //! | [`rows`] | a step's `orders` and `fills` rows (intent before send) |
 //! | [`ledger`] | the totals our fills say the account must hold; the exact check |
 //! | [`session`] | the engine thread's step: apply, commit, then send |
-//! | [`strategy`] | what the session drives: the grid with its loop driver |
+//! | [`strategy`] | what the session drives: the grid with its loop driver, or the maker |
 //! | [`restart`] | load the store: snapshot, live orders, known fills, the id sequence |
 //! | [`reconcile`] | with the exchange: strays, foreign orders, settling, the ledger check |
 //! | [`failpoint`] | `FW_FAILPOINT` for the kill -9 chaos tests |

@@ -1,6 +1,7 @@
-//! Restart, the store's half (live.md §6, restart steps 1–4): load the latest engine
-//! snapshot, follow again every order it (and the store) holds as live, seed the fills
-//! already applied, and resume the client order id sequence past every id ever sent.
+//! Restart, the store's half (live.md §6, restart steps 1–4): load the strategy's latest
+//! snapshot (the grid's or the maker's kind), follow again every order it (and the store)
+//! holds as live, seed the fills already applied, and resume the client order id sequence
+//! past every id ever sent.
 //!
 //! Invariants:
 //! - **Nothing is assumed.** A resumed order keeps the engine's state but is looked up by
