@@ -154,6 +154,20 @@ fn a_maker_paper_session_serves_the_seed_002_gauges_and_takes_a_pause() {
     ] {
         assert!(!s[key].is_null(), "status lacks {key}: {s:#}");
     }
+    // Its open orders as the grid's are shown: side, price, size, role, state.
+    let s = bot.wait_status("an open maker order", 60, |s| {
+        s["open_orders"].as_array().is_some_and(|o| !o.is_empty())
+    });
+    for order in s["open_orders"].as_array().expect("open orders") {
+        for key in ["cl_ord_id", "side", "price", "qty", "filled", "state"] {
+            assert!(order[key].is_string(), "open order lacks {key}: {order}");
+        }
+        let role = order["role"].as_str().unwrap_or_default();
+        assert!(
+            ["quote_buy", "quote_sell", "hedge_passive", "hedge_ioc"].contains(&role),
+            "{order}"
+        );
+    }
     let (code, metrics) = bot.get("/metrics");
     assert_eq!(code, 200);
     assert!(

@@ -98,9 +98,20 @@ pub fn maker_view<V: Venue, J: MakerSink>(
         "realized_quote": maker.fifo().realized().to_string(),
     });
     let orders: Vec<Value> = maker
-        .order_states()
-        .filter(|(_, st)| st.is_live())
-        .map(|(id, st)| json!({"cl_ord_id": id.as_str(), "state": state_name(st), "role": "quote"}))
+        .orders()
+        .filter(|(_, o)| o.state.is_live())
+        .map(|(id, o)| {
+            json!({
+                "cl_ord_id": id.as_str(),
+                "side": side_name(o.side),
+                "price": o.price.to_string(),
+                "qty": o.qty.to_string(),
+                "filled": o.filled.to_string(),
+                "role": crate::maker_order_log::role_name(Some(o.role)),
+                "slot": Value::Null,
+                "state": state_name(o.state),
+            })
+        })
         .collect();
     let halt = maker.halted().map_or(Value::Null, Value::from);
     add_common(
