@@ -305,26 +305,28 @@ fn paper_with_a_store_trades_through_the_live_path() {
             .join("../../configs")
             .join(config);
         let db = format!("sqlite:{}", dir.path().join("paper.db").display());
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
-        // FLYWHEEL_* is the configuration's override namespace (CI exports
-        // FLYWHEEL_TEST_PG_URL).
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("FLYWHEEL_") {
-                cmd.env_remove(name);
+        let paper = |secs: &str| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
+            // FLYWHEEL_* is the configuration's override namespace (CI exports
+            // FLYWHEEL_TEST_PG_URL).
+            for (name, _) in std::env::vars_os() {
+                if name.to_string_lossy().starts_with("FLYWHEEL_") {
+                    cmd.env_remove(name);
+                }
             }
-        }
-        let out = cmd
-            .args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
-            .arg("--replay")
-            .arg(&data)
-            .arg("--config")
-            .arg(&config)
-            .args(extra)
-            .args(["--db", &db, "--duration", "8"])
-            .current_dir(dir.path())
-            .env_remove("FW_FAILPOINT")
-            .output()
-            .expect("run");
+            cmd.args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
+                .arg("--replay")
+                .arg(&data)
+                .arg("--config")
+                .arg(&config)
+                .args(extra)
+                .args(["--db", &db, "--duration", secs])
+                .current_dir(dir.path())
+                .env_remove("FW_FAILPOINT")
+                .output()
+                .expect("run")
+        };
+        let out = paper("8");
         let log = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{name}: {log}");
         assert!(
@@ -347,6 +349,21 @@ fn paper_with_a_store_trades_through_the_live_path() {
         assert!(
             store.kv_get("ledger.quote").expect("kv").is_some(),
             "{name}"
+        );
+        // A second paper session on that database is refused, and changes nothing in it.
+        let again = paper("2");
+        let err = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            !again.status.success(),
+            "{name}: a second paper session ran:\n{err}"
+        );
+        assert!(err.contains("it holds a paper session"), "{name}: {err}");
+        let after = store
+            .orders_in_states(&flywheel_store::OrderStatus::ALL)
+            .expect("orders");
+        assert_eq!(
+            after, orders,
+            "{name}: the refused start changed the orders"
         );
     }
 }

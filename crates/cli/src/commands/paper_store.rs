@@ -8,10 +8,9 @@
 //! feed (`--venue kraken`), whose prints are handed to the simulated exchange as they come.
 //!
 //! Invariants: no order leaves the process; the simulated exchange lives as long as the
-//! session, so a restart on the same database starts a **new** simulated account — the
-//! restart reconciliation then finds the old orders gone and halts on the ledger (use a
-//! fresh `--db` per paper session; kill -9 restarts are what `--mode live` against
-//! `flywheel mock-kraken` is for).
+//! session, so a database that holds an earlier paper session is refused at start (its
+//! orders and balances ended with that process; kill -9 restarts are what `--mode live`
+//! against `flywheel mock-kraken` is for).
 
 use std::sync::Arc;
 
@@ -20,13 +19,16 @@ use flywheel_kraken::net::clock::SystemClock;
 use flywheel_kraken::net::market::MarketConfig;
 use flywheel_kraken_mock::{MockConfig, MockKraken, ReplayConfig};
 use flywheel_runner::input::Input;
+use flywheel_runner::live::session::KV_STEP;
+use flywheel_store::{BlockingStore, DbUrl, StoreOptions};
 
 use crate::commands::backtest::load;
-use crate::commands::live::{run_stored, runtime, Endpoints};
+use crate::commands::live::{run_stored, runtime, Endpoints, DEFAULT_DB};
 use crate::commands::run::{RunArgs, VenueKind};
 
 pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
     let cfg = load(&args.config)?;
+    refuse_a_used_database(args)?;
     let mut mock_cfg = MockConfig::for_symbol(&args.symbol).with_context(|| {
         format!(
             "--symbol {}: paper with a store serves DOGE/USD and SOL/USD",
@@ -75,6 +77,25 @@ pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
     let out = run_stored(args, creds, &rt, &ep, "paper");
     mock.shutdown();
     out
+}
+
+/// A database that holds an earlier paper session is refused before anything starts: its
+/// simulated account ended with that process, so resuming would find every order gone and
+/// halt on the ledger.
+fn refuse_a_used_database(args: &RunArgs) -> anyhow::Result<()> {
+    let text = args.live.db.as_deref().unwrap_or(DEFAULT_DB);
+    let db = DbUrl::parse(text).with_context(|| format!("--db {text}"))?;
+    let store = BlockingStore::open(&db, StoreOptions::default())?;
+    if let Some(step) = store.kv_get(KV_STEP)? {
+        bail!(
+            "--db {}: it holds a paper session (its last step is {step}); the simulated \
+             account of paper lives only as long as its process, so a paper session can \
+             neither resume nor share it. Use a new database (restarts that resume are what \
+             --mode live is for)",
+            db.redacted()
+        );
+    }
+    Ok(())
 }
 
 /// Kraken's public prints into the simulated exchange (which publishes them on its own

@@ -39,6 +39,9 @@ pub use crate::live::strategy::LiveEngine;
 use crate::live::strategy::{GridLive, LiveStrategy};
 use crate::session::Control;
 
+/// The `kv` key holding the last committed step (present once a session committed one).
+pub const KV_STEP: &str = "runner.step";
+
 #[derive(Debug, Error)]
 pub enum LiveError {
     #[error("store: {0}")]
@@ -316,7 +319,7 @@ impl<S: LiveStrategy> LiveSession<S> {
             what: format!("snapshot: {e}"),
         })?;
         let mut kv = self.ledger.map(|l| l.to_kv()).unwrap_or_default();
-        kv.push(("runner.step".into(), step.to_string()));
+        kv.push((KV_STEP.into(), step.to_string()));
         let fills = rows.fills.len();
         let rec = StepRecord {
             step,
