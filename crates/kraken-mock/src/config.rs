@@ -104,6 +104,9 @@ pub struct MockConfig {
     pub book_step_ticks: i64,
     /// How a print at an order's price fills it (the simulated exchange's rule).
     pub fill_rule: FillRule,
+    /// How many bps worse than the last print an IOC order executes (the simulated
+    /// exchange's taker rule; the synthetic book is not matched against).
+    pub ioc_half_spread_bps: Ratio,
     /// How long `TimeoutAfterApply` holds a response.
     pub timeout_hold: Duration,
 }
@@ -160,6 +163,7 @@ impl Default for MockConfig {
             replay: None,
             book_step_ticks: 10,
             fill_rule: FillRule::Touch,
+            ioc_half_spread_bps: flywheel_venue::sim::config::DEFAULT_IOC_HALF_SPREAD_BPS,
             timeout_hold: Duration::from_secs(3600),
         }
     }

@@ -4,12 +4,16 @@
 //!
 //! Invariants:
 //! - A refused request changes nothing (no order, no counter increment, no frame).
-//! - Checks run in Kraken's order of concern: system status, arguments (post-only limit with
-//!   a valid `cl_ord_id`), a `cl_ord_id` already open (`EOrder:Duplicate order`), the
+//! - Checks run in Kraken's order of concern: system status, arguments (a limit order with
+//!   a valid `cl_ord_id`, post-only or IOC — never both, never neither), a `cl_ord_id` already open (`EOrder:Duplicate order`), the
 //!   open-order cap (`EOrder:Orders limit exceeded`), the trading counter
 //!   (`EOrder:Rate limit exceeded`), then the exchange's own checks (tick, lot, minimums,
 //!   funds, post-only crossing) with their `EOrder:*` strings.
 //! - Every applied add increments `adds_applied[cl_ord_id]` exactly once.
+//! - An IOC order executes inside its add (the simulator's taker rule: all of it at the last
+//!   print moved by the half-spread, if within its limit) and is never open after it: its
+//!   `new` row is followed in the same instant by its `trade`/`filled` rows, or by a
+//!   `canceled` row for the remainder.
 
 use flywheel_core::{Fixed, Liquidity, Price, Qty, Quote, Rounding, Side, Timestamp};
 use flywheel_kraken::ratelimit::{Action, Decision};
@@ -27,6 +31,22 @@ pub struct AddRequest {
     pub qty: Qty,
     pub cl_ord_id: Option<String>,
     pub post_only: bool,
+    /// Time in force IOC (`timeinforce=IOC`, `time_in_force: "ioc"`); else good till
+    /// cancelled.
+    pub ioc: bool,
+}
+
+/// The `reason` of an IOC's `canceled` row: the part it could not take.
+pub const IOC_REMAINDER: &str = "Immediate or cancel remainder";
+
+/// Whether a time in force (REST `timeinforce`, WS `time_in_force`, any case) is IOC; absent
+/// or `GTC` is good till cancelled; anything else (GTD, FOK) the mock does not model.
+pub fn time_in_force_ioc(tif: Option<&str>) -> Result<bool, String> {
+    match tif.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("GTC") => Ok(false),
+        Some("IOC") => Ok(true),
+        Some(_) => Err("EGeneral:Invalid arguments:timeinforce".into()),
+    }
 }
 
 /// An accepted order.
@@ -88,9 +108,10 @@ impl MockState {
         if let Some(e) = self.status.add_refusal() {
             return Err(e.into());
         }
-        if !req.post_only {
-            // The mock models a maker-only account: anything but a post-only limit order is
-            // a defect of the client.
+        if req.post_only == req.ioc {
+            // The mock models Flywheel's account: an order rests without taking (post-only)
+            // or takes without resting (IOC). A resting order that may take, or a post-only
+            // IOC, is a defect of the client.
             return Err("EGeneral:Invalid arguments:post_only".into());
         }
         let cl = req
@@ -150,11 +171,17 @@ impl MockState {
             side: req.side,
             price: req.price,
             qty: req.qty,
-            kind: OrderKind::PostOnly,
+            kind: if req.ioc {
+                OrderKind::Ioc
+            } else {
+                OrderKind::PostOnly
+            },
         };
         self.sim.place(&order, now).map_err(|r| r.to_string())?;
+        // The ack, known with the reply (latency 0); an IOC's execution or expiry follows
+        // once the order is on record.
         let mut evs = Vec::new();
-        self.sim.poll_events(&mut evs); // the ack, known with the reply (latency 0)
+        self.sim.poll_events(&mut evs);
         let txid = self.ids.kraken('O');
         self.orders.insert(
             txid.clone(),
@@ -174,6 +201,7 @@ impl MockState {
                 trades: Vec::new(),
                 sim_id: sim_id.clone(),
                 sim_filled: Qty::ZERO,
+                ioc: req.ioc,
             },
         );
         self.open_by_cl.insert(cl.clone(), txid.clone());
@@ -195,8 +223,8 @@ impl MockState {
             order_type: Some("limit"),
             order_qty: Some(Num::new(req.qty.fixed(), self.qty_dp())),
             limit_price: Some(Num::new(req.price.fixed(), self.price_dp())),
-            time_in_force: Some("GTC"),
-            post_only: Some(true),
+            time_in_force: Some(if req.ioc { "IOC" } else { "GTC" }),
+            post_only: Some(req.post_only),
             order_status: "pending_new",
             exec_type: "pending_new",
             timestamp: crate::frames::ws_time(now),
@@ -213,6 +241,9 @@ impl MockState {
         };
         self.publish_executions(vec![pending], now);
         self.publish_executions(vec![new], now);
+        for ev in evs {
+            self.translate(ev, now, IOC_REMAINDER);
+        }
         Ok(Accepted {
             txid,
             cl_ord_id: cl,
@@ -365,22 +396,27 @@ impl MockState {
         let mut evs = Vec::new();
         self.sim.poll_events(&mut evs);
         for ev in evs {
-            match ev {
-                VenueEvent::Fill {
-                    cl_ord_id,
-                    price,
-                    qty,
-                    fee,
-                    leaves,
-                    ts,
-                    ..
-                } => self.on_fill(&cl_ord_id, price, qty, fee, leaves, ts),
-                VenueEvent::Done { cl_ord_id, .. } => self.on_done(&cl_ord_id, reason, now),
-                VenueEvent::Rejected {
-                    cl_ord_id, reason, ..
-                } => self.on_done(&cl_ord_id, &reason.to_string(), now),
-                _ => {}
-            }
+            self.translate(ev, now, reason);
+        }
+    }
+
+    /// One simulator event as records and rows (acks are written by `place`).
+    fn translate(&mut self, ev: VenueEvent, now: Timestamp, reason: &str) {
+        match ev {
+            VenueEvent::Fill {
+                cl_ord_id,
+                price,
+                qty,
+                fee,
+                leaves,
+                ts,
+                ..
+            } => self.on_fill(&cl_ord_id, price, qty, fee, leaves, ts),
+            VenueEvent::Done { cl_ord_id, .. } => self.on_done(&cl_ord_id, reason, now),
+            VenueEvent::Rejected {
+                cl_ord_id, reason, ..
+            } => self.on_done(&cl_ord_id, &reason.to_string(), now),
+            _ => {}
         }
     }
 
@@ -432,17 +468,16 @@ impl MockState {
         let Some(o) = self.orders.get(&txid).cloned() else {
             return;
         };
+        let liquidity = if o.ioc {
+            Liquidity::Taker
+        } else {
+            Liquidity::Maker
+        };
         // The notional the simulator booked (its cumulative rule), so trades add up to the
         // balances exactly.
-        let notional = fill_amounts(
-            &self.cfg.instrument,
-            price,
-            o.sim_filled,
-            qty,
-            Liquidity::Maker,
-        )
-        .map(|a| a.notional)
-        .unwrap_or(Quote::ZERO);
+        let notional = fill_amounts(&self.cfg.instrument, price, o.sim_filled, qty, liquidity)
+            .map(|a| a.notional)
+            .unwrap_or(Quote::ZERO);
         let trade_txid = self.ids.kraken('T');
         let trade = TradeRecord {
             txid: trade_txid.clone(),
@@ -456,6 +491,7 @@ impl MockState {
             qty,
             cost: notional,
             fee,
+            taker: o.ioc,
             ledgers: [self.ids.kraken('L'), self.ids.kraken('L')],
         };
         let (filled, cost, total_fee) = (o.filled + qty, o.cost + notional, o.fee + fee);
@@ -485,7 +521,7 @@ impl MockState {
             limit_price: Some(Num::new(o.price.fixed(), pdp)),
             last_qty: Some(Num::new(qty.fixed(), qdp)),
             last_price: Some(Num::new(price.fixed(), pdp)),
-            liquidity_ind: Some("m"),
+            liquidity_ind: Some(if o.ioc { "t" } else { "m" }),
             cost: Some(Num::new(notional.fixed(), pdp)),
             cum_qty: Some(Num::new(filled.fixed(), qdp)),
             cum_cost: Some(Num::new(cost.fixed(), pdp)),

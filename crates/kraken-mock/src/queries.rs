@@ -234,7 +234,7 @@ impl MockState {
             stopprice: dec(Fixed::ZERO, pdp),
             limitprice: dec(Fixed::ZERO, pdp),
             misc: "",
-            oflags: "post,fciq",
+            oflags: if o.ioc { "fciq" } else { "post,fciq" },
             trades: (with_trades && !o.trades.is_empty()).then(|| o.trades.clone()),
         }
     }
@@ -319,7 +319,7 @@ impl MockState {
             margin: dec(Fixed::ZERO, pdp),
             misc: "",
             trade_id: t.trade_id,
-            maker: true,
+            maker: !t.taker,
             ledgers: t.ledgers.to_vec(),
         }
     }

@@ -21,7 +21,7 @@ use flywheel_core::{Fixed, Price, Qty, Side, Timestamp};
 use serde::Serialize;
 
 use crate::faults::{error_page, AfterApply};
-use crate::orders::{AddRequest, OrderRef};
+use crate::orders::{time_in_force_ioc, AddRequest, OrderRef};
 use crate::server::Shared;
 use crate::state::MockState;
 
@@ -353,6 +353,7 @@ fn add_order(st: &mut MockState, f: &Form, now: Timestamp) -> Answer {
         qty: Qty::new(qty),
         cl_ord_id: f.get("cl_ord_id").map(str::to_string),
         post_only: flags.split(',').any(|x| x.trim() == "post"),
+        ioc: time_in_force_ioc(f.get("timeinforce"))?,
     };
     if f.flag("validate") {
         return Ok(ok_body(serde_json::json!({

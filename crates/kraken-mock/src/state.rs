@@ -120,6 +120,8 @@ pub struct OrderRecord {
     /// Executed on the current internal order (since the last amend).
     #[serde(skip)]
     pub sim_filled: Qty,
+    /// Immediate-or-cancel (the hedger's taker clip); else post-only.
+    pub ioc: bool,
 }
 
 impl OrderRecord {
@@ -144,6 +146,8 @@ pub struct TradeRecord {
     pub qty: Qty,
     pub cost: Quote,
     pub fee: Quote,
+    /// The fill took liquidity (an IOC order's).
+    pub taker: bool,
     pub ledgers: [String; 2],
 }
 
@@ -248,6 +252,7 @@ impl MockState {
             latency_ms: 0,
             ack_latency_ms: 0,
             fill_rule: cfg.fill_rule,
+            ioc_half_spread_bps: cfg.ioc_half_spread_bps,
             max_open_orders: cfg.max_open_orders() as usize,
             ..SimConfig::frictionless()
         };

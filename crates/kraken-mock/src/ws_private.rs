@@ -200,6 +200,7 @@ fn add_request(
         qty: qty.qty(),
         cl_ord_id: p.cl_ord_id.clone(),
         post_only: p.post_only == Some(true),
+        ioc: crate::orders::time_in_force_ioc(p.time_in_force.as_deref())?,
     })
 }
 

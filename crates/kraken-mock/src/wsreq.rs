@@ -77,6 +77,8 @@ pub struct OrderParams {
     #[serde(default)]
     pub post_only: Option<bool>,
     #[serde(default)]
+    pub time_in_force: Option<String>,
+    #[serde(default)]
     pub cl_ord_id: Option<String>,
 }
 

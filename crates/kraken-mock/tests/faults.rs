@@ -173,6 +173,7 @@ fn sell(cl: &str) -> NewOrder {
         limit_price: Price::lit(1_900_000, 7),
         order_qty: Qty::lit(50, 0),
         cl_ord_id: ClOrdId::new(cl).unwrap(),
+        kind: flywheel_venue::OrderKind::PostOnly,
     }
 }
 

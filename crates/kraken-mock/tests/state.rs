@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use flywheel_core::{Price, Qty, Side, Timestamp};
-use flywheel_kraken_mock::orders::{AddRequest, OrderRef};
+use flywheel_kraken_mock::orders::{AddRequest, OrderRef, IOC_REMAINDER};
 use flywheel_kraken_mock::state::{MockState, PrivateOut};
 use flywheel_kraken_mock::{MockConfig, OrderState};
 use tokio::sync::broadcast;
@@ -29,6 +29,15 @@ fn req(side: Side, price: i64, qty: i64, cl: &str) -> AddRequest {
         qty: Qty::lit(qty, 0),
         cl_ord_id: Some(cl.into()),
         post_only: true,
+        ioc: false,
+    }
+}
+
+fn ioc(side: Side, price: i64, qty: i64, cl: &str) -> AddRequest {
+    AddRequest {
+        post_only: false,
+        ioc: true,
+        ..req(side, price, qty, cl)
     }
 }
 
@@ -198,4 +207,57 @@ fn bad_prints_are_refused_not_panics() {
         s.trade(Side::Buy, Price::lit(18, 2), Qty::lit(900_000_000, 0), t(2))
             .unwrap();
     }
+}
+
+/// The hedger's taker clip: an IOC executes inside its add at the last print moved by the
+/// half-spread (2 bps), pays the taker fee, and is never open afterwards; one that cannot
+/// reach the price is cancelled whole. An order that would rest and take, or a post-only
+/// IOC, is refused and changes nothing.
+#[test]
+fn ioc_orders_take_at_once_or_are_cancelled_whole() {
+    let (mut s, _rx) = state();
+    s.trade(Side::Sell, Price::lit(1_800_000, 7), Qty::lit(10, 0), t(1))
+        .unwrap();
+    let before = s.ledger_view();
+    let gtc_taker = AddRequest {
+        ioc: false,
+        ..ioc(Side::Buy, 1_810_000, 100, "fwi0")
+    };
+    let post_ioc = AddRequest {
+        post_only: true,
+        ..ioc(Side::Buy, 1_810_000, 100, "fwi0")
+    };
+    for bad in [gtc_taker, post_ioc] {
+        assert_eq!(
+            s.add_order(&bad, t(2)).unwrap_err(),
+            "EGeneral:Invalid arguments:post_only"
+        );
+    }
+    assert_eq!(before.balances, s.ledger_view().balances);
+
+    // 0.18 + 2 bps = 0.180036, within the limit 0.181: all 100 taken.
+    let a = s
+        .add_order(&ioc(Side::Buy, 1_810_000, 100, "fwi1"), t(3))
+        .unwrap();
+    let o = &s.orders[&a.txid];
+    assert_eq!((o.state, o.filled), (OrderState::Closed, Qty::lit(100, 0)));
+    let l = s.ledger_view();
+    let fill = l.trades.last().unwrap();
+    assert_eq!(fill.price, Price::lit(1_800_360, 7));
+    // 18.0036 USD at the taker 0.40 %: 0.07201440.
+    assert_eq!(fill.fee.to_string(), "0.0720144");
+    assert!(fill.taker);
+    assert_eq!((l.ledger_error, l.balance_drift), (None, None));
+    assert!(s.sim.open_orders().is_empty());
+
+    // A sell limited above the reachable price: nothing taken, cancelled with the reason.
+    let b = s
+        .add_order(&ioc(Side::Sell, 1_810_000, 50, "fwi2"), t(4))
+        .unwrap();
+    let o = &s.orders[&b.txid];
+    assert_eq!(
+        (o.state, o.filled, o.reason.as_deref()),
+        (OrderState::Canceled, Qty::ZERO, Some(IOC_REMAINDER))
+    );
+    assert!(s.open_by_cl.is_empty());
 }

@@ -14,6 +14,7 @@ use flywheel_kraken::ws::private::{ExecType, Execution};
 use flywheel_kraken::ws::replies::ReplyResult;
 use flywheel_kraken::ws::requests::{self, NewOrder, Subscription, WsOrderRef};
 use flywheel_kraken::ws::WsMessage;
+use flywheel_venue::OrderKind;
 
 fn order(side: Side, price: Price, qty: Qty, cl: &str) -> NewOrder {
     NewOrder {
@@ -22,6 +23,7 @@ fn order(side: Side, price: Price, qty: Qty, cl: &str) -> NewOrder {
         limit_price: price,
         order_qty: qty,
         cl_ord_id: ClOrdId::new(cl).unwrap(),
+        kind: OrderKind::PostOnly,
     }
 }
 

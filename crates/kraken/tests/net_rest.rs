@@ -220,6 +220,7 @@ fn order() -> AddOrder {
         side: Side::Buy,
         price: "0.18".parse().expect("test setup"),
         volume: "50".parse().expect("test setup"),
+        kind: flywheel_venue::OrderKind::PostOnly,
         cl_ord_id: ClOrdId::new("fw1abc").expect("test setup"),
         deadline: None,
         validate: false,

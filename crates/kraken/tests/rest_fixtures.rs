@@ -18,6 +18,7 @@ use flywheel_kraken::rest::orders::{
 };
 use flywheel_kraken::rest::requests::{self, AddOrder, OrderRef};
 use flywheel_kraken::symbols::PairDirectory;
+use flywheel_venue::OrderKind;
 use serde::de::DeserializeOwned;
 
 fn fixture(name: &str) -> String {
@@ -264,12 +265,13 @@ fn order_replies() {
 }
 
 #[test]
-fn add_order_is_always_post_only_with_quote_fees_and_cl_ord_id() {
+fn add_order_is_post_only_or_ioc_with_quote_fees_and_cl_ord_id() {
     let req = AddOrder {
         pair: "XDGUSD".into(),
         side: Side::Sell,
         price: p("0.18432100"),
         volume: q("50.000"),
+        kind: OrderKind::PostOnly,
         cl_ord_id: ClOrdId::new("fw1a9").unwrap(),
         deadline: Some(Timestamp::from_millis(1_760_097_605_000)),
         validate: false,
@@ -289,6 +291,17 @@ fn add_order_is_always_post_only_with_quote_fees_and_cl_ord_id() {
     assert_eq!(
         requests::cancel_order(&OrderRef::ClOrdId(req.cl_ord_id.clone())),
         vec![("cl_ord_id", "fw1a9".to_string())]
+    );
+    // The hedger's taker clip: IOC, fees in quote, never post-only (it could not take).
+    let ioc = AddOrder {
+        kind: OrderKind::Ioc,
+        ..req.clone()
+    };
+    let body = flywheel_kraken::sign::form_body(8, &requests::as_refs(&ioc.params().unwrap()));
+    assert_eq!(
+        body,
+        "nonce=8&ordertype=limit&type=sell&pair=XDGUSD&price=0.184321&volume=50\
+         &oflags=fciq&timeinforce=IOC&cl_ord_id=fw1a9&deadline=2025-10-10T12%3A00%3A05.000Z"
     );
     assert!(requests::cancel_all_orders_after(86_400).is_err());
     assert_eq!(

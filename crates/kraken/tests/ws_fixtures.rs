@@ -17,6 +17,7 @@ use flywheel_kraken::ws::private::{ExecType, WsOrderStatus};
 use flywheel_kraken::ws::replies::ReplyResult;
 use flywheel_kraken::ws::requests::{self, NewOrder, Subscription, WsOrderRef};
 use flywheel_kraken::ws::{parse_message, WsMessage};
+use flywheel_venue::OrderKind;
 
 fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -395,11 +396,12 @@ fn order(cl: &str, side: Side, price: &str, qty: &str) -> NewOrder {
         limit_price: p(price),
         order_qty: q(qty),
         cl_ord_id: ClOrdId::new(cl).expect("id"),
+        kind: OrderKind::PostOnly,
     }
 }
 
 #[test]
-fn outgoing_requests_are_post_only_quote_fee_with_cl_ord_id() {
+fn outgoing_requests_are_post_only_or_ioc_quote_fee_with_cl_ord_id() {
     let token = Redacted::new("TOKEN".into());
     let add = requests::add_order(
         7,
@@ -411,6 +413,14 @@ fn outgoing_requests_are_post_only_quote_fee_with_cl_ord_id() {
     assert_eq!(
         add,
         r#"{"method":"add_order","params":{"order_type":"limit","side":"sell","limit_price":0.184321,"order_qty":50,"post_only":true,"cl_ord_id":"fw1a9","fee_preference":"quote","symbol":"DOGE/USD","deadline":"2025-10-10T12:00:05.000Z","token":"TOKEN"},"req_id":7}"#
+    );
+    let ioc = NewOrder {
+        kind: OrderKind::Ioc,
+        ..order("fw1aa", Side::Buy, "0.18", "50")
+    };
+    assert_eq!(
+        requests::add_order(12, &ioc, None, &token).expect("encodes"),
+        r#"{"method":"add_order","params":{"order_type":"limit","side":"buy","limit_price":0.18,"order_qty":50,"post_only":false,"time_in_force":"ioc","cl_ord_id":"fw1aa","fee_preference":"quote","symbol":"DOGE/USD","token":"TOKEN"},"req_id":12}"#
     );
     let batch = requests::batch_add(
         8,

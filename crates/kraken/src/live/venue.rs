@@ -15,8 +15,8 @@
 //!   tells the runner where the engine's sequence must resume.
 //! - **Holds are ours, totals are Kraken's.** `total` comes from the `balances` channel (or a
 //!   REST `BalanceEx`), `held` from our live orders: a buy holds `buy_hold(price, leaves,
-//!   maker fee)`, a sell its leaves — including orders whose outcome is unknown, because they
-//!   may rest. Kraken's WS balances carry no holds (live.md §1).
+//!   maker fee)` (the taker fee for an IOC), a sell its leaves — including orders whose
+//!   outcome is unknown, because they may rest. Kraken's WS balances carry no holds (live.md §1).
 //! - **The trading rate counter is asked first.** An add or a cancel that the shadow of
 //!   Kraken's per-pair counter says would exceed the threshold is refused with
 //!   `RateLimited` before it is sent (the engine retries later) instead of being refused by
@@ -525,10 +525,6 @@ impl<T: OrderTransport> Venue for LiveVenue<T> {
         if self.tracker.halt().is_some() {
             return Err(Reject::Unavailable);
         }
-        if req.kind != OrderKind::PostOnly {
-            // The connector only sends post-only limit orders (rest::requests invariants).
-            return Err(Reject::InvalidOrder);
-        }
         let Some(seq) = self.seq_of(&req.cl_ord_id) else {
             return Err(Reject::InvalidOrder);
         };
@@ -583,10 +579,14 @@ impl<T: OrderTransport> Venue for LiveVenue<T> {
     }
 
     fn balances(&self) -> Balances {
-        let fee = self.cfg.instrument.maker_fee_pct;
         let mut held_quote = Quote::ZERO;
         let mut held_base = Qty::ZERO;
         for (req, _, leaves) in self.tracker.live_orders() {
+            // An IOC buy pays the taker fee on what it takes.
+            let fee = match req.kind {
+                OrderKind::PostOnly => self.cfg.instrument.maker_fee_pct,
+                OrderKind::Ioc => self.cfg.instrument.taker_fee_pct,
+            };
             match req.side {
                 flywheel_core::Side::Buy => {
                     // An amount we cannot compute counts as all of it: never as zero.

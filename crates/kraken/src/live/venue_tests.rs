@@ -224,15 +224,79 @@ fn cancels_of_orders_we_do_not_have_are_refused_at_once() {
 }
 
 #[test]
-fn only_post_only_orders_under_our_prefix_leave() {
+fn only_orders_under_our_prefix_leave() {
     let (mut v, _tx) = venue(Box::new(MemoryNonceStore::default()));
-    let mut ioc = req("1", Side::Buy, "0.1", "50");
-    ioc.kind = OrderKind::Ioc;
-    assert_eq!(v.place(&ioc, t(1)), Err(Reject::InvalidOrder));
     let mut foreign = req("1", Side::Buy, "0.1", "50");
     foreign.cl_ord_id = ClOrdId::parse("xx1").unwrap();
     assert_eq!(v.place(&foreign, t(1)), Err(Reject::InvalidOrder));
     assert!(v.transport().adds.is_empty());
+}
+
+fn executions(tx: &Sender<LiveInput>, frame: &str, at: Timestamp) {
+    let WsMessage::Executions(msg) = parse_message(frame).unwrap() else {
+        panic!("executions: {frame}")
+    };
+    tx.send(LiveInput::Executions { msg, at }).unwrap();
+}
+
+/// The hedger's taker clip: it leaves like any order, holds its notional with the taker fee
+/// while it lives, and ends when Kraken cancels its remainder — filled as far as it took.
+#[test]
+fn an_ioc_order_holds_the_taker_fee_and_ends_with_its_remainder_cancelled() {
+    let (mut v, tx) = venue(Box::new(MemoryNonceStore::default()));
+    connected(&tx);
+    let mut ioc = req("1", Side::Buy, "0.1", "50");
+    ioc.kind = OrderKind::Ioc;
+    v.place(&ioc, t(1)).unwrap();
+    assert_eq!(v.transport().adds, vec![(FIRST_REQ_ID, "fw11".to_string())]);
+    // 50 × 0.1 = 5 USD and 0.40 % of it: 5.02, not the maker fee's 5.0125.
+    assert_eq!(v.balances().quote.held, "5.02".parse::<Quote>().unwrap());
+    let row = |extra: &str| {
+        format!(
+            r#"{{"channel":"executions","type":"update","data":[{{"order_id":"O1","cl_ord_id":"fw11",{extra}"timestamp":"2025-10-10T12:00:00Z"}}]}}"#
+        )
+    };
+    executions(
+        &tx,
+        &row(r#""exec_type":"new","order_status":"new","order_qty":50.0,"time_in_force":"IOC","#),
+        t(2),
+    );
+    executions(
+        &tx,
+        &row(
+            r#""exec_type":"trade","exec_id":"T1","last_qty":20.0,"last_price":0.0999,"cum_qty":20.0,"liquidity_ind":"t","fees":[{"asset":"USD","qty":0.0079920}],"#,
+        ),
+        t(2),
+    );
+    executions(
+        &tx,
+        &row(
+            r#""exec_type":"canceled","order_status":"canceled","cum_qty":20.0,"reason":"IOC remainder","#,
+        ),
+        t(2),
+    );
+    let mut out = Vec::new();
+    v.poll_events(&mut out);
+    let kinds: Vec<String> = out
+        .iter()
+        .map(|e| match e {
+            VenueEvent::Acked { .. } => "ack".to_string(),
+            VenueEvent::Fill {
+                qty,
+                liquidity,
+                leaves,
+                ..
+            } => format!("fill {qty} {liquidity:?} leaves {leaves}"),
+            VenueEvent::Done { reason, filled, .. } => format!("done {reason:?} {filled}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["ack", "fill 20 Taker leaves 30", "done Cancelled 20"]
+    );
+    assert_eq!(v.balances().quote.held, Quote::ZERO);
+    assert_eq!(v.open_order_count(), 0);
 }
 
 #[test]

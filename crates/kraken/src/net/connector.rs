@@ -168,6 +168,7 @@ impl OrderTransport for KrakenTransport {
                     limit_price: order.price,
                     order_qty: order.qty,
                     cl_ord_id,
+                    kind: order.kind,
                 };
                 self.ws_send(add_order(req_id, &new, Some(deadline), &token))
             }
@@ -177,6 +178,7 @@ impl OrderTransport for KrakenTransport {
                     side: order.side,
                     price: order.price,
                     volume: order.qty,
+                    kind: order.kind,
                     cl_ord_id,
                     deadline: Some(deadline),
                     validate: false,

@@ -1,11 +1,15 @@
 //! REST request parameters (form fields, `nonce` is added by [`crate::sign`]).
 //!
-//! Invariants: an order request is always a **post-only limit** order with a `cl_ord_id` and
-//! fees charged in quote (`oflags=post,fciq`): the engine is maker-only and its fills are
-//! accounted in USD (live.md §1 "Always send fee_preference quote"). Prices and volumes are
-//! written in their exact canonical decimal text.
+//! Invariants: an order request is always a **limit** order with a `cl_ord_id` and fees
+//! charged in quote (`fciq`: fills are accounted in USD, live.md §1 "Always send
+//! fee_preference quote"). It is either **post-only** (`oflags=post,fciq`, good till
+//! cancelled: every quote and exit) or **immediate-or-cancel** (`timeinforce=IOC`: the seed
+//! 002 hedger's taker clip). No other combination can be built: an order that may take never
+//! rests, and an order that rests never takes. Prices and volumes are written in their exact
+//! canonical decimal text.
 
 use flywheel_core::{Price, Qty, Side, Timestamp};
+use flywheel_venue::OrderKind;
 use thiserror::Error;
 
 use crate::ids::ClOrdId;
@@ -30,7 +34,7 @@ pub enum RequestError {
     },
 }
 
-/// `AddOrder`: a post-only limit order.
+/// `AddOrder`: a post-only or an IOC limit order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddOrder {
     /// REST pair key (`XDGUSD`), from the pair directory.
@@ -38,6 +42,8 @@ pub struct AddOrder {
     pub side: Side,
     pub price: Price,
     pub volume: Qty,
+    /// Post-only (rests, never takes) or IOC (takes what it can, never rests).
+    pub kind: OrderKind,
     pub cl_ord_id: ClOrdId,
     /// Refuse the order if it waits in Kraken's queue past this time (now+2 s … now+60 s).
     pub deadline: Option<Timestamp>,
@@ -66,9 +72,15 @@ impl AddOrder {
             ("pair", self.pair.clone()),
             ("price", self.price.to_string()),
             ("volume", self.volume.to_string()),
-            ("oflags", "post,fciq".into()),
-            ("cl_ord_id", self.cl_ord_id.to_string()),
         ];
+        match self.kind {
+            OrderKind::PostOnly => p.push(("oflags", "post,fciq".into())),
+            OrderKind::Ioc => {
+                p.push(("oflags", "fciq".into()));
+                p.push(("timeinforce", "IOC".into()));
+            }
+        }
+        p.push(("cl_ord_id", self.cl_ord_id.to_string()));
         if let Some(d) = self.deadline {
             p.push(("deadline", crate::time::format_rfc3339(d)));
         }

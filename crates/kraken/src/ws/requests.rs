@@ -1,16 +1,18 @@
 //! Outgoing WS v2 requests, as JSON text.
 //!
 //! Invariants:
-//! - Every new order (`add_order`, each order of `batch_add`) is a limit order with
-//!   `post_only: true`, a `cl_ord_id` and `fee_preference: "quote"`; amends keep `post_only`.
-//!   None of these can be switched off: the fields are written by the serializer, not taken
-//!   from the caller (live.md §1).
+//! - Every new order (`add_order`, each order of `batch_add`) is a limit order with a
+//!   `cl_ord_id` and `fee_preference: "quote"`, and either `post_only: true` (good till
+//!   cancelled) or `time_in_force: "ioc"` (the hedger's taker clip, `post_only: false`):
+//!   an order that may take never rests. Amends keep `post_only`. The fields are written by
+//!   the serializer from the order's [`OrderKind`], not taken from the caller (live.md §1).
 //! - Prices and quantities are bare JSON numbers written from their exact decimal text
 //!   ([`JsonNumber`]), never through `f64`.
 //! - Batch sizes are checked before anything is built (`batch_add` 2–15 orders of one pair,
 //!   `batch_cancel` 2–50 ids).
 
 use flywheel_core::{Price, Qty, Side, Timestamp};
+use flywheel_venue::OrderKind;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -41,7 +43,7 @@ pub enum WsRequestError {
     },
 }
 
-/// A new post-only limit order.
+/// A new limit order: post-only, or IOC.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewOrder {
     /// WS v2 symbol (`DOGE/USD`).
@@ -50,6 +52,8 @@ pub struct NewOrder {
     pub limit_price: Price,
     pub order_qty: Qty,
     pub cl_ord_id: ClOrdId,
+    /// Post-only (rests, never takes) or IOC (takes what it can, never rests).
+    pub kind: OrderKind,
 }
 
 #[derive(Serialize)]
@@ -79,18 +83,26 @@ struct OrderFields<'a> {
     limit_price: JsonNumber,
     order_qty: JsonNumber,
     post_only: bool,
+    /// Absent for post-only orders (Kraken's default, good till cancelled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_in_force: Option<&'static str>,
     cl_ord_id: &'a str,
     fee_preference: &'static str,
 }
 
 impl<'a> From<&'a NewOrder> for OrderFields<'a> {
     fn from(o: &'a NewOrder) -> Self {
+        let (post_only, time_in_force) = match o.kind {
+            OrderKind::PostOnly => (true, None),
+            OrderKind::Ioc => (false, Some("ioc")),
+        };
         OrderFields {
             order_type: "limit",
             side: o.side.as_str(),
             limit_price: JsonNumber(o.limit_price.fixed()),
             order_qty: JsonNumber(o.order_qty.fixed()),
-            post_only: true,
+            post_only,
+            time_in_force,
             cl_ord_id: o.cl_ord_id.as_str(),
             fee_preference: "quote",
         }
