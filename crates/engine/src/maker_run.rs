@@ -444,7 +444,8 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
     }
 
     fn hedge(&mut self) {
-        if !self.hcfg.enabled || !self.mid.is_positive() {
+        // A halt stops the hedger too (`live` module docs).
+        if !self.hcfg.enabled || !self.mid.is_positive() || self.halted.is_some() {
             return;
         }
         let inst = self.venue.instrument().clone();

@@ -3,9 +3,12 @@
 //! the id sequence moved past every id the venue ever sent.
 //!
 //! Invariants:
-//! - **A halt stops quoting only.** The resting quotes are cancelled and no side is placed
-//!   while it holds (each decision is still made and journaled, as under the operator
-//!   pause); fills, cancels and the hedger go on. The first reason is kept; only a restart
+//! - **A halt stops every new order.** The resting quotes and the hedger's passive leg are
+//!   cancelled and nothing is placed while it holds (each quote decision is still made and
+//!   journaled, as under the operator pause); fills and cancels go on. The hedger stops too,
+//!   unlike under the operator pause: a halt says the state is not trusted (a ledger
+//!   mismatch, a venue halt), and its IOC clips would take liquidity on an inventory the
+//!   exchange contradicts. The first reason is kept; only a restart
 //!   ([`MakerEngine::clear_halt`]) lifts it, and the restart checks the cause again.
 //! - An order view is the maker's own track: live states only, gone once the venue ended it.
 
@@ -48,6 +51,9 @@ impl<V: Venue, J: MakerSink> MakerEngine<V, J> {
             });
         }
         self.withdraw_quotes();
+        if let Some(txid) = self.passive.take() {
+            self.cancel(&txid);
+        }
         self.drain();
     }
 

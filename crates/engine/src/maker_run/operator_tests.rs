@@ -318,3 +318,37 @@ fn a_halt_withdraws_the_quotes_survives_a_snapshot_and_only_a_restart_lifts_it()
     );
     assert_eq!(restarted.status().halted, None);
 }
+
+/// Under the operator pause the hedger goes on flattening; under a halt (the state is not
+/// trusted) it stops, and its passive leg is withdrawn with the quotes.
+#[test]
+fn a_halt_stops_the_hedger_the_pause_does_not() {
+    for halt in [false, true] {
+        let mut m = maker();
+        let mut i = until_quoting(&mut m);
+        // Until a quote fills: an inventory the hedger wants flat.
+        while m.fifo.inventory().is_zero() {
+            run(&mut m, trades(i, 1));
+            i += 1;
+            assert!(i < 5_000, "no quote ever filled");
+        }
+        let now = m.now;
+        if halt {
+            m.halt("ledger mismatch");
+            assert!(m.passive.is_none(), "the passive leg is withdrawn");
+        } else {
+            m.operator_pause(now).expect("pause");
+        }
+        let placed = m.stats.orders_placed;
+        run(&mut m, trades(i, 300));
+        assert!(m.resting.is_empty(), "halt {halt}: no quote");
+        if halt {
+            assert_eq!(m.stats.orders_placed, placed, "nothing placed while halted");
+        } else {
+            assert!(
+                m.stats.orders_placed > placed,
+                "the hedger works under the pause"
+            );
+        }
+    }
+}
