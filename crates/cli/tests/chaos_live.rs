@@ -87,15 +87,25 @@ fn kill_cycles(rig: &mut Rig, n: u64, rng: &mut Lcg) -> BTreeMap<&'static str, u
 
 /// A clean run, the audit against the mock's ledger, and the figures printed; panics on
 /// any count, on too few fills to mean anything, or on a ledger the last run did not match.
-fn settle_and_audit(rig: &mut Rig, what: &str, fired: &BTreeMap<&str, u32>, min_fills: usize) {
+/// Returns the mock's ledger.
+fn settle_and_audit(
+    rig: &mut Rig,
+    what: &str,
+    fired: &BTreeMap<&str, u32>,
+    min_fills: usize,
+) -> serde_json::Value {
     let log = clean_run(rig, 6);
     let counts = audit(&rig.db, &rig.mock);
     let ledger = rig.mock.ledger();
     eprintln!(
-        "{what}, chaos seed {}: kill cycles {fired:?}; exchange: {} orders, {} fills; counts {counts:?}",
+        "{what}, chaos seed {}: kill cycles {fired:?}; exchange: {} orders ({} IOC), {} fills ({} taker); counts {counts:?}",
         seed(),
         ledger["orders"].as_object().map_or(0, |o| o.len()),
+        ledger["orders"]
+            .as_object()
+            .map_or(0, |o| o.values().filter(|o| o["ioc"] == true).count()),
         ledger["trades"].as_array().map_or(0, |t| t.len()),
+        taker_fills(&ledger),
     );
     assert!(counts.clean(), "{counts:?}\nlast run:\n{log}");
     // The rig must have exercised something: orders and fills on the exchange.
@@ -106,6 +116,14 @@ fn settle_and_audit(rig: &mut Rig, what: &str, fired: &BTreeMap<&str, u32>, min_
         "too few fills to mean anything"
     );
     assert!(log.contains("ledger matches the exchange"), "{log}");
+    ledger
+}
+
+/// Fills that took liquidity (the maker's hedger's IOC clips).
+fn taker_fills(ledger: &serde_json::Value) -> usize {
+    ledger["trades"]
+        .as_array()
+        .map_or(0, |t| t.iter().filter(|t| t["taker"] == true).count())
 }
 
 #[test]
@@ -117,10 +135,11 @@ fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
     let mut rig = Rig::new(dir.path(), prints, 40.0);
     let mut rng = Lcg::new(seed());
     let fired = kill_cycles(&mut rig, n, &mut rng);
-    settle_and_audit(&mut rig, "grid", &fired, 5);
+    let ledger = settle_and_audit(&mut rig, "grid", &fired, 5);
+    assert_eq!(taker_fills(&ledger), 0, "the grid never takes");
 }
 
-/// The same for the maker (seed 002, without its hedger) on SOL/USD, half as many cycles.
+/// The same for the maker (seed 002, with its hedger) on SOL/USD, half as many cycles.
 #[test]
 fn the_maker_survives_kill_9_too() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -129,7 +148,11 @@ fn the_maker_survives_kill_9_too() {
     let mut rig = Rig::maker_sol(dir.path(), prints, 40.0);
     let mut rng = Lcg::new(seed());
     let fired = kill_cycles(&mut rig, n, &mut rng);
-    settle_and_audit(&mut rig, "maker", &fired, 3);
+    let ledger = settle_and_audit(&mut rig, "maker", &fired, 3);
+    assert!(
+        taker_fills(&ledger) >= 1,
+        "the hedger's IOC clips must have executed through the live path"
+    );
 }
 
 #[test]

@@ -139,20 +139,6 @@ fn what_is_not_available_says_so() {
             "--api-key-file no-such-key",
         ),
         (
-            &[
-                "run",
-                "--mode",
-                "live",
-                "--strategy",
-                "maker",
-                "--api-key-file",
-                "key",
-                "--api-secret-file",
-                "secret",
-            ],
-            "hedger.enabled = true: the hedger flattens with IOC (taker) orders",
-        ),
-        (
             &["run", "--mode", "live", "--symbol", "BTC/USD"],
             "live trading knows DOGE/USD and SOL/USD",
         ),

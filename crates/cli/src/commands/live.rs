@@ -1,7 +1,7 @@
 //! `flywheel run --mode live`: the grid or the maker on Kraken (or a mock Kraken at
-//! `--kraken-rest`), with its state in the store (issue 13, live.md §6). The maker runs
-//! without its hedger here: the hedger's IOC orders take liquidity, and a stored session
-//! sends post-only orders only (refused at start with the reason).
+//! `--kraken-rest`), with its state in the store (issue 13, live.md §6). The maker's hedger
+//! runs too: its passive legs are post-only like every quote, its aggressive clips IOC
+//! limit orders (the only orders that may take, and they never rest).
 //!
 //! Start-up, in order: open the database and take its exclusive lock (a second instance
 //! is refused, naming the holder); check the instrument against `AssetPairs` and the
@@ -22,7 +22,7 @@ use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use flywheel_engine::config::instrument;
 use flywheel_engine::journal::NoJournal;
 use flywheel_engine::RunMode;
@@ -106,14 +106,6 @@ pub fn run_stored(
     let live = &args.live;
     let (rest_pair, base_asset, quote_asset) = names(&args.symbol)?;
     let cfg = load(&args.config)?;
-    if args.strategy == Strategy::Maker && cfg.hedger.enabled {
-        bail!(
-            "hedger.enabled = true: the hedger flattens with IOC (taker) orders, and a stored \
-             session sends post-only orders only. Set hedger.enabled = false to run the maker \
-             here (its inventory soft cap and asymmetric quoting still bound inventory), or run \
-             it with the hedger in a paper session without --db"
-        );
-    }
     let failpoints = Failpoints::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let db_text = live.db.as_deref().unwrap_or(DEFAULT_DB);
     let db = DbUrl::parse(db_text).with_context(|| format!("--db {db_text}"))?;

@@ -1,8 +1,10 @@
 //! `flywheel run --mode paper --db URL`: paper trading with **the same store and outbox as
 //! live**. A simulated Kraken runs in this process — the mock Kraken, whose matching engine
 //! is the backtest's simulated exchange with the configured fill model (`[venue]`), Kraken's
-//! fee schedule and the `[backtest]` start balances — and the grid or the maker (without its
-//! hedger, as live) trades against it through the live path: commit before send, restart and reconciliation, the ledger check.
+//! fee schedule and the `[backtest]` start balances — and the grid or the maker (with its
+//! hedger: IOC clips execute at the last print moved by `[venue].ioc_half_spread_bps`)
+//! trades against it through the live path: commit before send, restart and
+//! reconciliation, the ledger check.
 //!
 //! Its market is the mock's replay of `--replay FILE` (`--venue mock`), or Kraken's public
 //! feed (`--venue kraken`), whose prints are handed to the simulated exchange as they come.
@@ -54,6 +56,7 @@ pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
     mock_cfg.start_base = start.base.total;
     mock_cfg.start_quote = start.quote.total;
     mock_cfg.fill_rule = cfg.venue.fill_rule;
+    mock_cfg.ioc_half_spread_bps = cfg.venue.ioc_half_spread_bps;
     let rt = runtime()?;
     let mock = rt
         .block_on(MockKraken::start(mock_cfg))

@@ -209,8 +209,9 @@ impl Rig {
         )
     }
 
-    /// The maker (without its hedger) on SOL/USD: prints swinging ±6 bps around 200 with a
-    /// period of 48 prints, one a second, and quotes re-decided every second.
+    /// The maker (with its hedger) on SOL/USD: prints swinging ±6 bps around 200 with a
+    /// period of 48 prints, one a second, quotes re-decided every second, and the hedger
+    /// aggressive after 1 s above trigger.
     pub fn maker_sol(dir: &Path, prints: usize, speed: f64) -> Rig {
         let mut rig = Rig::with_market(
             dir,
@@ -224,6 +225,12 @@ impl Rig {
             .to_vec();
         rig.overrides
             .push(("FLYWHEEL_MAKER__REFRESH_SECONDS".into(), "1".into()));
+        // The hedger goes aggressive after 1 s above trigger instead of 6: IOC clips in
+        // flight when the kills come, not only passive legs.
+        rig.overrides.push((
+            "FLYWHEEL_HEDGER__PASSIVE_TIMEOUT_SECONDS".into(),
+            "1".into(),
+        ));
         rig
     }
 
