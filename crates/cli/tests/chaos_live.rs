@@ -16,7 +16,7 @@ mod chaos;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use chaos::{audit, Lcg, Rig};
+use chaos::{audit, Counts, Lcg, Rig};
 
 fn cycles() -> u64 {
     if let Some(n) = std::env::var("FLYWHEEL_CHAOS_CYCLES")
@@ -87,43 +87,23 @@ fn kill_cycles(rig: &mut Rig, n: u64, rng: &mut Lcg) -> BTreeMap<&'static str, u
 
 /// A clean run, the audit against the mock's ledger, and the figures printed; panics on
 /// any count, on too few fills to mean anything, or on a ledger the last run did not match.
-/// Returns the mock's ledger.
 fn settle_and_audit(
     rig: &mut Rig,
     what: &str,
     fired: &BTreeMap<&str, u32>,
     min_fills: usize,
-) -> serde_json::Value {
+) -> Counts {
     let log = clean_run(rig, 6);
     let counts = audit(&rig.db, &rig.mock);
-    let ledger = rig.mock.ledger();
     eprintln!(
-        "{what}, chaos seed {}: kill cycles {fired:?}; exchange: {} orders ({} IOC), {} fills ({} taker); counts {counts:?}",
-        seed(),
-        ledger["orders"].as_object().map_or(0, |o| o.len()),
-        ledger["orders"]
-            .as_object()
-            .map_or(0, |o| o.values().filter(|o| o["ioc"] == true).count()),
-        ledger["trades"].as_array().map_or(0, |t| t.len()),
-        taker_fills(&ledger),
+        "{what}, chaos seed {}: kill cycles {fired:?}; exchange: {counts}",
+        seed()
     );
-    assert!(counts.clean(), "{counts:?}\nlast run:\n{log}");
+    assert!(counts.clean(), "{counts}\nlast run:\n{log}");
     // The rig must have exercised something: orders and fills on the exchange.
-    assert!(
-        ledger["trades"]
-            .as_array()
-            .is_some_and(|t| t.len() >= min_fills),
-        "too few fills to mean anything"
-    );
+    assert!(counts.fills >= min_fills, "too few fills to mean anything");
     assert!(log.contains("ledger matches the exchange"), "{log}");
-    ledger
-}
-
-/// Fills that took liquidity (the maker's hedger's IOC clips).
-fn taker_fills(ledger: &serde_json::Value) -> usize {
-    ledger["trades"]
-        .as_array()
-        .map_or(0, |t| t.iter().filter(|t| t["taker"] == true).count())
+    counts
 }
 
 #[test]
@@ -135,8 +115,8 @@ fn kill_9_at_random_moments_and_failpoints_loses_and_duplicates_nothing() {
     let mut rig = Rig::new(dir.path(), prints, 40.0);
     let mut rng = Lcg::new(seed());
     let fired = kill_cycles(&mut rig, n, &mut rng);
-    let ledger = settle_and_audit(&mut rig, "grid", &fired, 5);
-    assert_eq!(taker_fills(&ledger), 0, "the grid never takes");
+    let counts = settle_and_audit(&mut rig, "grid", &fired, 5);
+    assert_eq!(counts.taker_fills, 0, "the grid never takes");
 }
 
 /// The same for the maker (seed 002, with its hedger) on SOL/USD, half as many cycles.
@@ -148,9 +128,9 @@ fn the_maker_survives_kill_9_too() {
     let mut rig = Rig::maker_sol(dir.path(), prints, 40.0);
     let mut rng = Lcg::new(seed());
     let fired = kill_cycles(&mut rig, n, &mut rng);
-    let ledger = settle_and_audit(&mut rig, "maker", &fired, 3);
+    let counts = settle_and_audit(&mut rig, "maker", &fired, 3);
     assert!(
-        taker_fills(&ledger) >= 1,
+        counts.taker_fills >= 1,
         "the hedger's IOC clips must have executed through the live path"
     );
 }
@@ -221,38 +201,6 @@ fn each_injected_fault_leaves_every_count_at_zero() {
     for (f, c) in &table {
         eprintln!("{f}: {c:?}");
     }
-}
-
-/// An hour of market (3 600 prints, one a second) replayed by the mock at ×120 to one
-/// uninterrupted live session: every count stays at zero and the grid trades all along.
-///
-/// The bot's clock is the wall clock, so its timers are scaled with the market: at the
-/// default 30 s loop and 300 s anti-chase pause the whole hour would see one loop, and an
-/// entry refused post-only (the market moved ×120 while it travelled) would wait past the
-/// end of the run.
-#[test]
-fn an_accelerated_hour_of_trading_keeps_every_count_at_zero() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let speed = 120.0;
-    let mut rig = Rig::new(dir.path(), 3_600, speed);
-    rig.overrides = vec![
-        ("FLYWHEEL_GRID__LOOP_INTERVAL_SEC".into(), "1".into()),
-        ("FLYWHEEL_GRID__REFRESH_COOLDOWN_SEC".into(), "3".into()),
-    ];
-    let secs = (3_600.0 / speed) as u32 + 8;
-    let log = clean_run(&mut rig, secs);
-    let counts = audit(&rig.db, &rig.mock);
-    let ledger = rig.mock.ledger();
-    let fills = ledger["trades"].as_array().map_or(0, |t| t.len());
-    eprintln!(
-        "accelerated hour: {} orders, {fills} fills; counts {counts:?}",
-        ledger["orders"].as_object().map_or(0, |o| o.len())
-    );
-    assert!(counts.clean(), "{counts:?}\n{log}");
-    assert!(
-        fills >= 10,
-        "only {fills} fills in an hour of swings:\n{log}"
-    );
 }
 
 /// The ledger check at a restart: funds that moved outside the bot (here the stored ledger
@@ -328,33 +276,17 @@ fn paper_with_a_store_trades_through_the_live_path() {
             .join("../../configs")
             .join(config);
         let db = format!("sqlite:{}", dir.path().join("paper.db").display());
-        let paper = |secs: &str| {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
-            // FLYWHEEL_* is the configuration's override namespace (CI exports
-            // FLYWHEEL_TEST_PG_URL).
-            for (name, _) in std::env::vars_os() {
-                if name.to_string_lossy().starts_with("FLYWHEEL_") {
-                    cmd.env_remove(name);
-                }
-            }
-            cmd.args(["run", "--mode", "paper", "--venue", "mock", "--speed", "60"])
-                .arg("--replay")
-                .arg(&data)
-                .arg("--config")
-                .arg(&config)
-                .args(extra)
-                .args(["--db", &db, "--duration", secs])
-                .current_dir(dir.path())
-                .env_remove("FW_FAILPOINT")
-                .output()
-                .expect("run")
-        };
+        let paper = |secs: &str| paper_run(dir.path(), &data, &config, extra, &db, secs, 60, &[]);
         let out = paper("8");
         let log = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{name}: {log}");
         assert!(
             log.contains("ledger adopted") && log.contains("paper on "),
             "{name}: {log}"
+        );
+        assert!(
+            log.contains(CLEAN_AUDIT),
+            "{name}: the audit against the simulated exchange:\n{log}"
         );
         let store = flywheel_store::BlockingStore::open(
             &flywheel_store::DbUrl::parse(&db).expect("url"),
@@ -389,4 +321,96 @@ fn paper_with_a_store_trades_through_the_live_path() {
             "{name}: the refused start changed the orders"
         );
     }
+}
+
+/// What a paper session prints when every count of its audit is zero.
+const CLEAN_AUDIT: &str = "duplicate orders 0, lost orders 0, missed fills 0, phantom fills 0, \
+                           entries without exit 0, state mismatches 0, ledger drift none";
+
+/// `flywheel run --mode paper --venue mock --db DB` on `data` at `speed` for `secs`, with
+/// configuration overrides.
+#[allow(clippy::too_many_arguments)]
+fn paper_run(
+    dir: &std::path::Path,
+    data: &std::path::Path,
+    config: &std::path::Path,
+    extra: &[&str],
+    db: &str,
+    secs: &str,
+    speed: u32,
+    overrides: &[(&str, &str)],
+) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"));
+    // FLYWHEEL_* is the configuration's override namespace (CI exports
+    // FLYWHEEL_TEST_PG_URL).
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("FLYWHEEL_") {
+            cmd.env_remove(name);
+        }
+    }
+    for (key, value) in overrides {
+        cmd.env(key, value);
+    }
+    cmd.args(["run", "--mode", "paper", "--venue", "mock", "--speed"])
+        .arg(speed.to_string())
+        .arg("--replay")
+        .arg(data)
+        .arg("--config")
+        .arg(config)
+        .args(extra)
+        .args(["--db", db, "--duration", secs])
+        .current_dir(dir)
+        .env_remove("FW_FAILPOINT")
+        .output()
+        .expect("run")
+}
+
+/// An hour of market (3 600 prints, one a second) replayed at ×120 to one paper session
+/// with a store: the simulated exchange's audit at the end counts zero everywhere, and the
+/// grid traded all along.
+///
+/// The bot's clock is the wall clock, so its timers are scaled with the market: at the
+/// default 30 s loop and 300 s anti-chase pause the whole hour would see one loop, and an
+/// entry refused post-only (the market moved ×120 while it travelled) would wait past the
+/// end of the run.
+#[test]
+fn an_accelerated_paper_hour_keeps_every_count_at_zero() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("market.csv");
+    std::fs::write(&data, chaos::swinging_doge_csv(3_600)).expect("data");
+    let config =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs/kraken-doge-usd.toml");
+    let db = format!("sqlite:{}", dir.path().join("paper.db").display());
+    let secs = (3_600 / 120 + 3).to_string();
+    let out = paper_run(
+        dir.path(),
+        &data,
+        &config,
+        &[],
+        &db,
+        &secs,
+        120,
+        &[
+            ("FLYWHEEL_GRID__LOOP_INTERVAL_SEC", "1"),
+            ("FLYWHEEL_GRID__REFRESH_COOLDOWN_SEC", "3"),
+        ],
+    );
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    let audit = log
+        .lines()
+        .find(|l| l.starts_with("audit against the simulated exchange: "))
+        .unwrap_or_else(|| panic!("no audit line:\n{log}"));
+    eprintln!("accelerated paper hour: {audit}");
+    assert!(audit.contains(CLEAN_AUDIT), "{log}");
+    let fills: usize = audit
+        .split(" fills")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("fills in {audit:?}"));
+    assert!(
+        fills >= 10,
+        "only {fills} fills in an hour of swings:\n{log}"
+    );
 }

@@ -60,7 +60,7 @@ pub async fn run(sh: Arc<Shared>, cfg: ReplayConfig) -> Result<usize, String> {
     let mut prints = 0usize;
     let lot = sh.cfg.instrument.lot;
     while let Some(ev) = rx.recv().await {
-        if *stop.borrow_and_update() {
+        if *stop.borrow_and_update() || sh.market_closed() {
             break;
         }
         let points: Vec<(Timestamp, Price, Qty, Option<Side>)> =

@@ -63,7 +63,12 @@ pub struct Shared {
     pub public: FeedControl,
     pub private: FeedControl,
     pub shutdown: watch::Sender<bool>,
+    /// Set by [`MockHandle::close_market`]: no print is matched any more.
+    market_closed: std::sync::atomic::AtomicBool,
 }
+
+/// What [`Shared::trade`] answers once the market is closed.
+pub const MARKET_CLOSED: &str = "the market is closed";
 
 impl Shared {
     /// The state, even after a panic elsewhere poisoned the lock (the state is kept
@@ -110,10 +115,18 @@ impl Shared {
         }
     }
 
-    /// A public print now.
+    /// A public print now (refused once the market is closed).
     pub fn trade(&self, side: Side, price: Price, qty: Qty) -> Result<u64, String> {
+        if self.market_closed() {
+            return Err(MARKET_CLOSED.into());
+        }
         let now = self.now();
         self.lock().trade(side, price, qty, now)
+    }
+
+    /// Whether [`MockHandle::close_market`] was called.
+    pub fn market_closed(&self) -> bool {
+        self.market_closed.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -154,6 +167,7 @@ impl MockKraken {
             public: FeedControl::new(),
             private: FeedControl::new(),
             shutdown: watch::channel(false).0,
+            market_closed: std::sync::atomic::AtomicBool::new(false),
         });
         let listener = tokio::net::TcpListener::bind(SocketAddr::from((
             [127, 0, 0, 1],
@@ -271,6 +285,19 @@ impl MockHandle {
         cfg: crate::config::ReplayConfig,
     ) -> tokio::task::JoinHandle<Result<usize, String>> {
         tokio::spawn(crate::replay::run(self.shared.clone(), cfg))
+    }
+    /// Close the market: no print (replayed or handed in) is matched from now on, while
+    /// orders, cancels and queries are still answered. A paper session closes it when it
+    /// stops, so the audit that follows compares its store with an exchange that no longer
+    /// moves.
+    pub fn close_market(&self) {
+        self.shared
+            .market_closed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+    /// Whether [`MockHandle::close_market`] was called.
+    pub fn market_closed(&self) -> bool {
+        self.shared.market_closed()
     }
     pub fn shutdown(&self) {
         self.shared.shutdown.send_replace(true);

@@ -91,7 +91,24 @@ pub fn run_live(args: &RunArgs) -> anyhow::Result<()> {
         ws_private: live.kraken_ws_private.clone(),
         ws_public: live.kraken_ws_public.clone(),
     };
-    run_stored(args, creds, &rt, &ep, "live")
+    run_stored(args, creds, &rt, &ep, "live", None)
+}
+
+/// What a session does when asked to stop, before it stops: `action` runs, then the
+/// session goes on for `settle` (answers in flight arrive and are applied) and stops.
+/// Paper closes its simulated market here, so the store it leaves is complete against an
+/// exchange that no longer moves (`paper_store`).
+pub struct BeforeStop<'a> {
+    pub action: &'a dyn Fn(),
+    pub settle: Duration,
+}
+
+impl std::fmt::Debug for BeforeStop<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BeforeStop")
+            .field("settle", &self.settle)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A stored session (live, or paper against a local simulated Kraken): everything in the
@@ -102,6 +119,7 @@ pub fn run_stored(
     rt: &tokio::runtime::Runtime,
     ep: &Endpoints,
     label: &str,
+    before_stop: Option<BeforeStop<'_>>,
 ) -> anyhow::Result<()> {
     let live = &args.live;
     let (rest_pair, base_asset, quote_asset) = names(&args.symbol)?;
@@ -214,6 +232,7 @@ pub fn run_stored(
         clock,
         heartbeat,
         failpoints,
+        before_stop,
     };
     let out = match args.strategy {
         Strategy::Grid => {
@@ -245,6 +264,7 @@ struct Stored<'a> {
     clock: Arc<dyn Clock>,
     heartbeat: Arc<AtomicU64>,
     failpoints: Failpoints,
+    before_stop: Option<BeforeStop<'a>>,
 }
 
 /// What the command needs from a strategy beyond the session's trait.
@@ -301,6 +321,7 @@ fn drive<S: CliLive>(
         clock,
         heartbeat,
         failpoints,
+        mut before_stop,
     } = ctx;
     let live = &args.live;
     let (_, base_asset, quote_asset) = names(&args.symbol)?;
@@ -403,8 +424,15 @@ fn drive<S: CliLive>(
     let mut venue_halt_seen = false;
     let mut last = clock.now();
     let mut commits_seen = 0;
+    let mut settle_until: Option<Instant> = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(Input::Stop) if before_stop.is_some() => {
+                if let Some(b) = before_stop.take() {
+                    (b.action)();
+                    settle_until = Some(Instant::now() + b.settle);
+                }
+            }
             Ok(input) => {
                 last = clock.now();
                 if session.step(input, last, Instant::now())? == Control::Stop {
@@ -413,6 +441,9 @@ fn drive<S: CliLive>(
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if settle_until.is_some_and(|t| Instant::now() >= t) {
+            break;
         }
         if let Some(op) = op.as_mut() {
             for us in &session.stats.commit_us[commits_seen..] {

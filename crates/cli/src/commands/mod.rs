@@ -3,6 +3,7 @@
 pub mod backtest;
 pub mod config;
 pub mod data;
+pub mod exchange_audit;
 pub mod grid;
 pub mod live;
 pub mod live_args;

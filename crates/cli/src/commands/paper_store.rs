@@ -9,12 +9,19 @@
 //! Its market is the mock's replay of `--replay FILE` (`--venue mock`), or Kraken's public
 //! feed (`--venue kraken`), whose prints are handed to the simulated exchange as they come.
 //!
+//! When it stops, the simulated market closes first (no print is matched any more), the
+//! session goes on for half a second so the answers in flight arrive, then it stops and the
+//! store is audited against the simulated exchange ([`exchange_audit`]: duplicate and lost
+//! orders, missed and phantom fills, entries without exit, order states, ledger drift); the
+//! counts are printed and any count above zero fails the command.
+//!
 //! Invariants: no order leaves the process; the simulated exchange lives as long as the
 //! session, so a database that holds an earlier paper session is refused at start (its
 //! orders and balances ended with that process; kill -9 restarts are what `--mode live`
 //! against `flywheel mock-kraken` is for).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context};
 use flywheel_kraken::net::clock::SystemClock;
@@ -25,7 +32,8 @@ use flywheel_runner::live::session::KV_STEP;
 use flywheel_store::{BlockingStore, DbUrl, StoreOptions};
 
 use crate::commands::backtest::load;
-use crate::commands::live::{run_stored, runtime, Endpoints, DEFAULT_DB};
+use crate::commands::exchange_audit;
+use crate::commands::live::{run_stored, runtime, BeforeStop, Endpoints, DEFAULT_DB};
 use crate::commands::run::{RunArgs, VenueKind};
 
 pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
@@ -77,9 +85,39 @@ pub fn run_paper_stored(args: &RunArgs) -> anyhow::Result<()> {
         ws_private: mock.ws_private_url(),
         ws_public,
     };
-    let out = run_stored(args, creds, &rt, &ep, "paper");
+    let close = || mock.close_market();
+    let before_stop = BeforeStop {
+        action: &close,
+        settle: Duration::from_millis(500),
+    };
+    let out = run_stored(args, creds, &rt, &ep, "paper", Some(before_stop))
+        .and_then(|()| audit_against_the_simulated_exchange(args, &mock));
     mock.shutdown();
     out
+}
+
+/// The store the session left against its simulated exchange (closed: nothing moves any
+/// more), with [`exchange_audit`]: printed, and an error when any count is not zero.
+fn audit_against_the_simulated_exchange(
+    args: &RunArgs,
+    mock: &flywheel_kraken_mock::MockHandle,
+) -> anyhow::Result<()> {
+    let text = args.live.db.as_deref().unwrap_or(DEFAULT_DB);
+    let db = DbUrl::parse(text).with_context(|| format!("--db {text}"))?;
+    let store = BlockingStore::open(&db, StoreOptions::default())?;
+    let ledger = serde_json::to_value(mock.ledger()).context("the simulated exchange's ledger")?;
+    let counts = exchange_audit::audit(&store, &ledger)?;
+    eprintln!("audit against the simulated exchange: {counts}");
+    if !counts.clean() {
+        for m in &counts.mismatches {
+            eprintln!("  state mismatch {m}");
+        }
+        bail!(
+            "the store disagrees with the simulated exchange ({counts}): a defect of Flywheel, \
+             please report it with this database"
+        );
+    }
+    Ok(())
 }
 
 /// A database that holds an earlier paper session is refused before anything starts: its
@@ -122,6 +160,9 @@ fn forward_kraken_prints(
                 side: Some(side),
             } = input
             {
+                if mock.market_closed() {
+                    break;
+                }
                 if let Err(e) = mock.trade(side, price, qty) {
                     eprintln!("warning: a Kraken print the simulated exchange refused: {e}");
                 }

@@ -2,15 +2,13 @@
 //! processes started against it and killed with SIGKILL, and the audit that compares the
 //! store with the mock's own ledger (the ground truth) once the dust settles.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flywheel_core::{Qty, Quote};
-use flywheel_store::{BlockingStore, DbUrl, OrderStatus, StoreOptions};
+use flywheel_store::{BlockingStore, DbUrl, StoreOptions};
 
 /// The mock's default credentials (`flywheel_kraken_mock::config`).
 const API_KEY: &str = "flywheel-mock-key";
@@ -356,119 +354,17 @@ impl Live {
     }
 }
 
-/// The chaos counts (all must be zero).
-#[derive(Debug, Default, PartialEq, Eq, Clone)]
-pub struct Counts {
-    /// `cl_ord_id`s the exchange applied more than once.
-    pub duplicate_orders: usize,
-    /// Orders the exchange has that the store does not know.
-    pub lost_orders: usize,
-    /// Exchange fills of our orders missing from the store.
-    pub missed_fills: usize,
-    /// Store fills the exchange never made.
-    pub phantom_fills: usize,
-    /// Entries that filled with no exit placed for the slot after the fill.
-    pub missing_exits: usize,
-    /// Orders whose state or filled volume differ between the store and the exchange.
-    pub state_mismatches: usize,
-    /// Store ledger minus the exchange's totals, as text ("" when equal).
-    pub ledger_drift: String,
-}
+pub use flywheel_cli::commands::exchange_audit::Counts;
 
-impl Counts {
-    pub fn clean(&self) -> bool {
-        *self == Counts::default()
-    }
-}
-
-fn q(v: &serde_json::Value) -> Qty {
-    v.as_str().expect("decimal string").parse().expect("qty")
-}
-
-/// Compare the store at `db` with the mock's ledger.
+/// Compare the store at `db` with the mock's ledger
+/// ([`flywheel_cli::commands::exchange_audit`], what paper sessions check too).
 pub fn audit(db: &str, mock: &Mock) -> Counts {
-    let ledger = mock.ledger();
     let store = BlockingStore::open(&DbUrl::parse(db).expect("db url"), StoreOptions::default())
         .expect("open the store");
-    let rows = store.orders_in_states(&OrderStatus::ALL).expect("orders");
-    let by_id: BTreeMap<String, _> = rows
-        .iter()
-        .map(|r| (r.cl_ord_id.as_str().to_string(), r))
-        .collect();
-    let fills: BTreeSet<String> = store
-        .known_exec_ids(u32::MAX)
-        .expect("fills")
-        .into_iter()
-        .collect();
-    let mut c = Counts::default();
-    for (_, n) in ledger["adds_applied"].as_object().expect("adds_applied") {
-        if n.as_u64().unwrap_or(0) > 1 {
-            c.duplicate_orders += 1;
-        }
+    let counts = flywheel_cli::commands::exchange_audit::audit(&store, &mock.ledger())
+        .expect("the audit reads the ledger");
+    for m in &counts.mismatches {
+        eprintln!("state mismatch {m}");
     }
-    for (_, o) in ledger["orders"].as_object().expect("orders") {
-        let id = o["cl_ord_id"].as_str().unwrap_or_default();
-        match by_id.get(id) {
-            None => c.lost_orders += 1,
-            Some(r) => {
-                let state = o["state"].as_str().unwrap_or_default();
-                let theirs = match state {
-                    "open" => "acked|partially_filled|cancel_requested",
-                    "closed" => "filled",
-                    // A post-only order that would have taken is cancelled at once too.
-                    "canceled" => "cancelled|rejected",
-                    other => other,
-                };
-                if r.filled != q(&o["filled"]) || !theirs.split('|').any(|s| s == r.state.name()) {
-                    eprintln!(
-                        "state mismatch {id}: store {} filled {}, exchange {state} filled {}",
-                        r.state.name(),
-                        r.filled,
-                        o["filled"]
-                    );
-                    c.state_mismatches += 1;
-                }
-            }
-        }
-    }
-    let mut theirs = BTreeSet::new();
-    for t in ledger["trades"].as_array().expect("trades") {
-        let id = t["txid"].as_str().unwrap_or_default().to_string();
-        if !fills.contains(&id) {
-            c.missed_fills += 1;
-        }
-        theirs.insert(id);
-    }
-    c.phantom_fills = fills.difference(&theirs).count();
-    // Every entry with fills has an exit (or recovery order) of its slot placed after
-    // its last fill.
-    for r in rows.iter().filter(|r| r.role.as_deref() == Some("entry")) {
-        if !r.filled.is_positive() {
-            continue;
-        }
-        let has_exit = rows.iter().any(|x| {
-            x.slot == r.slot
-                && matches!(x.role.as_deref(), Some("exit" | "recovery"))
-                && x.step >= r.step
-                && x.created_at >= r.created_at
-        });
-        if !has_exit {
-            c.missing_exits += 1;
-        }
-    }
-    let base = store.kv_get("ledger.base").expect("kv").unwrap_or_default();
-    let quote = store
-        .kv_get("ledger.quote")
-        .expect("kv")
-        .unwrap_or_default();
-    let ex_base = q(&ledger["balances"]["base"]["total"]);
-    let ex_quote: Quote = ledger["balances"]["quote"]["total"]
-        .as_str()
-        .expect("quote")
-        .parse()
-        .expect("quote");
-    if base.parse::<Qty>().ok() != Some(ex_base) || quote.parse::<Quote>().ok() != Some(ex_quote) {
-        c.ledger_drift = format!("store {base}/{quote} vs exchange {ex_base}/{ex_quote}");
-    }
-    c
+    counts
 }
