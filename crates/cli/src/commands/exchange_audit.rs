@@ -31,7 +31,6 @@ pub struct Counts {
     pub missed_fills: usize,
     pub phantom_fills: usize,
     pub missing_exits: usize,
-    pub state_mismatches: usize,
     /// Store ledger against the exchange's totals, as text ("" when equal).
     pub ledger_drift: String,
     /// What the ledger held: orders, of them IOC, fills, of them taker.
@@ -39,7 +38,8 @@ pub struct Counts {
     pub ioc_orders: usize,
     pub fills: usize,
     pub taker_fills: usize,
-    /// One line per state mismatch, for the log.
+    /// One line per order whose state or filled volume differ (its count is the state
+    /// mismatches).
     pub mismatches: Vec<String>,
 }
 
@@ -51,7 +51,7 @@ impl Counts {
             && self.missed_fills == 0
             && self.phantom_fills == 0
             && self.missing_exits == 0
-            && self.state_mismatches == 0
+            && self.mismatches.is_empty()
             && self.ledger_drift.is_empty()
     }
 }
@@ -72,7 +72,7 @@ impl fmt::Display for Counts {
             self.missed_fills,
             self.phantom_fills,
             self.missing_exits,
-            self.state_mismatches,
+            self.mismatches.len(),
             if self.ledger_drift.is_empty() {
                 "none"
             } else {
@@ -149,7 +149,6 @@ pub fn audit(store: &BlockingStore, ledger: &Value) -> anyhow::Result<Counts> {
         let state = o["state"].as_str().unwrap_or_default();
         let filled: Qty = decimal(&o["filled"], "an order's filled")?;
         if r.filled != filled || !store_states(state).split('|').any(|s| s == r.state.name()) {
-            c.state_mismatches += 1;
             c.mismatches.push(format!(
                 "{id}: store {} filled {}, exchange {state} filled {filled}",
                 r.state.name(),
