@@ -309,17 +309,23 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 price: self.mark,
                 timestamp: now,
             };
-            // One sizing for both events unless the tick placed something (which moves
-            // the free funds the starvation guard reads).
-            let sizes = self.sizes_for(idx, true);
-            let acted = self.apply_sized(idx, &tick, Source::Reducer, sizes);
-            let sizes = if acted {
-                self.sizes_for(idx, true)
-            } else {
-                sizes
-            };
             let timer = Event::TimerTick { timestamp: now };
-            self.apply_sized(idx, &timer, Source::Reducer, sizes);
+            if self.ticks_are_quiet(idx, &tick, &timer) {
+                // Most ticks of most loops: nothing to size, nothing to place.
+                self.apply_quiet(idx, &tick);
+                self.apply_quiet(idx, &timer);
+            } else {
+                // One sizing for both events unless the tick placed something (which moves
+                // the free funds the starvation guard reads).
+                let sizes = self.sizes_for(idx, true);
+                let acted = self.apply_sized(idx, &tick, Source::Reducer, sizes);
+                let sizes = if acted {
+                    self.sizes_for(idx, true)
+                } else {
+                    sizes
+                };
+                self.apply_sized(idx, &timer, Source::Reducer, sizes);
+            }
             // Patch D: a B entry still pending after its timer is waiting for size; the
             // failure is the start of the wait, not every loop of it.
             let s = &self.slots[idx].state;

@@ -18,6 +18,29 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// [`Self::apply_to_slot`] with the sizes given; returns whether the event produced
     /// actions.
+    /// Whether both of a loop's ticks are quiet for slot `idx` (see
+    /// [`flywheel_grid::PairState::is_quiet`]) and the sizes they would be handed are read
+    /// by nobody: then [`Self::apply_quiet`] skips sizing them. The B size handed to the
+    /// reducer is kept as the budget of the Patch B residual, which is read only without
+    /// quote-first allocation; there the ticks are sized as always.
+    pub(crate) fn ticks_are_quiet(&self, idx: usize, tick: &Event, timer: &Event) -> bool {
+        if self.leak.cfg.residual() && !self.cfg.quote_first_allocation {
+            return false;
+        }
+        let slot = &self.slots[idx];
+        let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
+        // A quiet price tick moves neither the orders nor the pending entries the timer's
+        // test reads, so both are decided on the state before the first.
+        slot.state.is_quiet(tick, &self.cfg, sticky)
+            && slot.state.is_quiet(timer, &self.cfg, sticky)
+    }
+
+    /// Apply a tick [`Self::ticks_are_quiet`] vouched for: it moves only the slot's clock,
+    /// mark and loss day, acts on nothing and is journaled by nobody (as in `apply_sized`).
+    pub(crate) fn apply_quiet(&mut self, idx: usize, ev: &Event) {
+        self.slots[idx].state.apply_quiet(ev);
+    }
+
     pub(crate) fn apply_sized(
         &mut self,
         idx: usize,

@@ -17,6 +17,7 @@ use flywheel_core::{FixedError, Price, Qty, Side, Timestamp};
 use thiserror::Error;
 
 use crate::booking::{book_cycle, roll_loss_day, ClosedPosition, ExitLeg};
+use crate::config::EngineConfig;
 use crate::entries::{drain_pending, follow_up_entry, place_entry, EntryAttempt, SlotContext};
 use crate::event::{
     Action, CancelReason, Event, Fill, OrderRef, OrphanReason, PlaceReason, RecoveryFill,
@@ -99,29 +100,50 @@ impl PairState {
         ctx: &SlotContext<'_>,
     ) -> Result<Vec<Action>, TransitionError> {
         validate(self, event)?;
-        if let Event::PriceTick { price, timestamp } = event {
-            if !refresh_candidate_exists(self, *price, *timestamp, ctx) {
-                // Hot path: only the mark and the clock move; nothing can fail.
-                observe_price(self, *price, *timestamp);
-                return Ok(Vec::new());
-            }
-        }
-        if let Event::TimerTick { timestamp } = event {
-            let idle = self.a.pending_entry.is_none()
-                && self.b.pending_entry.is_none()
-                && (ctx.sticky || self.phase() == Phase::S0);
-            if idle {
-                // Hot path: no deferred entry to place and no orphan timer can run.
-                self.now = self.now.max(*timestamp);
-                roll_loss_day(self, self.now);
-                self.s2_entered_at = None;
-                return Ok(Vec::new());
-            }
+        if self.is_quiet(event, ctx.cfg, ctx.sticky) {
+            self.apply_quiet(event);
+            return Ok(Vec::new());
         }
         let mut next = self.clone();
         let actions = apply_validated(&mut next, event, ctx)?;
         *self = next;
         Ok(actions)
+    }
+}
+
+impl PairState {
+    /// Whether `event` is a quiet tick for this state: a price tick with no stale entry to
+    /// refresh at its time, or a timer with no deferred entry to place and no orphan timer
+    /// that can run. A quiet tick moves only the clock, the mark, the loss day and
+    /// `s2_entered_at` (cleared); it emits nothing, cannot fail, and reads no order size —
+    /// which is what lets the runtime skip sizing for it. The reducer's own hot path is
+    /// this predicate, so the two cannot disagree.
+    pub fn is_quiet(&self, event: &Event, cfg: &EngineConfig, sticky: bool) -> bool {
+        match *event {
+            Event::PriceTick { price, timestamp } => {
+                price.is_positive() && !refresh_candidate_exists(self, price, timestamp, cfg)
+            }
+            Event::TimerTick { .. } => {
+                self.a.pending_entry.is_none()
+                    && self.b.pending_entry.is_none()
+                    && (sticky || self.phase() == Phase::S0)
+            }
+            _ => false,
+        }
+    }
+
+    /// Apply a tick [`Self::is_quiet`] vouched for (the caller's check; `apply` makes it
+    /// itself): only the clock, the mark, the loss day and `s2_entered_at` move.
+    pub fn apply_quiet(&mut self, event: &Event) {
+        match *event {
+            Event::PriceTick { price, timestamp } => observe_price(self, price, timestamp),
+            Event::TimerTick { timestamp } => {
+                self.now = self.now.max(timestamp);
+                roll_loss_day(self, self.now);
+                self.s2_entered_at = None;
+            }
+            _ => debug_assert!(false, "not a tick: {event:?}"),
+        }
     }
 }
 
@@ -265,13 +287,13 @@ fn refresh_candidate_exists(
     state: &PairState,
     price: Price,
     ts: Timestamp,
-    ctx: &SlotContext<'_>,
+    cfg: &EngineConfig,
 ) -> bool {
     let now = state.now.max(ts);
     state.orders.iter().any(|o| {
         o.role == Role::Entry
             && !o.partially_filled
-            && drift_exceeds(o.price, price, ctx.cfg.refresh_pct)
+            && drift_exceeds(o.price, price, cfg.refresh_pct)
             && state
                 .trade(o.trade_id)
                 .refresh_cooldown_until

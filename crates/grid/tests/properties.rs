@@ -15,7 +15,11 @@
 //!   stale refresh per tick, never of a partially filled entry), a pending entry survives a
 //!   timer tick only while it cannot be placed, and the accounting totals move exactly by
 //!   the booked amounts;
-//! - `transition_equals_apply_in_place`: the functional and in-place forms agree exactly;
+//! - `transition_equals_apply_in_place`: the functional and in-place forms agree exactly
+//!   (the in-place form takes the quiet-tick shortcut, the functional one never does);
+//! - `quiet_ticks_emit_nothing_and_read_no_size`: what `PairState::is_quiet` calls quiet
+//!   acts on nothing and gives the same state whatever the order sizes, and
+//!   `PairState::apply_quiet` gives exactly that state;
 //! - `replay_is_deterministic_and_state_round_trips_json`: the same ops from the same start
 //!   give the same states and actions; snapshots round-trip through JSON and a run resumed
 //!   from a restored snapshot ends identically;
@@ -29,8 +33,8 @@
 use flywheel_core::{Price, Qty, Quote, Ratio, Rounding, Side, Timestamp, TradeId};
 use flywheel_grid::{
     check_invariants, compute_order_volume, entry_price, exit_price, transition, Action,
-    CancelReason, EngineConfig, Event, Fill, OrderRef, PairState, PlaceReason, RecoveryFill, Role,
-    TransitionError,
+    CancelReason, EngineConfig, Event, Fill, OrderRef, OrderSizes, PairState, PlaceReason,
+    RecoveryFill, Role, SlotContext, TransitionError,
 };
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -129,6 +133,32 @@ proptest! {
                 prop_assert_eq!(got.as_deref(), Ok(actions), "actions differ for {:?}", ev);
                 prop_assert_eq!(&in_place, next, "states differ for {:?}", ev);
             }
+            Ok(())
+        })?;
+    }
+
+    /// A tick `is_quiet` calls quiet emits nothing and reads no order size: the full
+    /// transition with every size zero gives the same state (the runtime skips sizing for
+    /// such ticks).
+    #[test]
+    fn quiet_ticks_emit_nothing_and_read_no_size(scn in gen::scenario(), steps in gen::steps()) {
+        run(&scn, &steps, |prev, op, next, actions| {
+            let Op::Event(ev) = op else { return Ok(()) };
+            if !prev.is_quiet(ev, &scn.cfg, scn.sticky) {
+                return Ok(());
+            }
+            prop_assert!(actions.is_empty(), "a quiet {:?} acted: {:?}", ev, actions);
+            let unsized_ctx = SlotContext {
+                sizes: OrderSizes::both(Quote::ZERO),
+                ..scn.ctx()
+            };
+            let (unsized_next, unsized_actions) =
+                transition(prev, ev, &unsized_ctx).expect("a quiet tick cannot fail");
+            prop_assert!(unsized_actions.is_empty());
+            prop_assert_eq!(&unsized_next, next, "a quiet {:?} read the sizes", ev);
+            let mut shortcut = prev.clone();
+            shortcut.apply_quiet(ev);
+            prop_assert_eq!(&shortcut, next, "apply_quiet differs for {:?}", ev);
             Ok(())
         })?;
     }
