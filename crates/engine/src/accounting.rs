@@ -63,7 +63,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.note_degradation(idx);
         }
         let bal = self.venue.balances();
-        self.scoreboard = self.compute_scoreboard();
+        self.scoreboard = self.scoreboard_now();
         let idle_pct = self.scoreboard.idle_usd_pct.to_f64();
         self.stats.idle_ratio_sum += idle_pct / 100.0 * n as f64;
         let free = bal.free_quote();

@@ -86,6 +86,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if !self.anc.active() || !self.mark.is_positive() {
             return;
         }
+        self.touch();
         let inst = self.venue.instrument().clone();
         let ctx = RangerCtx {
             now: self.now,

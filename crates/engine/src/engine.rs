@@ -37,6 +37,7 @@ use crate::config::LeakConfig;
 use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak::LeakState;
+use crate::memo::SyncFigures;
 pub(crate) use crate::orders::Track;
 use crate::scoreboard::Scoreboard;
 use crate::sizing::{
@@ -113,6 +114,9 @@ pub struct Engine<V: Venue, J: JournalSink> {
     pub(crate) ancillary: crate::leak::AncillaryProfit,
     pub(crate) anc: crate::ancillary_run::AncillaryRun,
     pub(crate) venue_buf: Vec<VenueEvent>,
+    /// The revision the loop memo keys on (see `memo`).
+    pub(crate) rev: u64,
+    pub(crate) memo: crate::memo::LoopMemo,
 }
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
@@ -167,6 +171,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 n_slots as u32,
             ),
             venue_buf: Vec::new(),
+            rev: 0,
+            memo: crate::memo::LoopMemo::default(),
         }
     }
 
@@ -179,6 +185,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// Use these USD-leak patch settings (the default is the seed's, all on).
     pub fn with_leak(mut self, cfg: LeakConfig) -> Self {
+        self.touch();
         self.leak = LeakState::new(cfg, self.slots.len());
         self
     }
@@ -189,6 +196,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         rangers: flywheel_ancillary::RangerConfig,
         churners: flywheel_ancillary::ChurnerConfig,
     ) -> Self {
+        self.touch();
         let n = self.slots.len() as u32;
         self.anc = crate::ancillary_run::AncillaryRun::new(rangers, churners, n);
         self
@@ -196,6 +204,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// Use these governor settings (the default is the seed's, enabled).
     pub fn with_governor(mut self, cfg: GovernorConfig) -> Self {
+        self.touch();
         self.governor = Governance::new(cfg);
         self
     }
@@ -360,14 +369,49 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let bal = self.venue.balances();
         self.loop_free_quote = bal.free_quote();
         self.set_free_base(bal.free_base());
-        let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
-        self.capacity = capacity(&self.cfg, open);
         self.entry_adds_used = 0;
         self.b_released.iter_mut().for_each(|r| *r = Quote::ZERO);
+        // Step 1 forms the loop's sizing: it reads none.
+        let key = self.memo_key(LoopSizing::default());
+        let figures = match self.memo_sync(&key) {
+            Some(figures) => {
+                debug_assert_eq!(
+                    Ok(&figures),
+                    self.sync_figures(&bal).as_ref(),
+                    "{}",
+                    crate::memo::STALE
+                );
+                figures
+            }
+            None => match self.sync_figures(&bal) {
+                Ok(figures) => {
+                    self.remember_sync(key, figures.clone());
+                    figures
+                }
+                Err(e) => {
+                    // Not remembered: every loop at this mark halts with the reason again.
+                    let margin = self.or_halt(Err(e), "half a lot at the mark");
+                    self.sync_figures_with(&bal, margin)
+                }
+            },
+        };
+        self.capacity = figures.capacity;
+        self.b_funded = figures.b_funded;
+        self.sizing = figures.sizing;
+    }
+
+    /// Step 1's figures from the balances, the open orders and the slots at the mark; an
+    /// error when half a lot at the mark is beyond exact arithmetic.
+    fn sync_figures(&self, bal: &Balances) -> Result<SyncFigures, flywheel_core::FixedError> {
+        let margin = funds::rounding_margin(self.mark, self.venue.instrument().lot)?;
+        Ok(self.sync_figures_with(bal, margin))
+    }
+
+    fn sync_figures_with(&self, bal: &Balances, margin: Quote) -> SyncFigures {
+        let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
+        let capacity = capacity(&self.cfg, open);
         let fee = self.venue.instrument().maker_fee_pct;
         let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
-        let margin = funds::rounding_margin(self.mark, self.venue.instrument().lot);
-        let margin = self.or_halt(margin, "half a lot at the mark");
         let buy_ready = u32::try_from(buy_ready).unwrap_or(u32::MAX);
         // Seed 000 meets seed 001 here: the B allocation keeps the runway the governor
         // targets back (its runway floor at this mark plus its target idle share of the
@@ -378,8 +422,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         } else {
             Quote::ZERO
         };
+        let free = bal.free_quote();
         let deployable = Deployable {
-            free: self.loop_free_quote,
+            free,
             buffer: self.cfg.allocation_safety_buffer_usd,
             runway,
             fee_pct: fee,
@@ -394,28 +439,33 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         };
         // The first `funded` buy-ready slots (slot order) take the shares; the rest wait.
         let mut rank = 0u32;
-        for (i, s) in self.slots.iter().enumerate() {
-            self.b_funded[i] = !is_buy_ready(&s.state) || {
-                rank += 1;
-                rank <= b.funded
-            };
+        let b_funded = self
+            .slots
+            .iter()
+            .map(|s| {
+                !is_buy_ready(&s.state) || {
+                    rank += 1;
+                    rank <= b.funded
+                }
+            })
+            .collect();
+        let mut sizing = LoopSizing::new(&self.cfg, b, self.mark);
+        sizing.rounding_margin = margin;
+        sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
+        sizing.ancillary_share = self.ancillary_share();
+        sizing.legacy_b = legacy_b_size(self.cfg.order_size_usd, free, self.cfg.slots);
+        SyncFigures {
+            capacity,
+            b_funded,
+            sizing,
         }
-        self.sizing = LoopSizing::new(&self.cfg, b, self.mark);
-        self.sizing.rounding_margin = margin;
-        self.sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
-        self.sizing.ancillary_share = self.ancillary_share();
-        self.sizing.legacy_b = legacy_b_size(
-            self.cfg.order_size_usd,
-            self.loop_free_quote,
-            self.cfg.slots,
-        );
     }
 
     /// The scoreboard's `usd_next_entries_estimate` at this loop's mark: Σ over slots of the
-    /// generic order size (the A formula with the entry floor), which the B allocation does
-    /// not change. Saturates at the largest quote (an unaffordable runway gives none).
+    /// generic order size (the A formula with the entry floor), which reads no B allocation
+    /// (so none is given). Saturates at the largest quote (an unaffordable runway gives none).
     pub(crate) fn next_entries_estimate(&self) -> Quote {
-        let mut sizing = LoopSizing::new(&self.cfg, self.sizing.b, self.mark);
+        let mut sizing = LoopSizing::new(&self.cfg, Default::default(), self.mark);
         sizing.ancillary_share = self.ancillary_share();
         self.next_entries_at(&sizing)
     }

@@ -23,6 +23,7 @@ use crate::journal::{JournalRecord, JournalSink, Source};
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub(crate) fn on_venue_event(&mut self, ev: VenueEvent) {
+        self.touch();
         if self.journal.enabled() {
             self.journal.record(&JournalRecord::Venue {
                 ts: self.now,

@@ -168,7 +168,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         // A fresh scoreboard when the controller updates; between updates the gates read
         // the one from the end of the previous loop (at most one loop old).
         let board = if self.governor.state.due(&self.governor.cfg, now) {
-            self.compute_scoreboard()
+            self.scoreboard_now()
         } else {
             self.scoreboard
         };

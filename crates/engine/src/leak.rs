@@ -137,6 +137,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if candidates.is_empty() {
             return;
         }
+        self.touch();
         let patches = self.leak.cfg.recovery();
         let rules = if patches {
             let cap = self.max_bilateral_slots();
@@ -234,7 +235,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         t.balance_degraded_slot_seconds = t.balance_degraded_slot_seconds.saturating_add(secs);
         t.attribution_loops += n;
         if self.scoreboard.idle_usd.is_positive() {
-            let a = self.leak_attribution();
+            let a = self.attribution_now();
             self.leak.totals_mut().attribution_sum.add(&a, n);
         }
     }

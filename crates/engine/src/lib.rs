@@ -17,6 +17,7 @@ pub mod journal;
 mod leak;
 pub mod maker_journal;
 pub mod maker_run;
+mod memo;
 pub mod operator;
 mod orders;
 mod pipeline;

@@ -175,6 +175,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// Operator pause at `now`: no new entries until [`Self::operator_resume`].
     pub fn operator_pause(&mut self, now: Timestamp) -> OperatorResult {
+        self.touch();
         self.now = self.now.max(now);
         let result = if self.operator_paused {
             "already paused".to_string()
@@ -189,6 +190,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Lift the operator pause at `now`. A loss lock or a halt still in force is named: it
     /// keeps entries stopped by its own rule.
     pub fn operator_resume(&mut self, now: Timestamp) -> OperatorResult {
+        self.touch();
         self.now = self.now.max(now);
         let was = std::mem::replace(&mut self.operator_paused, false);
         let mut result = if was {
@@ -212,6 +214,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Cancel every entry resting unfilled at the venue at `now` (exits and partially
     /// filled entries stay; see the module docs). Returns how many cancels were requested.
     pub fn cancel_entries(&mut self, now: Timestamp) -> OperatorResult {
+        self.touch();
         self.now = self.now.max(now);
         let mut cancelled = 0usize;
         for idx in 0..self.slots.len() {
@@ -264,6 +267,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         setting: &Setting,
         raw: &str,
     ) -> OperatorResult {
+        self.touch();
         self.now = self.now.max(now);
         let key = setting.key();
         let mut cfg = self.governor.cfg.clone();

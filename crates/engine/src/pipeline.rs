@@ -41,6 +41,7 @@ fn b_first(actions: &mut [Action]) {
 
 impl<V: Venue, J: JournalSink> Engine<V, J> {
     pub(crate) fn execute(&mut self, idx: usize, mut actions: Vec<Action>, source: Source) {
+        self.touch();
         if self.leak.cfg.b_first() {
             b_first(&mut actions);
         }
@@ -131,6 +132,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// comes later is credited when it arrives, with the order's remaining hold (`orders`).
     /// Until then nothing is credited. Returns the quote credited now.
     pub(crate) fn cancel(&mut self, idx: usize, txid: &str) -> Quote {
+        self.touch();
         let Ok(id) = ClOrdId::parse(txid) else {
             // The slot holds only ids this engine issued; anything else is no order of ours.
             self.cancel_failed(idx, txid, Reject::UnknownOrder);
@@ -184,6 +186,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     pub(crate) fn place_entry(&mut self, idx: usize, local_id: u64, source: Source) {
+        self.touch();
         let Some(order) = self.slots[idx].state.find_order(local_id).cloned() else {
             return;
         };
@@ -262,6 +265,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     }
 
     pub(crate) fn place_exit(&mut self, idx: usize, local_id: u64, source: Source) {
+        self.touch();
         if self.send(idx, local_id, source).is_err() {
             // Kept unplaced in the slot: the next loop re-prices and retries it.
             self.stats.exit_place_failures += 1;
@@ -335,6 +339,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Remove an unplaced entry. `one_sided`: the slot gives up that side (spec §2.4);
     /// otherwise the trade keeps a pending entry that the next timer retries.
     pub(crate) fn drop_entry(&mut self, idx: usize, local_id: u64, one_sided: bool, why: &str) {
+        self.touch();
         let slot_id = self.slots[idx].id;
         let is_b = self.slots[idx]
             .state
@@ -395,6 +400,9 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 .filter(|o| o.role == Role::Exit && o.txid.is_none())
                 .map(|o| o.local_id)
                 .collect();
+            if !unplaced.is_empty() {
+                self.touch();
+            }
             for id in unplaced {
                 if self.slots[idx]
                     .state
@@ -417,6 +425,10 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
                 }
             }
         }
+        if queue.is_empty() {
+            return;
+        }
+        self.touch();
         queue.sort_unstable();
         for (_, idx, id) in queue {
             if self.entry_adds_used >= self.capacity.entry_cap {

@@ -82,6 +82,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         } else {
             return;
         };
+        self.touch();
         let (mark, now) = (self.mark, self.now);
         self.leak.last_b_budget[idx] = match plan {
             (None, _, _) => sizes.b,
@@ -166,6 +167,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             sizes.b = sizes.b.max(self.min_b_entry_usd());
         }
         self.leak.last_b_budget[idx] = sizes.b;
+        self.touch();
         if let Some(actions) = self.reopen_entry(idx, trade, sizes) {
             self.execute(idx, actions, Source::AutoRepair);
             self.normalize_mode(idx);

@@ -16,8 +16,6 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.apply_sized(idx, ev, source, sizes);
     }
 
-    /// [`Self::apply_to_slot`] with the sizes given; returns whether the event produced
-    /// actions.
     /// Whether both of a loop's ticks are quiet for slot `idx` (see
     /// [`flywheel_grid::PairState::is_quiet`]) and the sizes they would be handed are read
     /// by nobody: then [`Self::apply_quiet`] skips sizing them. The B size handed to the
@@ -41,6 +39,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.slots[idx].state.apply_quiet(ev);
     }
 
+    /// [`Self::apply_to_slot`] with the sizes given; returns whether the event produced
+    /// actions.
     pub(crate) fn apply_sized(
         &mut self,
         idx: usize,
@@ -58,8 +58,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             sizes,
         };
         let from = slot.state.phase();
+        // Only a quiet tick leaves what the loop memo reads as it was.
+        let changes = !slot.state.is_quiet(ev, &self.cfg, sticky);
         let result = slot.state.apply(ev, &ctx);
         let slot_id = slot.id;
+        if changes {
+            self.touch();
+        }
         match result {
             Ok(actions) => {
                 let quiet = actions.is_empty()
@@ -102,6 +107,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Make the one-sided flags match what the slot holds (spec §2.9), counting pending
     /// entries as entries.
     pub(crate) fn normalize_mode(&mut self, idx: usize) {
+        self.touch();
         let s = &mut self.slots[idx].state;
         let mut buy_entries = usize::from(s.b.pending_entry.is_some());
         let mut sell_entries = usize::from(s.a.pending_entry.is_some());
@@ -191,6 +197,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// resume; the reason it held is returned. A cause that persists halts again at its
     /// next check (the ledger at a restart, the slot invariants on the next event).
     pub fn clear_halt(&mut self) -> Option<String> {
+        self.touch();
         match std::mem::replace(&mut self.mode, RunMode::Running) {
             RunMode::Halted(reason) => Some(reason),
             other => {
@@ -204,6 +211,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// first reason is kept and journaled. Also the runner's: a ledger mismatch or a venue
     /// halt at a restart.
     pub fn halt(&mut self, reason: &str) {
+        self.touch();
         if matches!(self.mode, RunMode::Halted(_)) {
             return;
         }

@@ -146,6 +146,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// untouched (see [`RestoreError`]).
     pub fn restore(&mut self, snap: EngineSnapshot) -> Result<(), RestoreError> {
         self.check(&snap)?;
+        self.touch();
         let EngineSnapshot {
             slots,
             governor,

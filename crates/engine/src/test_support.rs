@@ -46,4 +46,5 @@ pub fn degrade(e: &mut Engine<SimExchange, NoJournal>, idx: usize, at: flywheel_
     s.b.pending_entry = None;
     (s.short_only, s.long_only, s.mode_source) = (true, false, ModeSource::Balance);
     e.leak.degraded_at[idx] = Some(at);
+    e.touch();
 }

@@ -1,0 +1,149 @@
+//! The loop memo: step 1's capacity, B allocation and sizing, and step 7's scoreboard and
+//! leak attribution, reused while nothing they read has changed.
+//!
+//! Half the loops of a backtest on one-minute bars (two 30-second loops per bar) run at
+//! the mark the loop before them saw, with no execution in between: recomputing these
+//! figures there is most of the loop's exact-decimal work, and it gives the same numbers.
+//!
+//! Invariant: a memoized figure is exactly what recomputing it would give. Its key is
+//! - the engine's **revision** ([`Engine::touch`]), bumped by everything that can change
+//!   the slots, the tracked orders, the accounting, the run mode or the configuration:
+//!   every venue event, every executed action, placement and cancel, every reducer event
+//!   that is not a quiet tick, the restoration, bootstrap, repair, retry and scheduler
+//!   steps when they have work, the rangers and churners, halts, operator commands and
+//!   snapshot restores;
+//! - the exact values of what changes without the engine doing anything: the venue's
+//!   balances and open-order count, the mark, and the loop sizing the figure was formed
+//!   with.
+//!
+//! A missed bump would serve a stale figure, so debug builds (every test) recompute the
+//! figure on each hit and panic if it differs: the whole test suite checks the key.
+
+use flywheel_capital::sizing::LoopSizing;
+use flywheel_capital::LeakAttribution;
+use flywheel_core::Price;
+use flywheel_venue::{Balances, Venue};
+
+use crate::capacity::Capacity;
+use crate::engine::Engine;
+use crate::journal::JournalSink;
+use crate::scoreboard::Scoreboard;
+
+/// What step 1 (sync) derives from its inputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct SyncFigures {
+    pub capacity: Capacity,
+    pub b_funded: Vec<bool>,
+    pub sizing: LoopSizing,
+}
+
+/// The inputs of a memoized figure that the revision does not cover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct MemoKey {
+    pub rev: u64,
+    pub balances: Balances,
+    pub open_orders: usize,
+    pub mark: Price,
+    /// The loop sizing the figure reads (step 7's); step 1 forms it and reads none.
+    pub sizing: LoopSizing,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LoopMemo {
+    /// Off: every figure is recomputed (the reference the tests compare against).
+    pub enabled: bool,
+    /// Figures served from the memo (sync, scoreboard, attribution).
+    pub hits: u64,
+    sync: Option<(MemoKey, SyncFigures)>,
+    scoreboard: Option<(MemoKey, Scoreboard)>,
+    attribution: Option<(MemoKey, Scoreboard, LeakAttribution)>,
+}
+
+impl Default for LoopMemo {
+    fn default() -> Self {
+        LoopMemo {
+            enabled: true,
+            hits: 0,
+            sync: None,
+            scoreboard: None,
+            attribution: None,
+        }
+    }
+}
+
+impl<V: Venue, J: JournalSink> Engine<V, J> {
+    /// Something a memoized figure may read has changed (see the module docs).
+    pub(crate) fn touch(&mut self) {
+        self.rev = self.rev.wrapping_add(1);
+    }
+
+    /// The key of a figure formed now with `sizing`.
+    pub(crate) fn memo_key(&self, sizing: LoopSizing) -> MemoKey {
+        MemoKey {
+            rev: self.rev,
+            balances: self.venue.balances(),
+            open_orders: self.venue.open_order_count(),
+            mark: self.mark,
+            sizing,
+        }
+    }
+
+    /// Step 1's figures for `key`, when memoized.
+    pub(crate) fn memo_sync(&mut self, key: &MemoKey) -> Option<SyncFigures> {
+        let (k, figures) = self.memo.sync.as_ref()?;
+        let figures = (k == key).then(|| figures.clone())?;
+        self.memo.hits += 1;
+        Some(figures)
+    }
+
+    pub(crate) fn remember_sync(&mut self, key: MemoKey, figures: SyncFigures) {
+        if self.memo.enabled {
+            self.memo.sync = Some((key, figures));
+        }
+    }
+
+    /// The scoreboard now: memoized, or computed and remembered.
+    pub(crate) fn scoreboard_now(&mut self) -> Scoreboard {
+        let key = self.memo_key(self.sizing);
+        if let Some((k, board)) = &self.memo.scoreboard {
+            if *k == key {
+                let board = *board;
+                debug_assert_eq!(board, self.compute_scoreboard(), "{STALE}");
+                self.memo.hits += 1;
+                return board;
+            }
+        }
+        let board = self.compute_scoreboard();
+        if self.memo.enabled {
+            self.memo.scoreboard = Some((key, board));
+        }
+        board
+    }
+
+    /// The leak attribution at the current scoreboard: memoized, or computed and
+    /// remembered.
+    pub(crate) fn attribution_now(&mut self) -> LeakAttribution {
+        let key = self.memo_key(self.sizing);
+        if let Some((k, board, a)) = &self.memo.attribution {
+            if *k == key && *board == self.scoreboard {
+                let a = a.clone();
+                debug_assert_eq!(a, self.leak_attribution(), "{STALE}");
+                self.memo.hits += 1;
+                return a;
+            }
+        }
+        let a = self.leak_attribution();
+        if self.memo.enabled {
+            self.memo.attribution = Some((key, self.scoreboard, a.clone()));
+        }
+        a
+    }
+}
+
+#[cfg(test)]
+#[path = "memo_tests.rs"]
+mod tests;
+
+/// The panic message of a debug build's memo check.
+pub(crate) const STALE: &str =
+    "loop memo served a stale figure: a change did not call Engine::touch (see memo.rs)";
