@@ -373,31 +373,29 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.b_released.iter_mut().for_each(|r| *r = Quote::ZERO);
         // Step 1 forms the loop's sizing: it reads none.
         let key = self.memo_key(LoopSizing::default());
-        let figures = match self.memo_sync(&key) {
-            Some(figures) => {
-                debug_assert_eq!(
-                    Ok(&figures),
-                    self.sync_figures(&bal).as_ref(),
-                    "{}",
-                    crate::memo::STALE
-                );
-                figures
+        if self.serve_sync(&key) {
+            debug_assert_eq!(
+                Ok(self.sync_figures_in_force()),
+                self.sync_figures(&bal),
+                "{}",
+                crate::memo::STALE
+            );
+            return;
+        }
+        let (figures, exact) = match self.sync_figures(&bal) {
+            Ok(figures) => (figures, true),
+            Err(e) => {
+                // Not remembered: every loop at this mark halts with the reason again.
+                let margin = self.or_halt(Err(e), "half a lot at the mark");
+                (self.sync_figures_with(&bal, margin), false)
             }
-            None => match self.sync_figures(&bal) {
-                Ok(figures) => {
-                    self.remember_sync(key, figures.clone());
-                    figures
-                }
-                Err(e) => {
-                    // Not remembered: every loop at this mark halts with the reason again.
-                    let margin = self.or_halt(Err(e), "half a lot at the mark");
-                    self.sync_figures_with(&bal, margin)
-                }
-            },
         };
         self.capacity = figures.capacity;
         self.b_funded = figures.b_funded;
         self.sizing = figures.sizing;
+        if exact {
+            self.remember_sync(key);
+        }
     }
 
     /// Step 1's figures from the balances, the open orders and the slots at the mark; an

@@ -230,16 +230,21 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// The gates (seed §5) on this loop's balances, and the multipliers they leave in force.
     /// `updated`: the controller updated this loop, so the applied skew may take a step.
-    fn apply_gates(&mut self, board: crate::scoreboard::Scoreboard, updated: bool) {
-        let free_base_value = self.loop_free_base_value;
-        // A Wide sum: with a hostile mark the entry floor of every slot can be near the
-        // top of the Quote range, and their sum beyond it.
+    /// The base runway gate's floor: 1.5 × the next A entries (a Wide sum: with a hostile
+    /// mark the entry floor of every slot can be near the top of the Quote range, and
+    /// their sum beyond it).
+    pub(crate) fn base_runway(&self) -> Wide {
         let next_a: Wide = (0..self.slots.len())
             .map(|i| Wide::from(self.a_size(i)))
             .sum();
-        let base_runway = next_a
+        next_a
             .mul_fixed(Ratio::lit(15, 1).fixed(), Rounding::Ceil)
-            .unwrap_or(next_a);
+            .unwrap_or(next_a)
+    }
+
+    fn apply_gates(&mut self, board: crate::scoreboard::Scoreboard, updated: bool) {
+        let free_base_value = self.loop_free_base_value;
+        let base_runway = self.base_runway_now();
         let gates = Gates {
             capacity_ok: self.capacity.band == CapacityBand::Ok,
             quote_runway_ok: self.loop_free_quote

@@ -1,5 +1,6 @@
-//! The loop memo: step 1's capacity, B allocation and sizing, and step 7's scoreboard and
-//! leak attribution, reused while nothing they read has changed.
+//! The loop memo: step 1's capacity, B allocation and sizing, the governor's base runway,
+//! and step 7's scoreboard and leak attribution, reused while nothing they read has
+//! changed.
 //!
 //! Half the loops of a backtest on one-minute bars (two 30-second loops per bar) run at
 //! the mark the loop before them saw, with no execution in between: recomputing these
@@ -21,7 +22,7 @@
 
 use flywheel_capital::sizing::LoopSizing;
 use flywheel_capital::LeakAttribution;
-use flywheel_core::Price;
+use flywheel_core::{Price, Wide};
 use flywheel_venue::{Balances, Venue};
 
 use crate::capacity::Capacity;
@@ -52,11 +53,12 @@ pub(crate) struct MemoKey {
 pub(crate) struct LoopMemo {
     /// Off: every figure is recomputed (the reference the tests compare against).
     pub enabled: bool,
-    /// Figures served from the memo (sync, scoreboard, attribution).
+    /// Figures served from the memo.
     pub hits: u64,
     sync: Option<(MemoKey, SyncFigures)>,
     scoreboard: Option<(MemoKey, Scoreboard)>,
     attribution: Option<(MemoKey, Scoreboard, LeakAttribution)>,
+    base_runway: Option<(MemoKey, Wide)>,
 }
 
 impl Default for LoopMemo {
@@ -67,6 +69,7 @@ impl Default for LoopMemo {
             sync: None,
             scoreboard: None,
             attribution: None,
+            base_runway: None,
         }
     }
 }
@@ -88,17 +91,44 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// Step 1's figures for `key`, when memoized.
-    pub(crate) fn memo_sync(&mut self, key: &MemoKey) -> Option<SyncFigures> {
-        let (k, figures) = self.memo.sync.as_ref()?;
-        let figures = (k == key).then(|| figures.clone())?;
-        self.memo.hits += 1;
-        Some(figures)
+    /// Step 1's figures, as the loop holds them.
+    pub(crate) fn sync_figures_in_force(&self) -> SyncFigures {
+        SyncFigures {
+            capacity: self.capacity,
+            b_funded: self.b_funded.clone(),
+            sizing: self.sizing,
+        }
     }
 
-    pub(crate) fn remember_sync(&mut self, key: MemoKey, figures: SyncFigures) {
-        if self.memo.enabled {
-            self.memo.sync = Some((key, figures));
+    /// Put step 1's figures for `key` in force when they are memoized (without
+    /// allocating); whether they were.
+    pub(crate) fn serve_sync(&mut self, key: &MemoKey) -> bool {
+        let Some((k, figures)) = &self.memo.sync else {
+            return false;
+        };
+        if k != key {
+            return false;
+        }
+        self.capacity = figures.capacity;
+        self.sizing = figures.sizing;
+        self.b_funded.clone_from(&figures.b_funded);
+        self.memo.hits += 1;
+        true
+    }
+
+    /// Remember the figures in force as step 1's for `key`.
+    pub(crate) fn remember_sync(&mut self, key: MemoKey) {
+        if !self.memo.enabled {
+            return;
+        }
+        match &mut self.memo.sync {
+            Some((k, figures)) => {
+                *k = key;
+                figures.capacity = self.capacity;
+                figures.sizing = self.sizing;
+                figures.b_funded.clone_from(&self.b_funded);
+            }
+            None => self.memo.sync = Some((key, self.sync_figures_in_force())),
         }
     }
 
@@ -118,6 +148,23 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             self.memo.scoreboard = Some((key, board));
         }
         board
+    }
+
+    /// The governor's base runway floor: memoized, or computed and remembered.
+    pub(crate) fn base_runway_now(&mut self) -> Wide {
+        let key = self.memo_key(self.sizing);
+        if let Some((k, runway)) = self.memo.base_runway {
+            if k == key {
+                debug_assert_eq!(runway, self.base_runway(), "{STALE}");
+                self.memo.hits += 1;
+                return runway;
+            }
+        }
+        let runway = self.base_runway();
+        if self.memo.enabled {
+            self.memo.base_runway = Some((key, runway));
+        }
+        runway
     }
 
     /// The leak attribution at the current scoreboard: memoized, or computed and
