@@ -17,6 +17,9 @@
 //! 6. **scheduler drain** of entries deferred by the per-loop entry cap;
 //! 7. **scoreboard** (idle USD), one-sided slot-time, samples for the report.
 //!
+//! Steps 1 and 7 (and the governor's base runway) serve their figures from the loop memo
+//! while the inputs stand (see `memo`); a slot whose ticks are both quiet is not sized.
+//!
 //! Executions are applied as they arrive (not once per loop), so exits go out at once.
 //! Orders are sent under the engine's own client order ids and followed through their
 //! in-flight states (pending, unknown, open) until the venue ends them: see `orders`.
