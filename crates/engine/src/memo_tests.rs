@@ -152,10 +152,8 @@ fn the_memo_changes_nothing_a_run_records() {
     }
 }
 
-/// In a static market every loop after the first few reads unchanged inputs: each one
-/// is served its sync figures and its scoreboard from the memo.
-#[test]
-fn a_quiet_market_is_served_from_the_memo() {
+/// A 4-slot engine after `warm` loops of a static market at 0.1, and the next loop's time.
+fn static_market(warm: usize) -> (Engine<SimExchange, NoJournal>, Timestamp) {
     let mut e = sim_engine(
         EngineConfig {
             slots: 4,
@@ -164,17 +162,24 @@ fn a_quiet_market_is_served_from_the_memo() {
         "500",
         "5000",
     );
-    let price = Price::lit(1, 1);
     let mut now = Timestamp::from_millis(START_MS);
-    for _ in 0..5 {
-        e.on_market(price, now);
+    for _ in 0..warm {
+        e.on_market(Price::lit(1, 1), now);
         e.drain_venue();
         e.run_loop(now);
         now = Timestamp::from_millis(now.millis() + 30_000);
     }
+    (e, now)
+}
+
+/// In a static market every loop after the first few reads unchanged inputs: each one
+/// is served its sync figures and its scoreboard from the memo.
+#[test]
+fn a_quiet_market_is_served_from_the_memo() {
+    let (mut e, mut now) = static_market(5);
     let before = e.memo.hits;
     for _ in 0..20 {
-        e.on_market(price, now);
+        e.on_market(Price::lit(1, 1), now);
         e.run_loop(now);
         now = Timestamp::from_millis(now.millis() + 30_000);
     }
@@ -191,24 +196,9 @@ fn a_quiet_market_is_served_from_the_memo() {
 #[cfg(debug_assertions)]
 #[should_panic(expected = "loop memo served a stale figure")]
 fn a_change_without_touch_is_caught() {
-    let mut e: Engine<SimExchange, NoJournal> = sim_engine(
-        EngineConfig {
-            slots: 4,
-            ..EngineConfig::default()
-        },
-        "500",
-        "5000",
-    );
-    let price = Price::lit(1, 1);
-    let mut now = Timestamp::from_millis(START_MS);
-    for _ in 0..5 {
-        e.on_market(price, now);
-        e.drain_venue();
-        e.run_loop(now);
-        now = Timestamp::from_millis(now.millis() + 30_000);
-    }
+    let (mut e, now) = static_market(5);
     // Profit the next-entries estimate compounds, booked without telling the memo.
     e.slots[0].state.total_profit += Quote::lit(5, 0);
-    e.on_market(price, now);
+    e.on_market(Price::lit(1, 1), now);
     e.run_loop(now);
 }
