@@ -112,7 +112,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.capacity = figures.capacity;
         self.sizing = figures.sizing;
         self.b_funded.clone_from(&figures.b_funded);
-        self.memo.hits += 1;
+        self.memo.hits = self.memo.hits.saturating_add(1);
         true
     }
 
@@ -139,7 +139,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             if *k == key {
                 let board = *board;
                 debug_assert_eq!(board, self.compute_scoreboard(), "{STALE}");
-                self.memo.hits += 1;
+                self.memo.hits = self.memo.hits.saturating_add(1);
                 return board;
             }
         }
@@ -156,7 +156,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         if let Some((k, runway)) = self.memo.base_runway {
             if k == key {
                 debug_assert_eq!(runway, self.base_runway(), "{STALE}");
-                self.memo.hits += 1;
+                self.memo.hits = self.memo.hits.saturating_add(1);
                 return runway;
             }
         }
@@ -175,7 +175,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             if *k == key && *board == self.scoreboard {
                 let a = a.clone();
                 debug_assert_eq!(a, self.leak_attribution(), "{STALE}");
-                self.memo.hits += 1;
+                self.memo.hits = self.memo.hits.saturating_add(1);
                 return a;
             }
         }
