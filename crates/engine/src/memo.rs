@@ -57,7 +57,7 @@ pub(crate) struct LoopMemo {
     pub hits: u64,
     sync: Option<(MemoKey, SyncFigures)>,
     scoreboard: Option<(MemoKey, Scoreboard)>,
-    attribution: Option<(MemoKey, Scoreboard, LeakAttribution)>,
+    attribution: Option<((MemoKey, Scoreboard), LeakAttribution)>,
     base_runway: Option<(MemoKey, Wide)>,
 }
 
@@ -132,58 +132,45 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         }
     }
 
-    /// The scoreboard now: memoized, or computed and remembered.
+    /// The figure in `cell` when its key is `key`, or `compute`d and remembered there. A
+    /// debug build recomputes a served figure and panics if it differs.
+    fn memoized<K: PartialEq, T: Clone + PartialEq + std::fmt::Debug>(
+        &mut self,
+        key: K,
+        cell: fn(&mut LoopMemo) -> &mut Option<(K, T)>,
+        compute: fn(&Self) -> T,
+    ) -> T {
+        if let Some((k, figure)) = cell(&mut self.memo) {
+            if *k == key {
+                let figure = figure.clone();
+                debug_assert_eq!(figure, compute(self), "{STALE}");
+                self.memo.hits = self.memo.hits.saturating_add(1);
+                return figure;
+            }
+        }
+        let figure = compute(self);
+        if self.memo.enabled {
+            *cell(&mut self.memo) = Some((key, figure.clone()));
+        }
+        figure
+    }
+
+    /// The scoreboard now.
     pub(crate) fn scoreboard_now(&mut self) -> Scoreboard {
         let key = self.memo_key(self.sizing);
-        if let Some((k, board)) = &self.memo.scoreboard {
-            if *k == key {
-                let board = *board;
-                debug_assert_eq!(board, self.compute_scoreboard(), "{STALE}");
-                self.memo.hits = self.memo.hits.saturating_add(1);
-                return board;
-            }
-        }
-        let board = self.compute_scoreboard();
-        if self.memo.enabled {
-            self.memo.scoreboard = Some((key, board));
-        }
-        board
+        self.memoized(key, |m| &mut m.scoreboard, Self::compute_scoreboard)
     }
 
-    /// The governor's base runway floor: memoized, or computed and remembered.
+    /// The governor's base runway floor.
     pub(crate) fn base_runway_now(&mut self) -> Wide {
         let key = self.memo_key(self.sizing);
-        if let Some((k, runway)) = self.memo.base_runway {
-            if k == key {
-                debug_assert_eq!(runway, self.base_runway(), "{STALE}");
-                self.memo.hits = self.memo.hits.saturating_add(1);
-                return runway;
-            }
-        }
-        let runway = self.base_runway();
-        if self.memo.enabled {
-            self.memo.base_runway = Some((key, runway));
-        }
-        runway
+        self.memoized(key, |m| &mut m.base_runway, Self::base_runway)
     }
 
-    /// The leak attribution at the current scoreboard: memoized, or computed and
-    /// remembered.
+    /// The leak attribution at the current scoreboard.
     pub(crate) fn attribution_now(&mut self) -> LeakAttribution {
-        let key = self.memo_key(self.sizing);
-        if let Some((k, board, a)) = &self.memo.attribution {
-            if *k == key && *board == self.scoreboard {
-                let a = a.clone();
-                debug_assert_eq!(a, self.leak_attribution(), "{STALE}");
-                self.memo.hits = self.memo.hits.saturating_add(1);
-                return a;
-            }
-        }
-        let a = self.leak_attribution();
-        if self.memo.enabled {
-            self.memo.attribution = Some((key, self.scoreboard, a.clone()));
-        }
-        a
+        let key = (self.memo_key(self.sizing), self.scoreboard);
+        self.memoized(key, |m| &mut m.attribution, Self::leak_attribution)
     }
 }
 

@@ -109,9 +109,7 @@ impl PairState {
         *self = next;
         Ok(actions)
     }
-}
 
-impl PairState {
     /// Whether `event` is a quiet tick for this state: a price tick with no stale entry to
     /// refresh at its time, or a timer with no deferred entry to place and no orphan timer
     /// that can run. A quiet tick moves only the clock, the mark, the loss day and
