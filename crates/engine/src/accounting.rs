@@ -5,8 +5,7 @@
 //! `first`, `first + interval`, … would (see `stale.rs`); money sums across orders and slots
 //! are [`Wide`], so no sum of valid amounts can overflow.
 
-use flywheel_core::{Fixed, Quote, Rounding, Side, Timestamp, Wide};
-use flywheel_grid::OrderRef;
+use flywheel_core::{Quote, Timestamp, Wide};
 use flywheel_venue::Venue;
 
 use crate::engine::Engine;
@@ -19,31 +18,15 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// The idle-USD scoreboard from the venue's balances and the resting buys now.
     pub(crate) fn compute_scoreboard(&self) -> Scoreboard {
         let bal = self.venue.balances();
-        // Wide sums: no single order overflows (the venue holds its funds), but sums are
-        // formed across every order and slot.
-        let mut committed = Wide::ZERO;
-        for t in self.tracks.values() {
-            if t.side == Side::Buy {
-                let s = &self.slots[t.slot].state;
-                let (price, qty) = match t.target {
-                    OrderRef::Slot(id) => s
-                        .find_order(id)
-                        .map(|o| (o.price, o.volume))
-                        .unwrap_or_default(),
-                    OrderRef::Recovery(id) => s
-                        .find_recovery(id)
-                        .map(|r| (r.price, r.volume))
-                        .unwrap_or_default(),
-                };
-                let left = (qty - t.cum_qty).fixed();
-                committed += Wide::product(price.fixed(), left, Rounding::HalfEven);
-            }
-        }
-        let next = self.next_entries_at(&self.sizing);
-        // Beyond the Quote range only with a mark `mark_fits` refuses: saturating there reads
-        // as "no idle USD", the conservative side, never as zero committed.
-        let committed = Quote::new(committed.to_fixed().unwrap_or(Fixed::MAX));
-        scoreboard(bal.quote.total, committed, next)
+        let committed = match self.fresh_slot_figures() {
+            Some(figures) => figures.committed_buys,
+            None => self.compute_slot_figures().committed_buys,
+        };
+        scoreboard(
+            bal.quote.total,
+            committed,
+            self.next_entries_at(&self.sizing),
+        )
     }
 
     /// Step 7 of one loop.

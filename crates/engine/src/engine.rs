@@ -28,8 +28,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use flywheel_core::{Price, Qty, Quote, Rounding, Side, Timestamp};
-use flywheel_grid::{EngineConfig, Event, PairState, Phase, Role};
+use flywheel_core::{Price, Qty, Quote, Rounding, Timestamp};
+use flywheel_grid::{EngineConfig, Event, PairState};
 use flywheel_venue::{Balances, ClOrdId, ClOrdIds, Venue, VenueEvent};
 use serde::{Deserialize, Serialize};
 
@@ -40,14 +40,10 @@ use crate::config::LeakConfig;
 use crate::governing::Governance;
 use crate::journal::{JournalRecord, JournalSink, Source};
 use crate::leak::LeakState;
-use crate::memo::SyncFigures;
 pub(crate) use crate::orders::Track;
 use crate::scoreboard::Scoreboard;
-use crate::sizing::{
-    allocate_b, entry_floor, governor_runway, legacy_b_size, pool_b, Deployable, LoopSizing,
-};
+use crate::sizing::LoopSizing;
 use crate::stats::{FillMark, Sample, Series, Stats};
-use flywheel_capital::funds;
 
 /// One slot: a pair engine state and its sticky flag.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -374,6 +370,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.set_free_base(bal.free_base());
         self.entry_adds_used = 0;
         self.b_released.iter_mut().for_each(|r| *r = Quote::ZERO);
+        self.refresh_slot_figures();
         // Step 1 forms the loop's sizing: it reads none.
         let key = self.memo_key(LoopSizing::default());
         if self.serve_sync(&key) {
@@ -397,93 +394,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.b_funded = figures.b_funded;
         self.sizing = figures.sizing;
         if exact {
-            self.remember_sync(key);
+            self.remember_sync(key, figures.next_entries);
         }
-    }
-
-    /// Step 1's figures from the balances, the open orders and the slots at the mark; an
-    /// error when half a lot at the mark is beyond exact arithmetic.
-    fn sync_figures(&self, bal: &Balances) -> Result<SyncFigures, flywheel_core::FixedError> {
-        let margin = funds::rounding_margin(self.mark, self.venue.instrument().lot)?;
-        Ok(self.sync_figures_with(bal, margin))
-    }
-
-    fn sync_figures_with(&self, bal: &Balances, margin: Quote) -> SyncFigures {
-        let open = u32::try_from(self.venue.open_order_count()).unwrap_or(u32::MAX);
-        let capacity = capacity(&self.cfg, open);
-        let fee = self.venue.instrument().maker_fee_pct;
-        let buy_ready = self.slots.iter().filter(|s| is_buy_ready(&s.state)).count();
-        let buy_ready = u32::try_from(buy_ready).unwrap_or(u32::MAX);
-        // Seed 000 meets seed 001 here: the B allocation keeps the runway the governor
-        // targets back (its runway floor at this mark plus its target idle share of the
-        // quote balance) and deploys the rest.
-        let runway = if self.governor.cfg.enabled && self.cfg.quote_first_allocation {
-            let next = self.next_entries_estimate();
-            governor_runway(self.governor.cfg.target_idle_pct, bal.quote.total, next)
-        } else {
-            Quote::ZERO
-        };
-        let free = bal.free_quote();
-        let deployable = Deployable {
-            free,
-            buffer: self.cfg.allocation_safety_buffer_usd,
-            runway,
-            fee_pct: fee,
-            margin,
-        };
-        // Patch F pools scarce quote into as many valid B entries as it funds; without the
-        // patches every buy-ready slot gets its even share, placeable or not.
-        let b = if self.leak.cfg.cascade_breaker() && self.mark.is_positive() {
-            pool_b(&deployable, buy_ready, entry_floor(&self.cfg, self.mark))
-        } else {
-            allocate_b(&deployable, buy_ready)
-        };
-        // The first `funded` buy-ready slots (slot order) take the shares; the rest wait.
-        let mut rank = 0u32;
-        let b_funded = self
-            .slots
-            .iter()
-            .map(|s| {
-                !is_buy_ready(&s.state) || {
-                    rank += 1;
-                    rank <= b.funded
-                }
-            })
-            .collect();
-        let mut sizing = LoopSizing::new(&self.cfg, b, self.mark);
-        sizing.rounding_margin = margin;
-        sizing.floor_exempt_b = self.leak.cfg.floor_exempt_b();
-        sizing.ancillary_share = self.ancillary_share();
-        sizing.legacy_b = legacy_b_size(self.cfg.order_size_usd, free, self.cfg.slots);
-        SyncFigures {
-            capacity,
-            b_funded,
-            sizing,
-        }
-    }
-
-    /// The scoreboard's `usd_next_entries_estimate` at this loop's mark: Σ over slots of the
-    /// generic order size (the A formula with the entry floor), which reads no B allocation
-    /// (so none is given). Saturates at the largest quote (an unaffordable runway gives none).
-    pub(crate) fn next_entries_estimate(&self) -> Quote {
-        let mut sizing = LoopSizing::new(&self.cfg, Default::default(), self.mark);
-        sizing.ancillary_share = self.ancillary_share();
-        self.next_entries_at(&sizing)
-    }
-
-    /// Σ over slots of the generic order size under `sizing` (the scoreboard's
-    /// `usd_next_entries_estimate`), saturating at the largest quote: beyond the range only
-    /// with a mark `mark_fits` refuses.
-    pub(crate) fn next_entries_at(&self, sizing: &LoopSizing) -> Quote {
-        let next: flywheel_core::Wide = self
-            .slots
-            .iter()
-            .map(|s| {
-                crate::sizing::order_size_usd(&self.cfg, None, s.state.compounding_profit(), sizing)
-                    .into()
-            })
-            .sum();
-        Quote::new(next.to_fixed().unwrap_or(flywheel_core::Fixed::MAX))
     }
 
     /// Set the loop's free base and its value at the mark.
@@ -539,15 +451,4 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             }
         }
     }
-}
-
-/// A slot that may place a buy entry now: not short-only, no resting buy entry, and in a
-/// phase whose B trade is flat (S0 or S1a).
-fn is_buy_ready(s: &PairState) -> bool {
-    !s.short_only
-        && matches!(s.phase(), Phase::S0 | Phase::S1a)
-        && !s
-            .orders
-            .iter()
-            .any(|o| o.role == Role::Entry && o.side == Side::Buy && o.txid.is_some())
 }

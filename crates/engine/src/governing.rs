@@ -234,9 +234,8 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// mark the entry floor of every slot can be near the top of the Quote range, and
     /// their sum beyond it).
     pub(crate) fn base_runway(&self) -> Wide {
-        let next_a: Wide = (0..self.slots.len())
-            .map(|i| Wide::from(self.a_size(i)))
-            .sum();
+        // The A size is the generic order size: their sum is the next entries' estimate.
+        let next_a = self.next_entries_sum(self.sizing.floor, self.sizing.ancillary_share);
         next_a
             .mul_fixed(Ratio::lit(15, 1).fixed(), Rounding::Ceil)
             .unwrap_or(next_a)

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 mod engine;
 mod executions;
+mod figures;
 mod governing;
 mod guard;
 pub mod journal;

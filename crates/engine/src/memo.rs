@@ -19,10 +19,16 @@
 //!
 //! A missed bump would serve a stale figure, so debug builds (every test) recompute the
 //! figure on each hit and panic if it differs: the whole test suite checks the key.
+//!
+//! The other half of the loops see a new mark. What they read from the slots and the
+//! tracked orders alone — which slots are buy-ready, the quote the resting buys commit —
+//! is keyed on the revision only ([`SlotFigures`]), and the next entries' estimate (one
+//! sum that step 1, the governor's base runway and step 7 all read) on the revision, the
+//! entry floor and the ancillary share. Readers that find either stale compute it afresh.
 
 use flywheel_capital::sizing::LoopSizing;
 use flywheel_capital::LeakAttribution;
-use flywheel_core::{Price, Wide};
+use flywheel_core::{Price, Quote, Wide};
 use flywheel_venue::{Balances, Venue};
 
 use crate::capacity::Capacity;
@@ -36,6 +42,8 @@ pub(crate) struct SyncFigures {
     pub capacity: Capacity,
     pub b_funded: Vec<bool>,
     pub sizing: LoopSizing,
+    /// The next entries' estimate with the sizing's entry floor and ancillary share.
+    pub next_entries: Wide,
 }
 
 /// The inputs of a memoized figure that the revision does not cover.
@@ -49,6 +57,22 @@ pub(crate) struct MemoKey {
     pub sizing: LoopSizing,
 }
 
+/// What the loop reads from the slots and the tracked orders alone, whatever the mark.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SlotFigures {
+    /// Per slot: may it place a buy entry now (not short-only, its B trade flat, no buy
+    /// entry resting).
+    pub buy_ready: Vec<bool>,
+    pub buy_ready_count: u32,
+    /// The quote the tracked buys commit: Σ price × unfilled volume, saturating at the
+    /// largest quote (beyond it only with a mark `mark_fits` refuses).
+    pub committed_buys: Quote,
+}
+
+/// The next entries' estimate is keyed on the revision, the entry floor and the
+/// ancillary share it is formed with.
+type NextEntriesKey = (u64, Quote, Quote);
+
 #[derive(Clone, Debug)]
 pub(crate) struct LoopMemo {
     /// Off: every figure is recomputed (the reference the tests compare against).
@@ -59,6 +83,8 @@ pub(crate) struct LoopMemo {
     scoreboard: Option<(MemoKey, Scoreboard)>,
     attribution: Option<((MemoKey, Scoreboard), LeakAttribution)>,
     base_runway: Option<(MemoKey, Wide)>,
+    slots: Option<(u64, SlotFigures)>,
+    next_entries: Option<(NextEntriesKey, Wide)>,
 }
 
 impl Default for LoopMemo {
@@ -70,6 +96,8 @@ impl Default for LoopMemo {
             scoreboard: None,
             attribution: None,
             base_runway: None,
+            slots: None,
+            next_entries: None,
         }
     }
 }
@@ -97,6 +125,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
             capacity: self.capacity,
             b_funded: self.b_funded.clone(),
             sizing: self.sizing,
+            next_entries: self.next_entries_sum(self.sizing.floor, self.sizing.ancillary_share),
         }
     }
 
@@ -112,23 +141,36 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.capacity = figures.capacity;
         self.sizing = figures.sizing;
         self.b_funded.clone_from(&figures.b_funded);
+        let next_entries = figures.next_entries;
+        self.remember_next_entries(self.sizing.floor, self.sizing.ancillary_share, next_entries);
         self.memo.hits = self.memo.hits.saturating_add(1);
         true
     }
 
-    /// Remember the figures in force as step 1's for `key`.
-    pub(crate) fn remember_sync(&mut self, key: MemoKey) {
+    /// Remember the figures in force, whose next entries' estimate is `next_entries`, as
+    /// step 1's for `key`.
+    pub(crate) fn remember_sync(&mut self, key: MemoKey, next_entries: Wide) {
         if !self.memo.enabled {
             return;
         }
+        self.remember_next_entries(self.sizing.floor, self.sizing.ancillary_share, next_entries);
         match &mut self.memo.sync {
             Some((k, figures)) => {
                 *k = key;
                 figures.capacity = self.capacity;
                 figures.sizing = self.sizing;
                 figures.b_funded.clone_from(&self.b_funded);
+                figures.next_entries = next_entries;
             }
-            None => self.memo.sync = Some((key, self.sync_figures_in_force())),
+            None => {
+                let figures = SyncFigures {
+                    capacity: self.capacity,
+                    b_funded: self.b_funded.clone(),
+                    sizing: self.sizing,
+                    next_entries,
+                };
+                self.memo.sync = Some((key, figures));
+            }
         }
     }
 
@@ -155,8 +197,58 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         figure
     }
 
+    /// Bring the slot figures up to the revision (recomputed in place when it moved).
+    pub(crate) fn refresh_slot_figures(&mut self) {
+        if let Some((rev, figures)) = &self.memo.slots {
+            if *rev == self.rev && self.memo.enabled {
+                debug_assert_eq!(*figures, self.compute_slot_figures(), "{STALE}");
+                self.memo.hits = self.memo.hits.saturating_add(1);
+                return;
+            }
+        }
+        let mut figures = self.memo.slots.take().map(|(_, f)| f).unwrap_or_default();
+        self.slot_figures_into(&mut figures);
+        self.memo.slots = Some((self.rev, figures));
+    }
+
+    /// The slot figures when they are at the revision.
+    pub(crate) fn fresh_slot_figures(&self) -> Option<&SlotFigures> {
+        match &self.memo.slots {
+            Some((rev, figures)) if *rev == self.rev => Some(figures),
+            _ => None,
+        }
+    }
+
+    /// The slot figures computed afresh.
+    pub(crate) fn compute_slot_figures(&self) -> SlotFigures {
+        let mut figures = SlotFigures::default();
+        self.slot_figures_into(&mut figures);
+        figures
+    }
+
+    /// The next entries' estimate with `floor` and `share`: remembered when it is formed
+    /// with the revision in force (step 1 forms it; the base runway and step 7 read it).
+    pub(crate) fn next_entries_sum(&self, floor: Quote, share: Quote) -> Wide {
+        let key = (self.rev, floor, share);
+        if let Some((k, sum)) = &self.memo.next_entries {
+            if *k == key {
+                debug_assert_eq!(*sum, self.compute_next_entries(floor, share), "{STALE}");
+                return *sum;
+            }
+        }
+        self.compute_next_entries(floor, share)
+    }
+
+    /// Remember the next entries' estimate with `floor` and `share` at this revision.
+    pub(crate) fn remember_next_entries(&mut self, floor: Quote, share: Quote, sum: Wide) {
+        if self.memo.enabled {
+            self.memo.next_entries = Some(((self.rev, floor, share), sum));
+        }
+    }
+
     /// The scoreboard now.
     pub(crate) fn scoreboard_now(&mut self) -> Scoreboard {
+        self.refresh_slot_figures();
         let key = self.memo_key(self.sizing);
         self.memoized(key, |m| &mut m.scoreboard, Self::compute_scoreboard)
     }
