@@ -16,7 +16,7 @@
 //!   be an invariant breach and halts trading.
 
 use flywheel_core::{Quote, Ratio, Rounding, Side, Timestamp, TradeId, Wide};
-use flywheel_governor::feasibility::Feasibility;
+use flywheel_governor::feasibility::{Feasibility, Infeasibility};
 use flywheel_governor::{
     applied_skew, effective_multipliers, held_by, oscillation_warning, scale_entry, Gates,
     GovernorConfig, GovernorState, Multipliers, RebalancerStatus,
@@ -65,6 +65,9 @@ pub(crate) struct Governance {
     /// The infeasible-target detector, and its cause this loop (no skew is applied then).
     pub feasibility: Feasibility,
     pub infeasible: Option<String>,
+    /// The cause `infeasible` was last formed from (`None`: set otherwise, by a snapshot
+    /// restore): the text is formed again only when the cause changes, not every loop.
+    pub infeasible_from: Option<Option<Infeasibility>>,
 }
 
 impl Governance {
@@ -80,6 +83,7 @@ impl Governance {
             held_by: None,
             feasibility: Feasibility::default(),
             infeasible: None,
+            infeasible_from: None,
         }
     }
 }
@@ -256,7 +260,13 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let skew = g.state.current_skew;
         g.held_by = held_by(&g.cfg, skew, gates);
         g.feasibility.observe_gate(g.held_by, now);
-        g.infeasible = g.feasibility.cause(runway_above_balance, g.held_by, now);
+        let cause = g
+            .feasibility
+            .infeasibility(runway_above_balance, g.held_by, now);
+        if g.infeasible_from != Some(cause) {
+            g.infeasible = cause.map(|c| c.to_string());
+            g.infeasible_from = Some(cause);
+        }
         // Held: zero at once. Open: back toward the controller's skew, one slew step per
         // update (between updates it stays, unless the skew shrank: that applies at once).
         let applied = g.state.applied_skew;

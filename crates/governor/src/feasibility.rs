@@ -87,23 +87,55 @@ impl Feasibility {
         held: Option<&'static str>,
         now: Timestamp,
     ) -> Option<String> {
+        self.infeasibility(runway_above_balance, held, now)
+            .map(|c| c.to_string())
+    }
+
+    /// [`Self::cause`] without its text (which a loop forms only when the cause changes).
+    pub fn infeasibility(
+        &self,
+        runway_above_balance: bool,
+        held: Option<&'static str>,
+        now: Timestamp,
+    ) -> Option<Infeasibility> {
         if runway_above_balance {
-            return Some("the quote runway floor is above the quote balance".into());
+            return Some(Infeasibility::RunwayAboveBalance);
         }
         if let (Some(gate), Some(since)) = (held, self.held_since) {
             if now.elapsed_at_least(since, HELD_LIMIT_SECS) {
-                return Some(format!(
-                    "the {gate} gate has held the skew for over an hour"
-                ));
+                return Some(Infeasibility::GateHeld(gate));
             }
         }
         if self.saturated_updates >= SATURATED_UPDATES {
-            return Some(format!(
-                "the controller has sat at its bound for {} updates",
-                self.saturated_updates
-            ));
+            return Some(Infeasibility::Saturated(self.saturated_updates));
         }
         None
+    }
+}
+
+/// Why the target is infeasible; its text is the status's `infeasible`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Infeasibility {
+    RunwayAboveBalance,
+    /// The named gate has held the skewed side for an hour.
+    GateHeld(&'static str),
+    /// The controller has sat at its bound for this many updates.
+    Saturated(u32),
+}
+
+impl std::fmt::Display for Infeasibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Infeasibility::RunwayAboveBalance => {
+                f.write_str("the quote runway floor is above the quote balance")
+            }
+            Infeasibility::GateHeld(gate) => {
+                write!(f, "the {gate} gate has held the skew for over an hour")
+            }
+            Infeasibility::Saturated(n) => {
+                write!(f, "the controller has sat at its bound for {n} updates")
+            }
+        }
     }
 }
 

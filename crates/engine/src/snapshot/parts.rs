@@ -223,6 +223,7 @@ impl GovernanceSnapshot {
         g.held_by = held_by.as_deref().and_then(flywheel_governor::gate_named);
         g.feasibility = feasibility;
         g.infeasible = infeasible;
+        g.infeasible_from = None;
     }
 }
 
