@@ -8,7 +8,7 @@
 
 use flywheel_capital::funds;
 use flywheel_core::{Fixed, Quote, Rounding, Side, Wide};
-use flywheel_grid::{OrderRef, PairState, Phase, Role};
+use flywheel_grid::{Event, OrderRef, PairState, Phase, Role};
 use flywheel_venue::{Balances, Venue};
 
 use crate::capacity::capacity;
@@ -144,6 +144,16 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let ready = figures.buy_ready.iter().filter(|&&r| r).count();
         figures.buy_ready_count = u32::try_from(ready).unwrap_or(u32::MAX);
         figures.committed_buys = self.committed_buys();
+        figures.quiet.clear();
+        // The timer's quiet test reads no time (see `PairState::is_quiet`).
+        let timer = Event::TimerTick {
+            timestamp: self.now,
+        };
+        figures.quiet.extend(self.slots.iter().map(|s| {
+            let sticky = s.sticky || !self.cfg.recovery_orders_enabled;
+            let band = s.state.quiet_band(&self.cfg);
+            (band, s.state.is_quiet(&timer, &self.cfg, sticky))
+        }));
     }
 
     /// Σ price × unfilled volume over the tracked buys, saturating at the largest quote:

@@ -21,14 +21,16 @@
 //! figure on each hit and panic if it differs: the whole test suite checks the key.
 //!
 //! The other half of the loops see a new mark. What they read from the slots and the
-//! tracked orders alone — which slots are buy-ready, the quote the resting buys commit —
-//! is keyed on the revision only ([`SlotFigures`]), and the next entries' estimate (one
+//! tracked orders alone — which slots are buy-ready, the quote the resting buys commit,
+//! the marks at which each slot's ticks are quiet — is keyed on the revision only
+//! ([`SlotFigures`]), and the next entries' estimate (one
 //! sum that step 1, the governor's base runway and step 7 all read) on the revision, the
 //! entry floor and the ancillary share. Readers that find either stale compute it afresh.
 
 use flywheel_capital::sizing::LoopSizing;
 use flywheel_capital::LeakAttribution;
 use flywheel_core::{Price, Quote, Wide};
+use flywheel_grid::QuietBand;
 use flywheel_venue::{Balances, Venue};
 
 use crate::capacity::Capacity;
@@ -67,6 +69,8 @@ pub(crate) struct SlotFigures {
     /// The quote the tracked buys commit: Σ price × unfilled volume, saturating at the
     /// largest quote (beyond it only with a mark `mark_fits` refuses).
     pub committed_buys: Quote,
+    /// Per slot: the marks at which its price tick is quiet, and whether its timer tick is.
+    pub quiet: Vec<(QuietBand, bool)>,
 }
 
 /// The next entries' estimate is keyed on the revision, the entry floor and the

@@ -29,8 +29,24 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let sticky = slot.sticky || !self.cfg.recovery_orders_enabled;
         // A quiet price tick moves neither the orders nor the pending entries the timer's
         // test reads, so both are decided on the state before the first.
-        slot.state.is_quiet(tick, &self.cfg, sticky)
-            && slot.state.is_quiet(timer, &self.cfg, sticky)
+        let full = || {
+            slot.state.is_quiet(tick, &self.cfg, sticky)
+                && slot.state.is_quiet(timer, &self.cfg, sticky)
+        };
+        // At this revision the slot figures answer with two comparisons (see `memo`); a
+        // mark outside the band may still be quiet (a refresh cooling down).
+        let known = self.fresh_slot_figures().and_then(|f| f.quiet.get(idx));
+        if let (Some(&(band, timer_quiet)), Event::PriceTick { price, .. }) = (known, tick) {
+            if !timer_quiet {
+                debug_assert!(!full(), "{}", crate::memo::STALE);
+                return false;
+            }
+            if band.contains(*price) {
+                debug_assert!(full(), "{}", crate::memo::STALE);
+                return true;
+            }
+        }
+        full()
     }
 
     /// Apply a tick [`Self::ticks_are_quiet`] vouched for: it moves only the slot's clock,

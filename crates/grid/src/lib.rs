@@ -19,6 +19,7 @@ pub mod event;
 pub mod invariants;
 mod orphan;
 pub mod pricing;
+mod quiet;
 mod reducer;
 pub mod state;
 #[cfg(test)]
@@ -34,6 +35,7 @@ pub use event::{
 pub use invariants::{check_invariants, Violation};
 pub use orphan::pnl_at;
 pub use pricing::{compute_order_volume, entry_backoff_multiplier, entry_price, exit_price};
+pub use quiet::QuietBand;
 pub use reducer::{transition, TransitionError};
 pub use state::{
     CycleRecord, Direction, LocalId, ModeSource, OrderState, PairState, Phase, RecoveryId,

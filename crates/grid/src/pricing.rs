@@ -126,6 +126,27 @@ pub fn drift_exceeds(price: Price, market: Price, pct: Ratio) -> bool {
     diff * 100 * flywheel_core::fixed::SCALE as i128 > pct.raw() as i128 * market.raw() as i128
 }
 
+/// The markets (raw, scale 1e9) at which `price` has *not* drifted past `pct`: the
+/// inclusive range `lo..=hi` of positive marks where [`drift_exceeds`] is false, exactly.
+/// `None` for a negative `pct` (every mark drifts then, so no range is promised).
+///
+/// From `|p − m| × K ≤ q × m` with `K = 100 × SCALE` and `q = pct` raw: below `p` that is
+/// `m ≥ p·K / (K + q)` (rounded up), above it `m ≤ p·K / (K − q)` (rounded down; every
+/// mark above `p` when `q ≥ K`, a drift of 100 % or more).
+pub fn drift_free_range(price: Price, pct: Ratio) -> Option<(i64, i64)> {
+    let k = 100 * flywheel_core::fixed::SCALE as i128;
+    let (p, q) = (i128::from(price.raw()), i128::from(pct.raw()));
+    if q < 0 {
+        return None;
+    }
+    let pk = p * k;
+    // K + q > 0 and p·K ≥ 0 (a positive price): a ceiling by adding the divisor less one.
+    let lo = (pk + (k + q) - 1) / (k + q);
+    let hi = if q < k { pk / (k - q) } else { i128::MAX };
+    let clamp = |v: i128| i64::try_from(v).unwrap_or(i64::MAX);
+    Some((clamp(lo).max(1), clamp(hi)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +299,49 @@ mod tests {
         assert!(drift_exceeds(p("0.101000001"), p("0.1"), one));
         assert!(drift_exceeds(p("0.098999999"), p("0.1"), one));
         assert!(!drift_exceeds(p("0.1"), Price::ZERO, one));
+    }
+
+    #[test]
+    fn drift_free_range_table() {
+        // (name, entry price, pct, lo, hi)
+        let cases = [
+            // 1 % of 0.1 either way: m ≥ 0.1 / 1.01 (rounded up), m ≤ 0.1 / 0.99 (down).
+            ("one percent", "0.1", "1", "0.099009901", "0.101010101"),
+            ("zero pct: only the price itself", "0.1", "0", "0.1", "0.1"),
+            (
+                "a drift of 100 % or more: no upper bound",
+                "0.1",
+                "100",
+                "0.05",
+                "MAX",
+            ),
+        ];
+        for (name, price, pct, lo, hi) in cases {
+            let (got_lo, got_hi) = drift_free_range(p(price), r(pct)).expect(name);
+            assert_eq!(got_lo, p(lo).raw(), "{name}: lo");
+            let hi = if hi == "MAX" { i64::MAX } else { p(hi).raw() };
+            assert_eq!(got_hi, hi, "{name}: hi");
+        }
+        assert_eq!(drift_free_range(p("0.1"), r("-1")), None, "negative pct");
+    }
+
+    proptest::proptest! {
+        /// The range is exactly the marks at which the price has not drifted: inside it,
+        /// at its ends, one raw unit beyond them, and anywhere else.
+        #[test]
+        fn drift_free_range_is_exact(
+            price in 1i64..=i64::MAX / 4,
+            pct in 0i64..=150_000_000_000,
+            other in 1i64..=i64::MAX / 2,
+        ) {
+            let (price, pct) = (Price::from_raw(price), Ratio::from_raw(pct));
+            let (lo, hi) = drift_free_range(price, pct).expect("pct ≥ 0");
+            let probes = [lo, hi, lo - 1, hi.saturating_add(1), other, price.raw()];
+            for m in probes.into_iter().filter(|&m| m > 0) {
+                let inside = lo <= m && m <= hi;
+                let drifts = drift_exceeds(price, Price::from_raw(m), pct);
+                proptest::prop_assert_eq!(inside, !drifts, "mark {}: range {}..={}", m, lo, hi);
+            }
+        }
     }
 }

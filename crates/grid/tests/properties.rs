@@ -20,6 +20,8 @@
 //! - `quiet_ticks_emit_nothing_and_read_no_size`: what `PairState::is_quiet` calls quiet
 //!   acts on nothing and gives the same state whatever the order sizes, and
 //!   `PairState::apply_quiet` gives exactly that state;
+//! - `quiet_band_is_exact`: a price tick inside `PairState::quiet_band` is quiet, and a mark
+//!   outside it is one at which some refreshable entry has drifted;
 //! - `replay_is_deterministic_and_state_round_trips_json`: the same ops from the same start
 //!   give the same states and actions; snapshots round-trip through JSON and a run resumed
 //!   from a restored snapshot ends identically;
@@ -159,6 +161,37 @@ proptest! {
             let mut shortcut = prev.clone();
             shortcut.apply_quiet(ev);
             prop_assert_eq!(&shortcut, next, "apply_quiet differs for {:?}", ev);
+            Ok(())
+        })?;
+    }
+
+    /// The quiet band is exact: a price tick inside it is quiet whatever its time, and any
+    /// positive mark outside it (the band's neighbours included) has a refreshable entry
+    /// drifted past `refresh_pct`.
+    #[test]
+    fn quiet_band_is_exact(scn in gen::scenario(), steps in gen::steps()) {
+        run(&scn, &steps, |prev, op, _, _| {
+            let Op::Event(Event::PriceTick { price, timestamp }) = op else { return Ok(()) };
+            let band = prev.quiet_band(&scn.cfg);
+            let drifted = |m: Price| {
+                prev.orders.iter().any(|o| {
+                    o.role == Role::Entry
+                        && !o.partially_filled
+                        && flywheel_grid::pricing::drift_exceeds(o.price, m, scn.cfg.refresh_pct)
+                })
+            };
+            if band.contains(*price) {
+                let tick = Event::PriceTick { price: *price, timestamp: *timestamp };
+                prop_assert!(prev.is_quiet(&tick, &scn.cfg, scn.sticky), "in band, not quiet");
+            }
+            let mut probes = vec![price.raw(), 1, i64::MAX];
+            for o in &prev.orders {
+                let r = o.price.raw();
+                probes.extend([r - r / 100 - 1, r - r / 100, r + r / 100, r + r / 100 + 1]);
+            }
+            for m in probes.into_iter().filter(|&m| m > 0).map(Price::from_raw) {
+                prop_assert_eq!(band.contains(m), !drifted(m), "mark {:?}, band {:?}", m, band);
+            }
             Ok(())
         })?;
     }
