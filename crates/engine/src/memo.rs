@@ -203,8 +203,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
 
     /// Bring the slot figures up to the revision (recomputed in place when it moved).
     pub(crate) fn refresh_slot_figures(&mut self) {
+        if !self.memo.enabled {
+            return;
+        }
         if let Some((rev, figures)) = &self.memo.slots {
-            if *rev == self.rev && self.memo.enabled {
+            if *rev == self.rev {
                 debug_assert_eq!(*figures, self.compute_slot_figures(), "{STALE}");
                 self.memo.hits = self.memo.hits.saturating_add(1);
                 return;
@@ -215,10 +218,11 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         self.memo.slots = Some((self.rev, figures));
     }
 
-    /// The slot figures when they are at the revision.
+    /// The slot figures when they are at the revision (never with the memo off: its
+    /// readers then compute what they read afresh).
     pub(crate) fn fresh_slot_figures(&self) -> Option<&SlotFigures> {
         match &self.memo.slots {
-            Some((rev, figures)) if *rev == self.rev => Some(figures),
+            Some((rev, figures)) if *rev == self.rev && self.memo.enabled => Some(figures),
             _ => None,
         }
     }
