@@ -18,7 +18,8 @@
 //! 7. **scoreboard** (idle USD), one-sided slot-time, samples for the report.
 //!
 //! Steps 1 and 7 (and the governor's base runway) serve their figures from the loop memo
-//! while the inputs stand (see `memo`); a slot whose ticks are both quiet is not sized.
+//! while the inputs stand, and new-mark loops the slot figures per revision (see `memo`,
+//! `figures`); a slot whose ticks are both quiet is not sized.
 //!
 //! Executions are applied as they arrive (not once per loop), so exits go out at once.
 //! Orders are sent under the engine's own client order ids and followed through their
