@@ -20,7 +20,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
         let bal = self.venue.balances();
         let committed = match self.fresh_slot_figures() {
             Some(figures) => figures.committed_buys,
-            None => self.compute_slot_figures().committed_buys,
+            None => self.committed_buys(),
         };
         scoreboard(
             bal.quote.total,

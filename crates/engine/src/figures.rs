@@ -159,7 +159,7 @@ impl<V: Venue, J: JournalSink> Engine<V, J> {
     /// Σ price × unfilled volume over the tracked buys, saturating at the largest quote:
     /// beyond the range only with a mark `mark_fits` refuses, and saturating reads as "no
     /// idle USD" — the conservative side, never as zero committed.
-    fn committed_buys(&self) -> Quote {
+    pub(crate) fn committed_buys(&self) -> Quote {
         // Wide: no single order overflows (the venue holds its funds), but the sum is
         // formed across every order and slot.
         let mut committed = Wide::ZERO;
